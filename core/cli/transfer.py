@@ -1,0 +1,57 @@
+"""export / import: JSON Lines, with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..transfer import export_records, import_items, read_jsonl, write_jsonl
+from . import emit
+from ._common import open_memory
+
+
+def _export(args: argparse.Namespace) -> int:
+    with open_memory(args) as memory:
+        total = memory.store.count(include_deleted=True)
+        records = tqdm(
+            export_records(memory.store), total=total, unit="mem", disable=args.quiet, file=sys.stderr
+        )
+        if args.file == "-":
+            count = write_jsonl(records, sys.stdout)
+        else:
+            with open(args.file, "w", encoding="utf-8") as out:
+                count = write_jsonl(records, out)
+    if args.file != "-":
+        emit(args, {"exported": count, "file": args.file}, f"exported {count} memories to {args.file}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    with open(path, encoding="utf-8") as handle:
+        total = sum(1 for line in handle if line.strip())
+    with open_memory(args) as memory, open(path, encoding="utf-8") as handle:
+        bar = tqdm(total=total, unit="mem", disable=args.quiet, file=sys.stderr)
+        report = import_items(memory.store, read_jsonl(handle), embedder=memory.embedder, progress=bar)
+        bar.close()
+    emit(
+        args,
+        {"imported": report.imported, "skipped": report.skipped},
+        f"imported {report.imported} memories ({report.skipped} already present)",
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("export", help="write every memory and its history as JSON Lines")
+    p.add_argument("file", help="output file, or - for stdout")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_export)
+
+    p = sub.add_parser("import", help="read memories from a JSON Lines export (resumable)")
+    p.add_argument("file")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_import)

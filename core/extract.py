@@ -1,0 +1,127 @@
+"""The offline extractor: deterministic rules, no model.
+
+Each remembered message becomes one or a few memories (long messages are cut at sentence
+boundaries), small talk is skipped, and every memory keeps the ids of the messages it came from.
+User messages are remembered for user scopes; assistant messages too when the scope names an agent.
+The pipeline then drops exact and near duplicates of what the scope already knows.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .messages import Message
+from .ports import Decision, ExtractionPlan, ExtractionRequest, Extractor
+from .types import MemoryType
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[^\s])")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_SMALL_TALK = frozenset(
+    [
+        "hi",
+        "hello",
+        "hey",
+        "thanks",
+        "thank",
+        "you",
+        "ok",
+        "okay",
+        "sure",
+        "great",
+        "cool",
+        "nice",
+        "yes",
+        "no",
+        "yeah",
+        "yep",
+        "bye",
+        "goodbye",
+        "good",
+        "morning",
+        "evening",
+        "night",
+        "awesome",
+        "lol",
+        "haha",
+        "wow",
+        "right",
+        "got",
+        "it",
+        "alright",
+        "see",
+        "later",
+        "welcome",
+        "please",
+    ]
+)
+_EVENT_HINT = re.compile(
+    r"\b(yesterday|today|tonight|last (?:week|month|year|night|weekend)|ago|this (?:morning|week|weekend)|"
+    r"on (?:mon|tues|wednes|thurs|fri|satur|sun)day|went|visited|met|attended|started|finished|"
+    r"bought|moved|travel(?:l)?ed|\d{4}-\d{2}-\d{2})\b",
+    re.IGNORECASE,
+)
+
+
+def is_small_talk(text: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(text)]
+    return not words or all(w in _SMALL_TALK for w in words)
+
+
+def split_long(text: str, max_chars: int) -> list[str]:
+    """Cut text at sentence ends into pieces of at most about ``max_chars`` characters."""
+    if len(text) <= max_chars:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE.split(text):
+        if current and len(current) + 1 + len(sentence) > max_chars:
+            pieces.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+        while len(current) > max_chars:  # one very long sentence: cut at a word boundary
+            cut = current.rfind(" ", 0, max_chars)
+            cut = cut if cut > max_chars // 2 else max_chars
+            pieces.append(current[:cut].rstrip())
+            current = current[cut:].lstrip()
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+class RuleExtractor(Extractor):
+    """Deterministic extraction for when no language model is configured."""
+
+    context_size = 0
+
+    def __init__(self, *, max_chars: int = 500, name_speakers: bool = True):
+        self.max_chars = max_chars
+        self.name_speakers = name_speakers
+
+    def _remembered(self, message: Message, request: ExtractionRequest) -> bool:
+        if message.role == "user":
+            return True
+        return message.role == "assistant" and request.scope.agent_id is not None
+
+    def _memory_type(self, text: str, request: ExtractionRequest) -> MemoryType:
+        if request.memory_type is not None:
+            return request.memory_type
+        return MemoryType.EPISODIC if _EVENT_HINT.search(text) else MemoryType.SEMANTIC
+
+    def extract(self, request: ExtractionRequest) -> ExtractionPlan:
+        decisions: list[Decision] = []
+        for message in request.messages:
+            if not self._remembered(message, request) or is_small_talk(message.content):
+                continue
+            for piece in split_long(message.content, self.max_chars):
+                text = f"{message.name}: {piece}" if self.name_speakers and message.name else piece
+                decisions.append(
+                    Decision(
+                        action="ADD",
+                        text=text,
+                        source_ids=(message.id,) if message.id else (),
+                        memory_type=self._memory_type(piece, request),
+                        created_at=message.created_at,
+                    )
+                )
+        return ExtractionPlan(decisions)

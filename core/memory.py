@@ -1,0 +1,260 @@
+"""The public facades. :class:`Memory` and :class:`AsyncMemory` share one :class:`~memspan.pipeline.Engine`;
+each method builds the same flow and only the driver differs (blocking or awaited)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from .config import default_embedder, default_location, open_store
+from .effects import run_async, run_sync
+from .extract import RuleExtractor
+from .messages import MessagesInput
+from .pipeline import Engine, Settings
+from .ports import Embedder, Extractor, MemoryStore
+from .retrieval import FusionWeights
+from .scope import Scope
+from .types import AddResult, HistoryEvent, MemoryItem, MemoryType, SearchResult, Usage
+
+
+class _Base:
+    def __init__(
+        self,
+        store: MemoryStore | str | os.PathLike[str] | None = None,
+        *,
+        embedder: Embedder | None = None,
+        extractor: Extractor | None = None,
+        instructions: str | None = None,
+        fusion: FusionWeights | None = None,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ):
+        """Open (or create) a memory.
+
+        ``store`` is a :class:`~memspan.ports.MemoryStore`, a URL (``sqlite:///path.db``,
+        ``postgresql://...``) or a file path; by default ``$MEMSPAN_STORE`` or
+        ``~/.memspan/memspan.db``. ``embedder`` defaults to the bundled MiniLM model and
+        ``extractor`` to the offline :class:`~memspan.extract.RuleExtractor`.
+        """
+        if store is None or isinstance(store, (str, os.PathLike)):
+            store = open_store(store if store is not None else default_location())
+        settings = settings or Settings()
+        if instructions is not None:
+            settings.instructions = instructions
+        if fusion is not None:
+            settings.fusion = fusion
+        self.store: MemoryStore = store
+        self.embedder: Embedder = embedder or default_embedder()
+        self.extractor: Extractor = extractor or RuleExtractor()
+        self._engine = Engine(self.store, self.embedder, self.extractor, settings, clock)
+
+    @property
+    def usage(self) -> Usage:
+        """Model calls and tokens spent by this instance so far."""
+        return self._engine.usage
+
+    @property
+    def settings(self) -> Settings:
+        return self._engine.settings
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class Memory(_Base):
+    """Long-term memory for agents, blocking API. Use as a context manager or call :meth:`close`."""
+
+    def add(
+        self,
+        messages: MessagesInput,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        memory_type: str | MemoryType | None = None,
+        infer: bool = True,
+    ) -> AddResult:
+        """Remember what matters in ``messages`` (a string, a message dict, or a list of them)."""
+        scope = Scope.of(user_id, agent_id, run_id, operation="add")
+        return run_sync(
+            self._engine.add(messages, scope=scope, metadata=metadata, memory_type=memory_type, infer=infer)
+        )
+
+    def search(
+        self,
+        query: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = 10,
+        threshold: float | None = None,
+        explain: bool = False,
+    ) -> SearchResult:
+        """The memories of the scope that best match ``query``, scored in [0, 1], best first."""
+        scope = Scope.of(user_id, agent_id, run_id, operation="search")
+        return run_sync(
+            self._engine.search(
+                query, scope=scope, filters=filters, limit=limit, threshold=threshold, explain=explain
+            )
+        )
+
+    def get(self, memory_id: str, *, include_deleted: bool = False) -> MemoryItem:
+        return run_sync(self._engine.get(memory_id, include_deleted=include_deleted))
+
+    def get_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        include_deleted: bool = False,
+    ) -> list[MemoryItem]:
+        scope = Scope.of(user_id, agent_id, run_id, operation="get_all")
+        return run_sync(
+            self._engine.get_all(
+                scope=scope, filters=filters, limit=limit, offset=offset, include_deleted=include_deleted
+            )
+        )
+
+    def update(
+        self, memory_id: str, text: str | None = None, *, metadata: Mapping[str, Any] | None = None
+    ) -> MemoryItem:
+        """Change a memory's text and/or replace its metadata; the old version goes to history."""
+        return run_sync(self._engine.update(memory_id, text=text, metadata=metadata))
+
+    def delete(self, memory_id: str) -> MemoryItem:
+        """Delete one memory; it stays readable in :meth:`history`."""
+        return run_sync(self._engine.delete(memory_id))
+
+    def delete_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        purge: bool = False,
+    ) -> int:
+        """Delete every memory of a scope. ``purge=True`` erases them and their history for good
+        (right to erasure), leaving only a content-free audit record."""
+        scope = Scope.of(user_id, agent_id, run_id, operation="delete_all")
+        return run_sync(self._engine.delete_all(scope=scope, purge=purge))
+
+    def history(self, memory_id: str) -> list[HistoryEvent]:
+        return run_sync(self._engine.history(memory_id))
+
+    def reset(self) -> None:
+        """Erase every memory of every scope."""
+        run_sync(self._engine.reset())
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncMemory(_Base):
+    """The same memory, awaitable: ports with native coroutines are awaited, others run in threads."""
+
+    async def add(
+        self,
+        messages: MessagesInput,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        memory_type: str | MemoryType | None = None,
+        infer: bool = True,
+    ) -> AddResult:
+        scope = Scope.of(user_id, agent_id, run_id, operation="add")
+        return await run_async(
+            self._engine.add(messages, scope=scope, metadata=metadata, memory_type=memory_type, infer=infer)
+        )
+
+    async def search(
+        self,
+        query: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = 10,
+        threshold: float | None = None,
+        explain: bool = False,
+    ) -> SearchResult:
+        scope = Scope.of(user_id, agent_id, run_id, operation="search")
+        return await run_async(
+            self._engine.search(
+                query, scope=scope, filters=filters, limit=limit, threshold=threshold, explain=explain
+            )
+        )
+
+    async def get(self, memory_id: str, *, include_deleted: bool = False) -> MemoryItem:
+        return await run_async(self._engine.get(memory_id, include_deleted=include_deleted))
+
+    async def get_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        include_deleted: bool = False,
+    ) -> list[MemoryItem]:
+        scope = Scope.of(user_id, agent_id, run_id, operation="get_all")
+        return await run_async(
+            self._engine.get_all(
+                scope=scope, filters=filters, limit=limit, offset=offset, include_deleted=include_deleted
+            )
+        )
+
+    async def update(
+        self, memory_id: str, text: str | None = None, *, metadata: Mapping[str, Any] | None = None
+    ) -> MemoryItem:
+        return await run_async(self._engine.update(memory_id, text=text, metadata=metadata))
+
+    async def delete(self, memory_id: str) -> MemoryItem:
+        return await run_async(self._engine.delete(memory_id))
+
+    async def delete_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        purge: bool = False,
+    ) -> int:
+        scope = Scope.of(user_id, agent_id, run_id, operation="delete_all")
+        return await run_async(self._engine.delete_all(scope=scope, purge=purge))
+
+    async def history(self, memory_id: str) -> list[HistoryEvent]:
+        return await run_async(self._engine.history(memory_id))
+
+    async def reset(self) -> None:
+        await run_async(self._engine.reset())
+
+    async def aclose(self) -> None:
+        self.close()
+
+    async def __aenter__(self) -> AsyncMemory:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,465 @@
+"""memspan's logic, written once as flows (see :mod:`memspan.effects`) and driven sync or async.
+
+add:    validate → (infer) show the extractor the scope's related memories → decisions →
+        drop duplicates → embed → write memory + history atomically
+search: validate → embed the query → dense and keyword candidates in scope → fuse → threshold
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from .effects import Flow, call
+from .errors import NotFoundError, StoreError, ValidationError
+from .filters import format_timestamp, parse_filter
+from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages
+from .ports import Candidate, Decision, Embedder, ExtractionPlan, ExtractionRequest, Extractor, MemoryStore
+from .retrieval import FusionWeights, fuse
+from .scope import Scope, validate_id
+from .types import (
+    AddResult,
+    Event,
+    HistoryEvent,
+    MemoryChange,
+    MemoryItem,
+    MemoryType,
+    SearchResult,
+    Usage,
+)
+
+#: keys a memory's metadata may not use: they name the memory's own fields or its owner
+RESERVED_METADATA_KEYS = frozenset(
+    {
+        "id",
+        "memory",
+        "text",
+        "hash",
+        "user_id",
+        "agent_id",
+        "run_id",
+        "memory_type",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "score",
+        "source_ids",
+        "actor_id",
+        "role",
+    }
+)
+MAX_METADATA_BYTES = 64 * 1024
+MAX_QUERY_CHARS = 10_000
+MAX_LIMIT = 1_000
+_SPACE = re.compile(r"\s+")
+
+
+def text_hash(text: str) -> str:
+    """Identity of a memory's text: case and spacing do not make a new memory."""
+    return hashlib.sha256(_SPACE.sub(" ", text.strip().casefold()).encode()).hexdigest()
+
+
+def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise ValidationError(f"metadata must be a mapping, got {type(metadata).__name__}")
+    for key in metadata:
+        if not isinstance(key, str) or not key:
+            raise ValidationError(f"metadata keys must be non-empty strings, got {key!r}")
+        if key in RESERVED_METADATA_KEYS:
+            raise ValidationError(
+                f"metadata key {key!r} is reserved: scope ids and a memory's own fields are set by "
+                "memspan (pass user_id=/agent_id=/run_id= as arguments)"
+            )
+    try:
+        encoded = json.dumps(dict(metadata), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"metadata must be JSON-serialisable: {exc}") from None
+    if len(encoded.encode()) > MAX_METADATA_BYTES:
+        raise ValidationError(f"metadata is larger than {MAX_METADATA_BYTES // 1024} KiB")
+    copy: dict[str, Any] = json.loads(encoded)
+    return copy  # a private copy the caller cannot mutate later
+
+
+def validate_text(text: object, what: str = "text") -> str:
+    if not isinstance(text, str):
+        raise ValidationError(f"{what} must be a string, got {type(text).__name__}")
+    if "\x00" in text:
+        raise ValidationError(f"{what} contains a NUL character")
+    if not text.strip():
+        raise ValidationError(f"{what} is empty")
+    return text.strip()
+
+
+def validate_limit(limit: object) -> int:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
+    return limit
+
+
+@dataclass
+class Settings:
+    """Tunable behaviour of one Memory."""
+
+    fusion: FusionWeights = field(default_factory=FusionWeights)
+    #: a new memory this similar to one the scope already has is a duplicate (infer=True only)
+    near_duplicate: float = 0.95
+    #: candidates fetched from each retriever, per requested result
+    candidate_factor: int = 4
+    min_candidates: int = 40
+    max_message_chars: int = MAX_MESSAGE_CHARS
+    instructions: str | None = None
+
+
+class Engine:
+    """The pipeline behind :class:`~memspan.Memory` and :class:`~memspan.AsyncMemory`."""
+
+    def __init__(
+        self,
+        store: MemoryStore,
+        embedder: Embedder,
+        extractor: Extractor,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ):
+        self.store = store
+        self.embedder = embedder
+        self.extractor = extractor
+        self.settings = settings or Settings()
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._bound = False
+        self.usage = Usage()
+
+    def now(self) -> str:
+        return format_timestamp(self._clock())
+
+    def _bind(self) -> Flow[None]:
+        if not self._bound:
+            yield call(self.store, "bind_embedder", self.embedder.model_id, self.embedder.dimension)
+            self._bound = True
+
+    # -- add -------------------------------------------------------------------------------
+
+    def add(
+        self,
+        messages: MessagesInput,
+        *,
+        scope: Scope,
+        metadata: Mapping[str, Any] | None,
+        memory_type: str | MemoryType | None,
+        infer: bool,
+    ) -> Flow[AddResult]:
+        msgs = normalize_messages(messages, max_chars=self.settings.max_message_chars)
+        meta = validate_metadata(metadata)
+        mtype = MemoryType.parse(memory_type) if memory_type is not None else None
+        yield from self._bind()
+        existing: list[Candidate] = []
+        if not infer:
+            plan = ExtractionPlan(
+                [
+                    Decision(
+                        "ADD",
+                        text=m.content,
+                        source_ids=(m.id,) if m.id else (),
+                        memory_type=mtype,
+                        created_at=m.created_at,
+                    )
+                    for m in msgs
+                ]
+            )
+        else:
+            if self.extractor.context_size > 0:
+                existing = yield from self._related(scope, msgs, self.extractor.context_size)
+            request = ExtractionRequest(msgs, scope, mtype, existing, meta, self.settings.instructions)
+            plan = yield call(self.extractor, "extract", request)
+        changes = yield from self._apply(scope, plan, existing, meta, mtype, dedupe=infer)
+        self.usage = self.usage + plan.usage
+        return AddResult(changes, plan.usage)
+
+    def _related(self, scope: Scope, msgs: list[Message], size: int) -> Flow[list[Candidate]]:
+        """The scope's memories most similar to the new messages, numbered for the extractor."""
+        vectors = yield call(self.embedder, "embed", [m.content for m in msgs], kind="query")
+        best: dict[str, tuple[float, MemoryItem]] = {}
+        for vector in vectors:
+            hits = yield call(self.store, "search_vector", scope, vector, None, size)
+            for item, score in hits:
+                if item.id not in best or best[item.id][0] < score:
+                    best[item.id] = (score, item)
+        ranked = sorted(best.values(), key=lambda pair: -pair[0])[:size]
+        return [Candidate(ref=i, item=item) for i, (_, item) in enumerate(ranked)]
+
+    def _apply(
+        self,
+        scope: Scope,
+        plan: ExtractionPlan,
+        existing: list[Candidate],
+        meta: dict[str, Any],
+        mtype: MemoryType | None,
+        *,
+        dedupe: bool,
+    ) -> Flow[list[MemoryChange]]:
+        now = self.now()
+        by_ref = {c.ref: c.item for c in existing}
+        changes: list[MemoryChange] = []
+        additions: list[tuple[Decision, str, str]] = []  # decision, text, hash
+        seen_hashes: set[str] = set()
+        for decision in plan.decisions:
+            if decision.action == "ADD":
+                text = validate_text(decision.text, "extracted memory")
+                digest = text_hash(text)
+                if dedupe:
+                    if digest in seen_hashes:
+                        continue
+                    duplicate = yield call(self.store, "find_hash", scope, digest)
+                    if duplicate is not None:
+                        changes.append(MemoryChange(Event.NOOP, duplicate, reason="already remembered"))
+                        continue
+                seen_hashes.add(digest)
+                additions.append((decision, text, digest))
+            elif decision.action in ("UPDATE", "DELETE", "NOOP"):
+                target = by_ref.get(decision.target_ref) if decision.target_ref is not None else None
+                if target is None:
+                    if decision.action == "NOOP":
+                        continue
+                    raise StoreError(
+                        f"{decision.action} names memory {decision.target_ref}, which was not offered"
+                    )
+                change = yield from self._change_existing(scope, target, decision, now)
+                changes.append(change)
+        if additions:
+            vectors = yield call(self.embedder, "embed", [text for _, text, _ in additions], kind="document")
+            keep: list[int] = []
+            for i in range(len(additions)):
+                if dedupe:
+                    threshold = self.settings.near_duplicate
+                    if keep and float(np.max(vectors[keep] @ vectors[i])) >= threshold:
+                        continue  # a twin of a memory this same add is storing
+                    hits = yield call(self.store, "search_vector", scope, vectors[i], None, 1)
+                    if hits and hits[0][1] >= threshold:
+                        changes.append(MemoryChange(Event.NOOP, hits[0][0], reason="near-duplicate"))
+                        continue
+                keep.append(i)
+            items = [self._new_item(scope, additions[i], meta, mtype, now) for i in keep]
+            events = [
+                HistoryEvent(
+                    item.id,
+                    Event.ADD,
+                    None,
+                    item.text,
+                    now,
+                    item.user_id,
+                    item.agent_id,
+                    item.run_id,
+                    new_metadata=item.metadata,
+                )
+                for item in items
+            ]
+            yield call(self.store, "insert", items, vectors[keep], events)
+            changes.extend(MemoryChange(Event.ADD, item) for item in items)
+        return changes
+
+    def _new_item(
+        self,
+        scope: Scope,
+        addition: tuple[Decision, str, str],
+        meta: dict[str, Any],
+        mtype: MemoryType | None,
+        now: str,
+    ) -> MemoryItem:
+        decision, text, digest = addition
+        return MemoryItem(
+            id=str(uuid.uuid4()),
+            text=text,
+            user_id=scope.user_id,
+            agent_id=scope.agent_id,
+            run_id=scope.run_id,
+            memory_type=decision.memory_type or mtype or MemoryType.SEMANTIC,
+            metadata=dict(meta),
+            created_at=decision.created_at or now,
+            updated_at=now,
+            hash=digest,
+            source_ids=decision.source_ids,
+        )
+
+    def _change_existing(
+        self, scope: Scope, target: MemoryItem, decision: Decision, now: str
+    ) -> Flow[MemoryChange]:
+        if not scope.contains(target.user_id, target.agent_id, target.run_id):
+            raise StoreError(f"memory {target.id} is outside {scope}; refusing to change it")
+        if decision.action == "NOOP":
+            return MemoryChange(Event.NOOP, target, reason=decision.reason)
+        if decision.action == "DELETE":
+            item = yield from self._delete_item(target, now, decision.reason)
+            return MemoryChange(Event.DELETE, item, previous_text=target.text, reason=decision.reason)
+        text = validate_text(decision.text, "updated memory")
+        vectors = yield call(self.embedder, "embed", [text], kind="document")
+        item = replace(
+            target,
+            text=text,
+            hash=text_hash(text),
+            updated_at=now,
+            source_ids=tuple(dict.fromkeys((*target.source_ids, *decision.source_ids))),
+        )
+        event = HistoryEvent(
+            target.id,
+            Event.UPDATE,
+            target.text,
+            text,
+            now,
+            target.user_id,
+            target.agent_id,
+            target.run_id,
+            target.metadata,
+            item.metadata,
+            decision.reason,
+        )
+        yield call(self.store, "update", item, vectors[0], event)
+        return MemoryChange(Event.UPDATE, item, previous_text=target.text, reason=decision.reason)
+
+    def _delete_item(self, target: MemoryItem, now: str, reason: str | None) -> Flow[MemoryItem]:
+        item = replace(target, deleted_at=now, updated_at=now)
+        event = HistoryEvent(
+            target.id,
+            Event.DELETE,
+            target.text,
+            None,
+            now,
+            target.user_id,
+            target.agent_id,
+            target.run_id,
+            target.metadata,
+            None,
+            reason,
+        )
+        yield call(self.store, "update", item, None, event)
+        return item
+
+    # -- search ----------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        scope: Scope,
+        filters: Mapping[str, Any] | None,
+        limit: int,
+        threshold: float | None,
+        explain: bool = False,
+    ) -> Flow[SearchResult]:
+        query = validate_text(query, "query")
+        if len(query) > MAX_QUERY_CHARS:
+            raise ValidationError(f"query is longer than {MAX_QUERY_CHARS:,} characters")
+        limit = validate_limit(limit)
+        if threshold is not None and not (isinstance(threshold, (int, float)) and 0 <= threshold <= 1):
+            raise ValidationError(f"threshold must be a similarity between 0 and 1, got {threshold!r}")
+        flt = parse_filter(filters)
+        yield from self._bind()
+        vectors = yield call(self.embedder, "embed", [query], kind="query")
+        pool = max(limit * self.settings.candidate_factor, self.settings.min_candidates)
+        weights = self.settings.fusion
+        dense = (
+            (yield call(self.store, "search_vector", scope, vectors[0], flt, pool)) if weights.dense else []
+        )
+        keyword = (
+            (yield call(self.store, "search_keyword", scope, query, flt, pool)) if weights.keyword else []
+        )
+        ranked = fuse(dense, keyword, weights)
+        for item in ranked:
+            if not scope.contains(item.user_id, item.agent_id, item.run_id) or item.deleted_at is not None:
+                raise StoreError(f"the store returned memory {item.id} from outside {scope}: a backend bug")
+        if threshold is not None:
+            ranked = [m for m in ranked if (m.score or 0.0) >= threshold]
+        top = ranked[:limit]
+        if not explain:
+            top = [replace(m, score_details=None) for m in top]
+        return SearchResult(top)
+
+    # -- the rest --------------------------------------------------------------------------
+
+    def get(self, memory_id: str, *, include_deleted: bool = False) -> Flow[MemoryItem]:
+        validate_id("memory id", memory_id)
+        item = yield call(self.store, "get", memory_id)
+        if item is None or (item.deleted_at is not None and not include_deleted):
+            raise NotFoundError(f"no memory with id {memory_id!r}")
+        return item  # type: ignore[no-any-return]
+
+    def get_all(
+        self,
+        *,
+        scope: Scope,
+        filters: Mapping[str, Any] | None,
+        limit: int,
+        offset: int = 0,
+        include_deleted: bool = False,
+    ) -> Flow[list[MemoryItem]]:
+        flt = parse_filter(filters)
+        if not isinstance(offset, int) or offset < 0:
+            raise ValidationError("offset must be a non-negative integer")
+        items = yield call(
+            self.store,
+            "list_memories",
+            scope,
+            flt,
+            validate_limit(limit),
+            include_deleted=include_deleted,
+            offset=offset,
+        )
+        return items  # type: ignore[no-any-return]
+
+    def update(
+        self, memory_id: str, *, text: str | None, metadata: Mapping[str, Any] | None
+    ) -> Flow[MemoryItem]:
+        if text is None and metadata is None:
+            raise ValidationError("update needs text=, metadata= or both")
+        target = yield from self.get(memory_id)
+        new_text = validate_text(text) if text is not None else target.text
+        new_meta = validate_metadata(metadata) if metadata is not None else target.metadata
+        now = self.now()
+        vector = None
+        if new_text != target.text:
+            yield from self._bind()
+            vector = (yield call(self.embedder, "embed", [new_text], kind="document"))[0]
+        item = replace(target, text=new_text, hash=text_hash(new_text), metadata=new_meta, updated_at=now)
+        event = HistoryEvent(
+            target.id,
+            Event.UPDATE,
+            target.text,
+            new_text,
+            now,
+            target.user_id,
+            target.agent_id,
+            target.run_id,
+            target.metadata,
+            new_meta,
+        )
+        yield call(self.store, "update", item, vector, event)
+        return item
+
+    def delete(self, memory_id: str) -> Flow[MemoryItem]:
+        target = yield from self.get(memory_id)
+        item = yield from self._delete_item(target, self.now(), None)
+        return item
+
+    def delete_all(self, *, scope: Scope, purge: bool) -> Flow[int]:
+        count = yield call(self.store, "delete_scope", scope, purge=purge, at=self.now())
+        return int(count)
+
+    def history(self, memory_id: str) -> Flow[list[HistoryEvent]]:
+        validate_id("memory id", memory_id)
+        events = yield call(self.store, "history", memory_id)
+        if not events:
+            raise NotFoundError(f"no memory with id {memory_id!r}")
+        return events  # type: ignore[no-any-return]
+
+    def reset(self) -> Flow[None]:
+        yield call(self.store, "reset")
+        self._bound = False

@@ -1,0 +1,100 @@
+"""The SQLite store's schema, as numbered migrations (each runs once, in order, in a transaction)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta(key, value) VALUES ('application', 'memspan'), ('seq', '0'), ('epoch', '0');
+
+CREATE TABLE memories (
+    pk          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    user_id     TEXT,
+    agent_id    TEXT,
+    run_id      TEXT,
+    memory_type TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    hash        TEXT NOT NULL,
+    metadata    TEXT NOT NULL DEFAULT '{}',
+    source_ids  TEXT NOT NULL DEFAULT '[]',
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    deleted_at  TEXT,
+    embedding   BLOB,
+    seq         INTEGER NOT NULL
+);
+CREATE INDEX memories_user ON memories(user_id, agent_id, run_id);
+CREATE INDEX memories_agent ON memories(agent_id, run_id);
+CREATE INDEX memories_run ON memories(run_id);
+CREATE INDEX memories_hash ON memories(hash);
+CREATE INDEX memories_seq ON memories(seq);
+
+CREATE VIRTUAL TABLE memories_fts USING fts5(
+    text, content='memories', content_rowid='pk',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories WHEN new.deleted_at IS NULL
+BEGIN
+    INSERT INTO memories_fts(rowid, text) VALUES (new.pk, new.text);
+END;
+CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories WHEN old.deleted_at IS NULL
+BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.pk, old.text);
+END;
+CREATE TRIGGER memories_fts_update_old AFTER UPDATE OF text, deleted_at ON memories
+WHEN old.deleted_at IS NULL
+BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.pk, old.text);
+END;
+CREATE TRIGGER memories_fts_update_new AFTER UPDATE OF text, deleted_at ON memories
+WHEN new.deleted_at IS NULL
+BEGIN
+    INSERT INTO memories_fts(rowid, text) VALUES (new.pk, new.text);
+END;
+
+CREATE TABLE history (
+    pk           INTEGER PRIMARY KEY AUTOINCREMENT,
+    memory_id    TEXT NOT NULL,
+    event        TEXT NOT NULL,
+    old_text     TEXT,
+    new_text     TEXT,
+    old_metadata TEXT,
+    new_metadata TEXT,
+    user_id      TEXT,
+    agent_id     TEXT,
+    run_id       TEXT,
+    reason       TEXT,
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX history_memory ON history(memory_id, pk);
+
+-- what a purge leaves behind: that it happened, never what was erased
+CREATE TABLE audit (
+    pk         INTEGER PRIMARY KEY AUTOINCREMENT,
+    action     TEXT NOT NULL,
+    scope      TEXT NOT NULL,
+    count      INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
+#: migration N (1-based) is MIGRATIONS[N - 1]; append, never edit a released one
+MIGRATIONS: list[str] = [V1]
+
+
+def statements(script: str) -> list[str]:
+    """Split a script into statements (triggers included) so they can run inside one transaction."""
+    out: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and (not line.strip() or line.strip().startswith("--")):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement: {buffer[:80]!r}")
+    return out

@@ -1,0 +1,619 @@
+"""The embedded default store: one SQLite file (WAL) with memories, vectors, FTS5 and history.
+
+Vector search is exact within a scope: the vectors live in the file and are mirrored in memory as
+one numpy matrix, which every reader brings up to date from a change counter (``meta.seq``) before
+it searches, so several processes can share one file and each sees the others' writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import DimensionMismatchError, ReadOnlyStoreError, SchemaVersionError, StoreError
+from ..filters import Filter
+from ..ports import MemoryStore, ScoredItems, Vector
+from ..scope import SCOPE_KEYS, Scope
+from ..types import Event, HistoryEvent, MemoryItem, MemoryType
+from ._sqlite_schema import MIGRATIONS, statements
+from ._vector_cache import VectorCache
+
+ITEM_COLUMNS = (
+    "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
+    "hash, source_ids, deleted_at"
+)
+_FTS_WORD = re.compile(r"\w+", re.UNICODE)
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 query from free text: each distinct word quoted, any may match."""
+    words = [w for w in _FTS_WORD.findall(text.lower()) if len(w) > 1 or w.isdigit()]
+    content = [w for w in words if w not in _STOPWORDS] or words
+    unique = list(dict.fromkeys(content))[:64]
+    if not unique:
+        return None
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in unique)
+
+
+def _scope_sql(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
+    prefix = f"{alias}." if alias else ""
+    clauses = [f"{prefix}{key} = ?" for key, _ in scope.items()]
+    return " AND ".join(clauses) or "1", [value for _, value in scope.items()]
+
+
+def _row_item(row: Sequence[Any]) -> MemoryItem:
+    return MemoryItem(
+        id=row[1],
+        text=row[2],
+        user_id=row[3],
+        agent_id=row[4],
+        run_id=row[5],
+        memory_type=MemoryType(row[6]),
+        metadata=json.loads(row[7]),
+        created_at=row[8],
+        updated_at=row[9],
+        hash=row[10],
+        source_ids=tuple(json.loads(row[11])),
+        deleted_at=row[12],
+    )
+
+
+def filter_record(item: MemoryItem) -> dict[str, Any]:
+    """What a filter sees of a memory: its metadata plus its own fields."""
+    record: dict[str, Any] = dict(item.metadata)
+    record.update(
+        id=item.id,
+        memory_type=item.memory_type.value,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        user_id=item.user_id,
+        agent_id=item.agent_id,
+        run_id=item.run_id,
+    )
+    for key in SCOPE_KEYS:
+        if record[key] is None:
+            del record[key]
+    return record
+
+
+class SQLiteStore(MemoryStore):
+    """All of memspan's state in one SQLite file. Safe for several threads and processes."""
+
+    def __init__(
+        self, path: str | os.PathLike[str] = "memspan.db", *, read_only: bool = False, timeout: float = 30.0
+    ):
+        self.path = Path(path).expanduser()
+        self._lock = threading.RLock()
+        exists = self.path.exists()
+        if not exists and read_only:
+            raise StoreError(f"{self.path} does not exist (cannot create a store read-only)")
+        if exists and not read_only and not os.access(self.path, os.W_OK):
+            read_only = True  # a file we cannot write is still readable
+        self.read_only = read_only
+        if not exists:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if read_only:
+                uri = f"file:{self.path.resolve()}?mode=ro"
+                self._conn = sqlite3.connect(
+                    uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+                )
+            else:
+                self._conn = sqlite3.connect(
+                    self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+                )
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            if hasattr(self, "_conn"):
+                self._conn.close()
+            raise StoreError(
+                f"{self.path} is not a usable memspan database ({exc}); "
+                "restore it from a backup or `memspan export` from a good copy"
+            ) from exc
+        self._cache = VectorCache()
+        self._filter_memo: tuple[Any, set[int]] | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> SQLiteStore:
+        """``sqlite:///relative.db``, ``sqlite:////absolute/path.db``, ``sqlite:///~/m.db``."""
+        path = url.split("://", 1)[1]
+        if path.startswith("/"):
+            path = path[1:]
+        if not path:
+            raise StoreError(f"no file path in {url!r}; use sqlite:///path/to/memspan.db")
+        return cls(path)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        conn = self._conn
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "schema_migrations" not in tables:
+            raise StoreError(f"{self.path} is an SQLite file, but not a memspan database")
+        current = self._schema_version() if tables else 0
+        if current > len(MIGRATIONS):
+            raise SchemaVersionError(
+                f"{self.path} has schema version {current}, newer than this memspan understands "
+                f"({len(MIGRATIONS)}); upgrade memspan (pip install -U memspan)"
+            )
+        if current == len(MIGRATIONS):
+            return
+        if self.read_only:
+            raise ReadOnlyStoreError(f"{self.path} needs a schema upgrade but is read-only")
+        with self._transaction():
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            current = self._schema_version()  # another process may have migrated meanwhile
+            for version in range(current + 1, len(MIGRATIONS) + 1):
+                for statement in statements(MIGRATIONS[version - 1]):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations(version, applied_at) VALUES (?, datetime('now'))",
+                    (version,),
+                )
+
+    def _schema_version(self) -> int:
+        return int(
+            self._conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+        )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self.read_only:
+                raise ReadOnlyStoreError(
+                    f"{self.path} is open read-only; open it writable to change memories"
+                )
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._translate(exc) from exc
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._conn.execute("ROLLBACK")
+                raise self._translate(exc) from exc
+
+    def _translate(self, exc: sqlite3.Error) -> StoreError:
+        message = str(exc)
+        if "readonly" in message or "read-only" in message:
+            return ReadOnlyStoreError(f"{self.path} is read-only: {message}")
+        if "locked" in message or "busy" in message:
+            return StoreError(f"{self.path} stayed locked by another writer: {message}; try again")
+        return StoreError(f"{self.path}: {message}")
+
+    def _next_seq(self, conn: sqlite3.Connection) -> int:
+        row = conn.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING value"
+        ).fetchone()
+        return int(row[0])
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise self._translate(exc) from exc
+
+    def _meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    # -- embedding model -------------------------------------------------------------------
+
+    def bind_embedder(self, model_id: str, dimension: int) -> None:
+        stored_dim, stored_model = self._meta("dimension"), self._meta("embedder")
+        if stored_dim is None:
+            if self.read_only:
+                return
+            with self._transaction() as conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('dimension', ?)", (str(dimension),)
+                )
+                conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('embedder', ?)", (model_id,))
+            stored_dim, stored_model = self._meta("dimension"), self._meta("embedder")
+        if stored_dim is not None and int(stored_dim) != dimension:
+            raise DimensionMismatchError(
+                f"{self.path} holds {stored_dim}-dimensional vectors from {stored_model!r}, but the "
+                f"embedder {model_id!r} makes {dimension}-dimensional ones; use the same embedder, "
+                "or export the memories and import them into a new store"
+            )
+        if stored_model is not None and stored_model != model_id:
+            raise DimensionMismatchError(
+                f"{self.path} was embedded with {stored_model!r}, not {model_id!r}: their vectors "
+                "are not comparable; use the same embedder, or export and re-import"
+            )
+
+    def _check_vectors(self, vectors: Vector, rows: int) -> None:
+        dim = self._meta("dimension")
+        if vectors.ndim != 2 or vectors.shape[0] != rows:
+            raise StoreError(f"expected {rows} vectors, got an array of shape {vectors.shape}")
+        if dim is not None and vectors.shape[1] != int(dim):
+            raise DimensionMismatchError(
+                f"vectors have {vectors.shape[1]} dimensions; this store holds {dim}"
+            )
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def insert(self, items: Sequence[MemoryItem], vectors: Vector, events: Sequence[HistoryEvent]) -> None:
+        if not items:
+            return
+        self._check_vectors(vectors, len(items))
+        blobs = [np.ascontiguousarray(v, dtype="<f4").tobytes() for v in vectors]
+        with self._transaction() as conn:
+            seq = self._next_seq(conn)
+            conn.executemany(
+                "INSERT INTO memories(id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, "
+                "updated_at, hash, source_ids, deleted_at, embedding, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        i.id,
+                        i.text,
+                        i.user_id,
+                        i.agent_id,
+                        i.run_id,
+                        i.memory_type.value,
+                        json.dumps(i.metadata),
+                        i.created_at,
+                        i.updated_at,
+                        i.hash,
+                        json.dumps(list(i.source_ids)),
+                        i.deleted_at,
+                        blob,
+                        seq,
+                    )
+                    for i, blob in zip(items, blobs, strict=True)
+                ],
+            )
+            self._write_events(conn, events)
+
+    def update(self, item: MemoryItem, vector: Vector | None, event: HistoryEvent) -> None:
+        blob: bytes | None = None
+        if vector is not None:
+            self._check_vectors(vector.reshape(1, -1), 1)
+            blob = np.ascontiguousarray(vector, dtype="<f4").tobytes()
+        with self._transaction() as conn:
+            seq = self._next_seq(conn)
+            keep_vector = vector is None and item.deleted_at is None
+            cursor = conn.execute(
+                "UPDATE memories SET text=?, memory_type=?, metadata=?, updated_at=?, hash=?, source_ids=?, "
+                f"deleted_at=?, embedding={'embedding' if keep_vector else '?'}, seq=? WHERE id=?",
+                (
+                    item.text,
+                    item.memory_type.value,
+                    json.dumps(item.metadata),
+                    item.updated_at,
+                    item.hash,
+                    json.dumps(list(item.source_ids)),
+                    item.deleted_at,
+                    *(() if keep_vector else (blob,)),
+                    seq,
+                    item.id,
+                ),
+            )
+            if cursor.rowcount != 1:
+                raise StoreError(f"memory {item.id} vanished during the update")
+            self._write_events(conn, [event])
+
+    @staticmethod
+    def _write_events(conn: sqlite3.Connection, events: Sequence[HistoryEvent]) -> None:
+        conn.executemany(
+            "INSERT INTO history(memory_id, event, old_text, new_text, old_metadata, new_metadata, user_id, "
+            "agent_id, run_id, reason, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    e.memory_id,
+                    e.event.value,
+                    e.old_text,
+                    e.new_text,
+                    None if e.old_metadata is None else json.dumps(e.old_metadata),
+                    None if e.new_metadata is None else json.dumps(e.new_metadata),
+                    e.user_id,
+                    e.agent_id,
+                    e.run_id,
+                    e.reason,
+                    e.created_at,
+                )
+                for e in events
+            ],
+        )
+
+    def delete_scope(self, scope: Scope, *, purge: bool, at: str) -> int:
+        where, params = _scope_sql(scope)
+        with self._transaction() as conn:
+            seq = self._next_seq(conn)
+            if purge:
+                count = conn.execute(f"SELECT count(*) FROM memories WHERE {where}", params).fetchone()[0]
+                conn.execute(
+                    f"DELETE FROM history WHERE memory_id IN (SELECT id FROM memories WHERE {where})", params
+                )
+                conn.execute(f"DELETE FROM memories WHERE {where}", params)
+                conn.execute(
+                    "INSERT INTO audit(action, scope, count, created_at) VALUES ('PURGE', ?, ?, ?)",
+                    (json.dumps(scope.as_dict()), count, at),
+                )
+                conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")
+                return int(count)
+            conn.execute(
+                "INSERT INTO history(memory_id, event, old_text, new_text, old_metadata, user_id, agent_id, run_id, "
+                f"reason, created_at) SELECT id, 'DELETE', text, NULL, metadata, user_id, agent_id, run_id, "
+                f"'delete_all', ? FROM memories WHERE {where} AND deleted_at IS NULL",
+                [at, *params],
+            )
+            cursor = conn.execute(
+                f"UPDATE memories SET deleted_at = ?, updated_at = ?, embedding = NULL, seq = ? "
+                f"WHERE {where} AND deleted_at IS NULL",
+                [at, at, seq, *params],
+            )
+            return int(cursor.rowcount)
+
+    def reset(self) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM memories")
+            conn.execute("DELETE FROM history")
+            conn.execute("DELETE FROM audit")
+            conn.execute("DELETE FROM meta WHERE key IN ('dimension', 'embedder')")
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key IN ('epoch', 'seq')")
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, memory_id: str) -> MemoryItem | None:
+        rows = self._query(f"SELECT {ITEM_COLUMNS} FROM memories WHERE id = ?", (memory_id,))
+        return _row_item(rows[0]) if rows else None
+
+    def _items_by_pk(self, pks: Sequence[int]) -> dict[int, MemoryItem]:
+        if not pks:
+            return {}
+        rows = self._query(
+            f"SELECT {ITEM_COLUMNS} FROM memories WHERE pk IN (SELECT value FROM json_each(?))",
+            (json.dumps([int(p) for p in pks]),),
+        )
+        return {row[0]: _row_item(row) for row in rows}
+
+    def _scope_rows(self, scope: Scope, *, include_deleted: bool, order: str = "") -> list[Any]:
+        where, params = _scope_sql(scope)
+        live = "" if include_deleted else " AND deleted_at IS NULL"
+        return self._query(f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where}{live} {order}", params)
+
+    def list_memories(
+        self, scope: Scope, flt: Filter | None, limit: int, *, include_deleted: bool = False, offset: int = 0
+    ) -> list[MemoryItem]:
+        if flt is None:
+            where, params = _scope_sql(scope)
+            live = "" if include_deleted else " AND deleted_at IS NULL"
+            rows = self._query(
+                f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where}{live} "
+                "ORDER BY created_at DESC, pk DESC LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
+            return [_row_item(r) for r in rows]
+        rows = self._scope_rows(
+            scope, include_deleted=include_deleted, order="ORDER BY created_at DESC, pk DESC"
+        )
+        matching = (item for item in map(_row_item, rows) if flt.matches(filter_record(item)))
+        return [item for i, item in enumerate(matching) if offset <= i < offset + limit]
+
+    def find_hash(self, scope: Scope, text_hash: str) -> MemoryItem | None:
+        where, params = _scope_sql(scope)
+        rows = self._query(
+            f"SELECT {ITEM_COLUMNS} FROM memories WHERE hash = ? AND {where} AND deleted_at IS NULL LIMIT 1",
+            [text_hash, *params],
+        )
+        return _row_item(rows[0]) if rows else None
+
+    def _allowed(self, scope: Scope, flt: Filter) -> set[int]:
+        """Primary keys of the scope's live memories that pass the filter (memoised per change)."""
+        key = (self._cache.seq, self._cache.epoch, scope, flt)
+        if self._filter_memo is not None and self._filter_memo[0] == key:
+            return self._filter_memo[1]
+        rows = self._scope_rows(scope, include_deleted=False)
+        allowed = {row[0] for row in rows if flt.matches(filter_record(_row_item(row)))}
+        self._filter_memo = (key, allowed)
+        return allowed
+
+    def _sync(self) -> None:
+        rows = self._query(
+            "SELECT (SELECT value FROM meta WHERE key='seq'), (SELECT value FROM meta WHERE key='epoch')"
+        )
+        seq, epoch = int(rows[0][0]), int(rows[0][1])
+        cache = self._cache
+        if epoch != cache.epoch:
+            cache.clear(epoch)
+        if seq == cache.seq:
+            return
+        changed = self._query(
+            "SELECT pk, user_id, agent_id, run_id, embedding, deleted_at FROM memories WHERE seq > ?",
+            (cache.seq,),
+        )
+        cache.apply(changed, seq)
+
+    def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
+        with self._lock:
+            self._sync()
+            allowed = self._allowed(scope, flt) if flt is not None else None
+            hits = self._cache.search(scope, np.asarray(vector, dtype=np.float32), limit, allowed)
+        items = self._items_by_pk([pk for pk, _ in hits])
+        return [(items[pk], score) for pk, score in hits if pk in items]
+
+    def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
+        match = fts_query(query)
+        if match is None:
+            return []
+        where, params = _scope_sql(scope, "m")
+        extra, extra_params = "", []
+        if flt is not None:
+            with self._lock:
+                self._sync()
+                allowed = self._allowed(scope, flt)
+            if not allowed:
+                return []
+            extra, extra_params = (
+                " AND m.pk IN (SELECT value FROM json_each(?))",
+                [json.dumps(sorted(allowed))],
+            )
+        rows = self._query(
+            "SELECT m.pk, -bm25(memories_fts) AS score FROM memories_fts JOIN memories m ON m.pk = memories_fts.rowid "
+            f"WHERE memories_fts MATCH ? AND m.deleted_at IS NULL AND {where}{extra} ORDER BY score DESC LIMIT ?",
+            [match, *params, *extra_params, limit],
+        )
+        items = self._items_by_pk([r[0] for r in rows])
+        return [(items[pk], float(score)) for pk, score in rows if pk in items]
+
+    def history(self, memory_id: str) -> list[HistoryEvent]:
+        rows = self._query(
+            "SELECT memory_id, event, old_text, new_text, created_at, user_id, agent_id, run_id, old_metadata, "
+            "new_metadata, reason FROM history WHERE memory_id = ? ORDER BY pk",
+            (memory_id,),
+        )
+        return [
+            HistoryEvent(
+                memory_id=r[0],
+                event=Event(r[1]),
+                old_text=r[2],
+                new_text=r[3],
+                created_at=r[4],
+                user_id=r[5],
+                agent_id=r[6],
+                run_id=r[7],
+                old_metadata=None if r[8] is None else json.loads(r[8]),
+                new_metadata=None if r[9] is None else json.loads(r[9]),
+                reason=r[10],
+            )
+            for r in rows
+        ]
+
+    def iter_memories(self, *, include_deleted: bool = True, batch_size: int = 500) -> Iterator[MemoryItem]:
+        live = "" if include_deleted else " AND deleted_at IS NULL"
+        last = 0
+        while True:
+            rows = self._query(
+                f"SELECT {ITEM_COLUMNS} FROM memories WHERE pk > ?{live} ORDER BY pk LIMIT ?",
+                (last, batch_size),
+            )
+            if not rows:
+                return
+            yield from map(_row_item, rows)
+            last = rows[-1][0]
+
+    def vectors(self, memory_ids: Sequence[str]) -> dict[str, Vector]:
+        rows = self._query(
+            "SELECT id, embedding FROM memories WHERE embedding IS NOT NULL AND id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(memory_ids)),),
+        )
+        return {mid: np.frombuffer(blob, dtype="<f4").copy() for mid, blob in rows}
+
+    def count(self, scope: Scope | None = None, *, include_deleted: bool = False) -> int:
+        where, params = _scope_sql(scope) if scope is not None else ("1", [])
+        live = "" if include_deleted else " AND deleted_at IS NULL"
+        return int(self._query(f"SELECT count(*) FROM memories WHERE {where}{live}", params)[0][0])
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and sizes, for ``memspan stats``."""
+        return {
+            "path": str(self.path),
+            "memories": self.count(),
+            "deleted": self.count(include_deleted=True) - self.count(),
+            "history_events": self._query("SELECT count(*) FROM history")[0][0],
+            "users": self._query("SELECT count(DISTINCT user_id) FROM memories WHERE deleted_at IS NULL")[0][
+                0
+            ],
+            "embedder": self._meta("embedder"),
+            "dimension": None if self._meta("dimension") is None else int(self._meta("dimension") or 0),
+            "schema_version": self._schema_version(),
+            "file_bytes": self.path.stat().st_size if self.path.exists() else 0,
+        }
+
+    def audit_log(self) -> list[dict[str, Any]]:
+        rows = self._query("SELECT action, scope, count, created_at FROM audit ORDER BY pk")
+        return [{"action": a, "scope": json.loads(s), "count": c, "created_at": t} for a, s, c, t in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
