@@ -18,7 +18,10 @@ from memspan import Memory
 CONVERSATION = [
     {"role": "user", "content": "Hi! I'm Maya. I'm vegetarian and allergic to peanuts."},
     {"role": "assistant", "content": "Nice to meet you, Maya! Noted."},
-    {"role": "user", "content": "I prefer window seats when I fly, and I usually travel with my dog Biscuit."},
+    {
+        "role": "user",
+        "content": "I prefer window seats when I fly, and I usually travel with my dog Biscuit.",
+    },
     {"role": "user", "content": "Last week I started learning Portuguese for a trip to Lisbon in May."},
 ]
 QUESTIONS = [
@@ -50,7 +53,9 @@ def recall(db: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", type=Path, default=Path("memspan-demo.db"))
     parser.add_argument("--phase", choices=["learn", "recall"])
     args = parser.parse_args()

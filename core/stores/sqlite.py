@@ -171,18 +171,7 @@ class SQLiteStore(MemoryStore):
         if not exists:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            if read_only:
-                uri = f"file:{self.path.resolve()}?mode=ro"
-                self._conn = sqlite3.connect(
-                    uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
-                )
-            else:
-                self._conn = sqlite3.connect(
-                    self.path, timeout=timeout, isolation_level=None, check_same_thread=False
-                )
-                self._conn.execute("PRAGMA journal_mode=WAL")
-                self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            self._conn = self._connect(timeout)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             if hasattr(self, "_conn"):
@@ -193,6 +182,26 @@ class SQLiteStore(MemoryStore):
             ) from exc
         self._cache = VectorCache()
         self._filter_memo: tuple[Any, set[int]] | None = None
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        options = {"timeout": timeout, "isolation_level": None, "check_same_thread": False}
+        if not self.read_only:
+            conn = sqlite3.connect(self.path, **options)  # type: ignore[arg-type]
+            conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+        uri = f"file:{self.path.resolve()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, **options)  # type: ignore[arg-type]
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            # a WAL file whose directory we cannot write has no shared-memory file to read through:
+            # open it as immutable (we cannot change it, and we will not see later writes by others)
+            conn.close()
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True, **options)  # type: ignore[arg-type]
+        conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        return conn
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteStore:
