@@ -184,23 +184,25 @@ class SQLiteStore(MemoryStore):
         self._filter_memo: tuple[Any, set[int]] | None = None
 
     def _connect(self, timeout: float) -> sqlite3.Connection:
-        options = {"timeout": timeout, "isolation_level": None, "check_same_thread": False}
-        if not self.read_only:
-            conn = sqlite3.connect(self.path, **options)  # type: ignore[arg-type]
+        def connect(target: str | Path, *, uri: bool = False) -> sqlite3.Connection:
+            conn = sqlite3.connect(target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri)
             conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            return conn
+
+        if not self.read_only:
+            conn = connect(self.path)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             return conn
         uri = f"file:{self.path.resolve()}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, **options)  # type: ignore[arg-type]
+        conn = connect(uri, uri=True)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.OperationalError:
             # a WAL file whose directory we cannot write has no shared-memory file to read through:
             # open it as immutable (we cannot change it, and we will not see later writes by others)
             conn.close()
-            conn = sqlite3.connect(uri + "&immutable=1", uri=True, **options)  # type: ignore[arg-type]
-        conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            conn = connect(uri + "&immutable=1", uri=True)
         return conn
 
     @classmethod
