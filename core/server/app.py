@@ -1,0 +1,134 @@
+"""The REST service: one FastAPI app over one memory (any store) and the service database.
+
+Every memory route authenticates a key, checks the scope (or, for routes by id, the memory's own
+owner) against the key's grants, calls the same :class:`~memspan.Memory` API an embedded caller
+uses, and records in the access log which memories it returned or changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from fastapi import Depends, FastAPI, HTTPException, Request, Security
+from fastapi.responses import HTMLResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+
+from ..memory import Memory
+from . import http_errors
+from .access_log import AccessLog
+from .keys import KeyStore, Principal
+from .limits import BodySizeLimit, RateLimiter
+from .service_db import ServiceDB
+
+API_VERSION = "v1"
+
+
+@dataclass
+class ServiceSettings:
+    """Limits of one running service."""
+
+    max_body_bytes: int = 1024 * 1024
+    #: requests a minute per key (0 turns rate limiting off); failed logins count per client address
+    rate_per_minute: float = 600.0
+    rate_burst: int | None = None
+    #: largest page a list endpoint returns
+    page_max: int = 500
+
+
+@dataclass
+class Service:
+    """What the handlers share, reachable as ``request.app.state.service``."""
+
+    memory: Memory
+    keys: KeyStore
+    log: AccessLog
+    settings: ServiceSettings
+    limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limiter = RateLimiter(self.settings.rate_per_minute, self.settings.rate_burst)
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer msk_...")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same key in X-API-Key")
+
+
+def _too_many(wait: float) -> HTTPException:
+    return HTTPException(
+        429,
+        f"rate limit exceeded; retry in {wait:.1f}s",
+        headers={"Retry-After": RateLimiter.retry_after(wait)},
+    )
+
+
+def authenticate(
+    request: Request,
+    bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
+    header_key: str | None = Security(_header),
+) -> Principal:
+    """The caller's key, verified and rate limited; 401 without a valid key."""
+    service = get_service(request)
+    key = bearer.credentials if bearer is not None else header_key
+    unauthorized = HTTPException(
+        401,
+        "send a valid API key as 'Authorization: Bearer msk_...' or 'X-API-Key: msk_...'",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    principal = service.keys.verify(key) if key else None
+    if principal is None:
+        client = request.client.host if request.client else "unknown"
+        wait = service.limiter.take(f"addr:{client}")  # slows down key guessing
+        if wait:
+            raise _too_many(wait)
+        raise unauthorized
+    wait = service.limiter.take(f"key:{principal.key_id}")
+    if wait:
+        raise _too_many(wait)
+    return principal
+
+
+def require_admin(principal: Principal = Depends(authenticate)) -> Principal:
+    if not principal.admin:
+        raise HTTPException(403, "this endpoint needs an admin key")
+    return principal
+
+
+def _page(request: Request) -> HTMLResponse:
+    html = resources.files("memspan.server").joinpath("static/index.html").read_text(encoding="utf-8")
+    return HTMLResponse(html)
+
+
+def create_app(memory: Memory, db: ServiceDB, settings: ServiceSettings | None = None) -> FastAPI:
+    """The ASGI app: the API under ``/v1``, the memory browser at ``/``, the spec at ``/openapi.json``."""
+    from .admin_routes import router as admin_router
+    from .memory_routes import router as memory_router
+
+    settings = settings or ServiceSettings()
+    app = FastAPI(
+        title="memspan",
+        version=API_VERSION,
+        description="Long-term memory for AI agents. Every call needs an API key bound to the scopes it "
+        "may read or write; an admin key manages keys and reads the access log.",
+        responses=http_errors.ERROR_RESPONSES,
+    )
+    app.state.service = Service(memory, KeyStore(db), AccessLog(db), settings)
+    http_errors.install(app)
+    app.include_router(memory_router, prefix=f"/{API_VERSION}")
+    app.include_router(admin_router, prefix=f"/{API_VERSION}")
+    app.add_api_route("/", _page, methods=["GET"], include_in_schema=False)
+    static = resources.files("memspan.server").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # outermost of the app's own layers: sees the raw request before any parsing
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

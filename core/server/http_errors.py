@@ -1,0 +1,103 @@
+"""memspan's error hierarchy as HTTP statuses, and the one error body every failure uses.
+
+Subclasses are listed before their bases: the first match wins. A memory outside the caller's
+grants is reported exactly like a missing one (404), so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import (
+    DimensionMismatchError,
+    EmbedderError,
+    ExtractionError,
+    LLMError,
+    MemspanError,
+    NotFoundError,
+    ReadOnlyStoreError,
+    SchemaVersionError,
+    StoreError,
+    ValidationError,
+)
+from .limits import error_body
+from .models import ErrorResponse
+
+STATUS_BY_ERROR: list[tuple[type[MemspanError], int]] = [
+    (ValidationError, 422),  # ScopeError and FilterError included
+    (NotFoundError, 404),
+    (ReadOnlyStoreError, 409),
+    (DimensionMismatchError, 409),
+    (SchemaVersionError, 500),
+    (StoreError, 503),
+    (LLMError, 502),
+    (ExtractionError, 502),
+    (EmbedderError, 500),
+    (MemspanError, 500),
+]
+
+_HTTP_KINDS = {
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "RequestTooLarge",
+    429: "RateLimited",
+}
+
+#: documented on every route so the spec says what a client may get back
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in (
+        (401, "no key, or a key that is unknown or revoked"),
+        (403, "the key may not use this scope or this endpoint"),
+        (404, "no such memory, or one outside the key's scopes"),
+        (413, "request body too large"),
+        (422, "the request is not valid"),
+        (429, "too many requests; see Retry-After"),
+    )
+}
+
+
+def status_for(exc: MemspanError) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def install(app: FastAPI) -> None:
+    """Make every error — memspan's, FastAPI's validation, HTTP errors — answer with one body shape."""
+
+    async def memspan_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, MemspanError)
+        status = status_for(exc)
+        return JSONResponse(error_body(status, type(exc).__name__, str(exc)), status_code=status)
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        kind = _HTTP_KINDS.get(exc.status_code, "HTTPError")
+        return JSONResponse(
+            error_body(exc.status_code, kind, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+            for e in exc.errors()[:10]
+        )
+        return JSONResponse(
+            error_body(422, "ValidationError", problems or "invalid request"), status_code=422
+        )
+
+    app.add_exception_handler(MemspanError, memspan_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)

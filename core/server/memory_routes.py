@@ -1,0 +1,181 @@
+"""``/v1/memories``: the memory API, each route checked against the caller's grants and logged."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+
+from ..errors import NotFoundError, ValidationError
+from ..scope import Scope
+from ..types import Event, MemoryItem
+from .access_log import Action
+from .app import Service, authenticate, get_service
+from .keys import Access, Principal
+from .models import (
+    ID_PATTERN,
+    AddRequest,
+    AddResponse,
+    DeleteAllResponse,
+    HistoryResponse,
+    MemoryOut,
+    MemoryPage,
+    ScopeId,
+    SearchRequest,
+    SearchResponse,
+    UpdateRequest,
+)
+
+router = APIRouter(tags=["memories"])
+Caller = Annotated[Principal, Depends(authenticate)]
+Svc = Annotated[Service, Depends(get_service)]
+MemoryId = Annotated[str, Path(pattern=ID_PATTERN, max_length=255)]
+
+
+def _scope(principal: Principal, access: Access, operation: str, **ids: str | None) -> Scope:
+    scope = Scope.of(**ids, operation=operation)
+    if not principal.may_use_scope(scope, access):
+        raise HTTPException(403, f"this key may not {access} memories of {scope}")
+    return scope
+
+
+def _owned(
+    svc: Service, principal: Principal, memory_id: str, access: Access, *, deleted: bool
+) -> MemoryItem:
+    """The memory, if the key may touch it; otherwise the same 404 a missing id gets."""
+    try:
+        item = svc.memory.get(memory_id, include_deleted=deleted)
+    except NotFoundError:
+        item = None
+    if item is None or not principal.may_touch(item, access):
+        raise NotFoundError(f"no memory with id {memory_id!r}")
+    return item
+
+
+def _log(svc: Service, who: Principal, action: Action, operation: str, items: list[MemoryItem]) -> None:
+    svc.log.record(who, action, operation, items)
+
+
+@router.post("/memories", response_model=AddResponse, summary="Remember messages in a scope")
+def add_memories(body: AddRequest, principal: Caller, svc: Svc) -> dict[str, Any]:
+    ids = body.model_dump(include={"user_id", "agent_id", "run_id"})
+    _scope(principal, "write", "add", **ids)
+    messages: Any = (
+        body.messages
+        if isinstance(body.messages, str)
+        else [m.model_dump(exclude_none=True) for m in body.messages]
+    )
+    result = svc.memory.add(
+        messages, metadata=body.metadata, memory_type=body.memory_type, infer=body.infer, **ids
+    )
+    _log(svc, principal, "write", "add", [c.item for c in result.changes if c.event is not Event.NOOP])
+    _log(svc, principal, "read", "add", [c.item for c in result.changes if c.event is Event.NOOP])
+    return result.to_dict()
+
+
+@router.post("/memories/search", response_model=SearchResponse, summary="Search a scope's memories")
+def search_memories(body: SearchRequest, principal: Caller, svc: Svc) -> dict[str, Any]:
+    ids = body.model_dump(include={"user_id", "agent_id", "run_id"})
+    _scope(principal, "read", "search", **ids)
+    result = svc.memory.search(
+        body.query,
+        filters=body.filters,
+        limit=body.limit,
+        threshold=body.threshold,
+        explain=body.explain,
+        **ids,
+    )
+    _log(svc, principal, "read", "search", result.items)
+    return result.to_dict()
+
+
+@router.get("/memories", response_model=MemoryPage, summary="List a scope's memories, newest first")
+def list_memories(
+    principal: Caller,
+    svc: Svc,
+    user_id: Annotated[ScopeId | None, Query()] = None,
+    agent_id: Annotated[ScopeId | None, Query()] = None,
+    run_id: Annotated[ScopeId | None, Query()] = None,
+    filters: Annotated[str | None, Query(description="a JSON filter object", max_length=10_000)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    include_deleted: bool = False,
+) -> dict[str, Any]:
+    _scope(principal, "read", "list", user_id=user_id, agent_id=agent_id, run_id=run_id)
+    parsed: Any = None
+    if filters:
+        try:
+            parsed = json.loads(filters)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"filters is not valid JSON: {exc}") from None
+    limit = min(limit, svc.settings.page_max)
+    items = svc.memory.get_all(
+        user_id=user_id,
+        agent_id=agent_id,
+        run_id=run_id,
+        filters=parsed,
+        limit=limit + 1,
+        offset=offset,
+        include_deleted=include_deleted,
+    )
+    page = items[:limit]
+    _log(svc, principal, "read", "list", page)
+    return {
+        "results": [i.to_dict() for i in page],
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if len(items) > limit else None,
+    }
+
+
+@router.delete("/memories", response_model=DeleteAllResponse, summary="Delete every memory of a scope")
+def delete_all_memories(
+    principal: Caller,
+    svc: Svc,
+    user_id: Annotated[ScopeId | None, Query()] = None,
+    agent_id: Annotated[ScopeId | None, Query()] = None,
+    run_id: Annotated[ScopeId | None, Query()] = None,
+    purge: Annotated[bool, Query(description="erase memories and their history for good")] = False,
+) -> dict[str, Any]:
+    scope = _scope(principal, "write", "delete_all", user_id=user_id, agent_id=agent_id, run_id=run_id)
+    count = svc.memory.delete_all(purge=purge, **scope.as_dict())
+    svc.log.record_scope(principal, "write", "purge" if purge else "delete_all", scope)
+    return {"deleted": count, "purged": purge}
+
+
+@router.get("/memories/{memory_id}", response_model=MemoryOut, summary="One memory by id")
+def get_memory(
+    memory_id: MemoryId, principal: Caller, svc: Svc, include_deleted: bool = False
+) -> dict[str, Any]:
+    item = _owned(svc, principal, memory_id, "read", deleted=include_deleted)
+    _log(svc, principal, "read", "get", [item])
+    return item.to_dict()
+
+
+@router.patch("/memories/{memory_id}", response_model=MemoryOut, summary="Change a memory's text or metadata")
+def update_memory(memory_id: MemoryId, body: UpdateRequest, principal: Caller, svc: Svc) -> dict[str, Any]:
+    _owned(svc, principal, memory_id, "write", deleted=False)
+    item = svc.memory.update(memory_id, body.text, metadata=body.metadata)
+    _log(svc, principal, "write", "update", [item])
+    return item.to_dict()
+
+
+@router.delete(
+    "/memories/{memory_id}", response_model=MemoryOut, summary="Delete one memory (history is kept)"
+)
+def delete_memory(memory_id: MemoryId, principal: Caller, svc: Svc) -> dict[str, Any]:
+    _owned(svc, principal, memory_id, "write", deleted=False)
+    item = svc.memory.delete(memory_id)
+    _log(svc, principal, "write", "delete", [item])
+    return item.to_dict()
+
+
+@router.get(
+    "/memories/{memory_id}/history", response_model=HistoryResponse, summary="Every change to a memory"
+)
+def memory_history(memory_id: MemoryId, principal: Caller, svc: Svc) -> dict[str, Any]:
+    item = _owned(svc, principal, memory_id, "read", deleted=True)
+    events = svc.memory.history(memory_id)
+    _log(svc, principal, "read", "history", [item])
+    return {"results": [e.to_dict() for e in events]}
