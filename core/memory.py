@@ -11,6 +11,7 @@ from typing import Any
 
 from .config import default_embedder, default_location, open_store
 from .effects import run_async, run_sync
+from .errors import ValidationError
 from .extract import RuleExtractor
 from .messages import MessagesInput
 from .pipeline import Engine, Settings
@@ -27,6 +28,7 @@ class _Base:
         *,
         embedder: Embedder | None = None,
         extractor: Extractor | None = None,
+        llm: object | None = None,
         instructions: str | None = None,
         fusion: FusionWeights | None = None,
         settings: Settings | None = None,
@@ -37,8 +39,16 @@ class _Base:
         ``store`` is a :class:`~memspan.ports.MemoryStore`, a URL (``sqlite:///path.db``,
         ``postgresql://...``) or a file path; by default ``$MEMSPAN_STORE`` or
         ``~/.memspan/memspan.db``. ``embedder`` defaults to the bundled MiniLM model and
-        ``extractor`` to the offline :class:`~memspan.extract.RuleExtractor`.
+        ``extractor`` to the offline :class:`~memspan.extract.RuleExtractor`. ``llm`` (a
+        :class:`~memspan.llm.LLM`, ``"openai[:model]"``, ``"anthropic[:model]"``, ``"env"``, or a
+        LangChain / LlamaIndex / AutoGen / CrewAI model) extracts with one model call per add instead.
         """
+        if llm is not None:
+            if extractor is not None:
+                raise ValidationError("pass llm= or extractor=, not both")
+            from .llm import LLMExtractor, resolve_llm
+
+            extractor = LLMExtractor(resolve_llm(llm))
         if store is None or isinstance(store, (str, os.PathLike)):
             store = open_store(store if store is not None else default_location())
         settings = settings or Settings()
