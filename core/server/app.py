@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Annotated
+
 from fastapi import Depends, FastAPI, HTTPException, Request, Security
 from fastapi.responses import HTMLResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -69,8 +71,8 @@ def _too_many(wait: float) -> HTTPException:
 
 def authenticate(
     request: Request,
-    bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
-    header_key: str | None = Security(_header),
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    header_key: Annotated[str | None, Security(_header)],
 ) -> Principal:
     """The caller's key, verified and rate limited; 401 without a valid key."""
     service = get_service(request)
@@ -93,7 +95,7 @@ def authenticate(
     return principal
 
 
-def require_admin(principal: Principal = Depends(authenticate)) -> Principal:
+def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
     if not principal.admin:
         raise HTTPException(403, "this endpoint needs an admin key")
     return principal

@@ -15,10 +15,10 @@ from fastapi import FastAPI
 
 from memspan import Memory
 from memspan.ports import Embedder
+from memspan.scope import Scope
 from memspan.server.app import ServiceSettings, create_app
 from memspan.server.keys import Grant, KeyStore
 from memspan.server.service_db import ServiceDB
-from memspan.scope import Scope
 
 
 @dataclass
