@@ -16,6 +16,7 @@ from .extract import RuleExtractor
 from .messages import MessagesInput
 from .pipeline import Engine, Settings
 from .ports import Embedder, Extractor, MemoryStore
+from .rerank.base import Reranker
 from .retrieval import FusionWeights
 from .scope import Scope
 from .types import AddResult, HistoryEvent, MemoryItem, MemoryType, SearchResult, Usage
@@ -31,6 +32,7 @@ class _Base:
         llm: object | None = None,
         instructions: str | None = None,
         fusion: FusionWeights | None = None,
+        reranker: Reranker | None = None,
         settings: Settings | None = None,
         clock: Callable[[], datetime] | None = None,
     ):
@@ -42,6 +44,7 @@ class _Base:
         ``extractor`` to the offline :class:`~memspan.extract.RuleExtractor`. ``llm`` (a
         :class:`~memspan.llm.LLM`, ``"openai[:model]"``, ``"anthropic[:model]"``, ``"env"``, or a
         LangChain / LlamaIndex / AutoGen / CrewAI model) extracts with one model call per add instead.
+        ``reranker`` (see :mod:`memspan.rerank`) rescores the best candidates of every search.
         """
         if llm is not None:
             if extractor is not None:
@@ -56,6 +59,8 @@ class _Base:
             settings.instructions = instructions
         if fusion is not None:
             settings.fusion = fusion
+        if reranker is not None:
+            settings.reranker = reranker
         self.store: MemoryStore = store
         self.embedder: Embedder = embedder or default_embedder()
         self.extractor: Extractor = extractor or RuleExtractor()
@@ -105,12 +110,21 @@ class Memory(_Base):
         limit: int = 10,
         threshold: float | None = None,
         explain: bool = False,
+        rerank: bool | None = None,
     ) -> SearchResult:
-        """The memories of the scope that best match ``query``, scored in [0, 1], best first."""
+        """The memories of the scope that best match ``query``, scored in [0, 1], best first.
+
+        ``rerank`` defaults to using the Memory's reranker when it has one."""
         scope = Scope.of(user_id, agent_id, run_id, operation="search")
         return run_sync(
             self._engine.search(
-                query, scope=scope, filters=filters, limit=limit, threshold=threshold, explain=explain
+                query,
+                scope=scope,
+                filters=filters,
+                limit=limit,
+                threshold=threshold,
+                explain=explain,
+                rerank=rerank,
             )
         )
 
@@ -204,11 +218,18 @@ class AsyncMemory(_Base):
         limit: int = 10,
         threshold: float | None = None,
         explain: bool = False,
+        rerank: bool | None = None,
     ) -> SearchResult:
         scope = Scope.of(user_id, agent_id, run_id, operation="search")
         return await run_async(
             self._engine.search(
-                query, scope=scope, filters=filters, limit=limit, threshold=threshold, explain=explain
+                query,
+                scope=scope,
+                filters=filters,
+                limit=limit,
+                threshold=threshold,
+                explain=explain,
+                rerank=rerank,
             )
         )
 

@@ -23,6 +23,7 @@ from .errors import NotFoundError, StoreError, ValidationError
 from .filters import format_timestamp, parse_filter
 from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages
 from .ports import Candidate, Decision, Embedder, ExtractionPlan, ExtractionRequest, Extractor, MemoryStore
+from .rerank.base import Reranker, rerank_flow
 from .retrieval import FusionWeights, fuse
 from .scope import Scope, validate_id
 from .types import (
@@ -118,6 +119,11 @@ class Settings:
     min_candidates: int = 40
     max_message_chars: int = MAX_MESSAGE_CHARS
     instructions: str | None = None
+    #: a second look at the best candidates; used by every search unless it passes rerank=False
+    reranker: Reranker | None = None
+    rerank_candidates: int = 20
+    #: plain fusion only: no query handling, date awareness or neighbour expansion (for baselines)
+    plain: bool = False
 
 
 class Engine:
@@ -354,6 +360,7 @@ class Engine:
         limit: int,
         threshold: float | None,
         explain: bool = False,
+        rerank: bool | None = None,
     ) -> Flow[SearchResult]:
         query = validate_text(query, "query")
         if len(query) > MAX_QUERY_CHARS:
@@ -376,12 +383,22 @@ class Engine:
         for item in ranked:
             if not scope.contains(item.user_id, item.agent_id, item.run_id) or item.deleted_at is not None:
                 raise StoreError(f"the store returned memory {item.id} from outside {scope}: a backend bug")
+        usage = Usage()
+        reranker = self.settings.reranker
+        if rerank or (rerank is None and reranker is not None):
+            if reranker is None:
+                raise ValidationError(
+                    "rerank=True needs a reranker: Memory(reranker=...) (see memspan.rerank)"
+                )
+            top_n = max(self.settings.rerank_candidates, limit)
+            ranked, usage = yield from rerank_flow(reranker, query, ranked, top_n)
+            self.usage = self.usage + usage
         if threshold is not None:
             ranked = [m for m in ranked if (m.score or 0.0) >= threshold]
         top = ranked[:limit]
         if not explain:
             top = [replace(m, score_details=None) for m in top]
-        return SearchResult(top)
+        return SearchResult(top, usage)
 
     # -- the rest --------------------------------------------------------------------------
 
