@@ -1,0 +1,266 @@
+"""An ``autogen_core.memory.Memory`` backed by memspan, and a helper that stores a finished team run.
+
+``AssistantAgent(memory=[...])`` only ever calls :meth:`MemspanMemory.update_context`: before each
+model call it searches memspan with the newest user text and adds what it found as a system message.
+Writes therefore come from the application (:meth:`MemspanMemory.add`, :meth:`add_task_result`) or
+from the agent itself through the tools in :mod:`memspan.integrations.autogen.tools`.
+
+It is a Component: ``dump_component()`` records where the store is and whose memory it is, and
+``load_component()`` reopens it with memspan's default (offline) embedder and extractor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from autogen_agentchat.base import TaskResult
+from autogen_agentchat.messages import BaseChatMessage, HandoffMessage, StopMessage
+from autogen_core import CancellationToken, Component
+from autogen_core.memory import Memory, MemoryContent, MemoryMimeType, MemoryQueryResult, UpdateContextResult
+from autogen_core.model_context import ChatCompletionContext
+from autogen_core.models import SystemMessage, UserMessage
+from pydantic import BaseModel, Field
+from typing_extensions import Self
+
+from memspan import AddResult, AsyncMemory, MemoryItem, Scope, ValidationError
+
+from .scopes import ScopeKey, recall_ids
+
+_TEXT_TYPES = {MemoryMimeType.TEXT.value, MemoryMimeType.MARKDOWN.value, MemoryMimeType.JSON.value}
+
+
+class MemspanMemoryConfig(BaseModel):
+    """What ``dump_component`` records: the store's URL or path and whose memory this is."""
+
+    store: str
+    user_id: str | None = None
+    agent_id: str | None = None
+    run_id: str | None = None
+    recall_within: list[ScopeKey] | None = None
+    limit: int = Field(default=5, ge=1, le=1000)
+    threshold: float | None = None
+    infer: bool = True
+    name: str | None = None
+
+
+def _location(memory: AsyncMemory) -> str | None:
+    """The path or URL a memory's store was opened from, when the store says."""
+    for attribute in ("url", "path"):
+        value = getattr(memory.store, attribute, None)
+        if value is not None:
+            return os.fspath(value)
+    return None
+
+
+def _text(content: MemoryContent) -> str:
+    mime = (
+        content.mime_type.value if isinstance(content.mime_type, MemoryMimeType) else str(content.mime_type)
+    )
+    if mime not in _TEXT_TYPES:
+        raise ValidationError(
+            f"memspan remembers text; MemoryContent with mime_type {mime!r} cannot be stored"
+        )
+    if isinstance(content.content, str):
+        return content.content
+    if isinstance(content.content, dict):
+        return json.dumps(content.content, ensure_ascii=False, sort_keys=True)
+    raise ValidationError(f"MemoryContent of type {type(content.content).__name__} is not text")
+
+
+def _content(item: MemoryItem) -> MemoryContent:
+    metadata: dict[str, Any] = dict(item.metadata)
+    metadata.update(
+        id=item.id,
+        score=item.score,
+        created_at=item.created_at,
+        **Scope(item.user_id, item.agent_id, item.run_id).as_dict(),
+    )
+    return MemoryContent(content=item.text, mime_type=MemoryMimeType.TEXT, metadata=metadata)
+
+
+class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
+    """AutoGen memory over a memspan store, scoped by ``user_id`` / ``agent_id`` / ``run_id``.
+
+    Writes carry every id given; queries look within ``recall_within`` (default: the broadest id,
+    ``user_id`` when set), so an agent serving a user also sees what the user's other agents, in any
+    framework, remembered. ``memory`` is a :class:`memspan.AsyncMemory` (shared, not closed here)
+    or a store path / URL (opened and closed by this object).
+    """
+
+    component_type = "memory"
+    component_provider_override = "memspan.integrations.autogen.MemspanMemory"
+    component_config_schema = MemspanMemoryConfig
+
+    def __init__(
+        self,
+        memory: AsyncMemory | str | os.PathLike[str],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        recall_within: Sequence[ScopeKey] | None = None,
+        limit: int = 5,
+        threshold: float | None = None,
+        infer: bool = True,
+        name: str | None = None,
+    ) -> None:
+        self._ids = Scope.of(user_id, agent_id, run_id, operation="MemspanMemory").as_dict()
+        self._recall = recall_ids(self._ids, recall_within)
+        self._recall_within = list(recall_within) if recall_within is not None else None
+        if isinstance(memory, AsyncMemory):
+            self._memory, self._owned, self._store = memory, False, _location(memory)
+        elif isinstance(memory, (str, os.PathLike)):
+            self._memory, self._owned, self._store = AsyncMemory(memory), True, os.fspath(memory)
+        else:
+            raise ValidationError(
+                f"memory must be a memspan.AsyncMemory or a store path/URL, got {type(memory).__name__}"
+            )
+        self._limit, self._threshold, self._infer = limit, threshold, infer
+        self._name = name or "memspan"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def memory(self) -> AsyncMemory:
+        """The memspan memory underneath, for anything this adapter does not cover."""
+        return self._memory
+
+    @property
+    def write_ids(self) -> dict[str, str]:
+        return dict(self._ids)
+
+    @property
+    def recall_scope(self) -> dict[str, str]:
+        return dict(self._recall)
+
+    # -- the autogen Memory protocol -----------------------------------------------------------
+
+    async def add(self, content: MemoryContent, cancellation_token: CancellationToken | None = None) -> None:
+        """Remember a piece of text (what the user said, a fact the application learned)."""
+        await self.remember(_text(content), metadata=content.metadata)
+
+    async def query(
+        self,
+        query: str | MemoryContent = "",
+        cancellation_token: CancellationToken | None = None,
+        **kwargs: Any,
+    ) -> MemoryQueryResult:
+        """memspan search in the recall scope; ``limit``, ``threshold`` and ``filters`` may be passed."""
+        text = query if isinstance(query, str) else _text(query)
+        unknown = set(kwargs) - {"limit", "threshold", "filters"}
+        if unknown:
+            raise ValidationError(f"unknown query options {sorted(unknown)}; use limit, threshold or filters")
+        found = await self._memory.search(
+            text,
+            **self._recall,
+            limit=kwargs.get("limit", self._limit),
+            threshold=kwargs.get("threshold", self._threshold),
+            filters=kwargs.get("filters"),
+        )
+        return MemoryQueryResult(results=[_content(item) for item in found])
+
+    async def update_context(self, model_context: ChatCompletionContext) -> UpdateContextResult:
+        """Search with the newest user text and hand what was found to the model as a system message."""
+        messages = await model_context.get_messages()
+        query = next(
+            (
+                m.content
+                for m in reversed(messages)
+                if isinstance(m, UserMessage) and isinstance(m.content, str)
+            ),
+            None,
+        )
+        if not query or not query.strip():
+            return UpdateContextResult(memories=MemoryQueryResult(results=[]))
+        result = await self.query(query)
+        if result.results:
+            lines = "\n".join(f"{i}. {m.content}" for i, m in enumerate(result.results, 1))
+            await model_context.add_message(SystemMessage(content=f"Relevant memories:\n{lines}"))
+        return UpdateContextResult(memories=result)
+
+    async def clear(self) -> None:
+        """Delete what this memory wrote (all its ids), not what other agents wrote for the same user."""
+        await self._memory.delete_all(**self._ids)
+
+    async def close(self) -> None:
+        if self._owned:
+            await self._memory.aclose()
+
+    # -- writing beyond the protocol -----------------------------------------------------------
+
+    async def remember(
+        self,
+        messages: str | Sequence[Mapping[str, Any]],
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        infer: bool | None = None,
+    ) -> AddResult:
+        """Store text or chat messages through memspan's extractor, tagged as coming from autogen."""
+        meta = {"framework": "autogen", **(metadata or {})}
+        infer = self._infer if infer is None else infer
+        return await self._memory.add(messages, **self._ids, metadata=meta, infer=infer)
+
+    async def add_task_result(self, result: TaskResult, *, user_source: str = "user") -> AddResult:
+        """Store a finished ``agent.run()`` / ``team.run()``: its chat messages, as one conversation.
+
+        Messages from ``user_source`` are the user's; every other source is an assistant turn named
+        by the agent that sent it. Events (tool calls, memory queries) and stop/handoff notices are
+        skipped; message ids and times are kept as provenance.
+        """
+        conversation: list[dict[str, Any]] = []
+        for message in result.messages:
+            if not isinstance(message, BaseChatMessage) or isinstance(message, (StopMessage, HandoffMessage)):
+                continue
+            text = message.to_model_text()
+            if not text.strip():
+                continue
+            turn: dict[str, Any] = {
+                "content": text,
+                "id": message.id,
+                "created_at": message.created_at.isoformat(),
+            }
+            if message.source == user_source:
+                turn["role"] = "user"
+            else:
+                turn.update(role="assistant", name=message.source)
+            conversation.append(turn)
+        if not conversation:
+            return AddResult()
+        return await self.remember(conversation)
+
+    # -- Component -----------------------------------------------------------------------------
+
+    def _to_config(self) -> MemspanMemoryConfig:
+        if self._store is None:
+            raise ValidationError(
+                "this memory's store does not say where it lives, so it cannot be dumped; "
+                "build MemspanMemory from a path or URL to make it serialisable"
+            )
+        return MemspanMemoryConfig(
+            store=self._store,
+            **self._ids,
+            recall_within=self._recall_within,
+            limit=self._limit,
+            threshold=self._threshold,
+            infer=self._infer,
+            name=self._name,
+        )
+
+    @classmethod
+    def _from_config(cls, config: MemspanMemoryConfig) -> Self:
+        return cls(
+            config.store,
+            user_id=config.user_id,
+            agent_id=config.agent_id,
+            run_id=config.run_id,
+            recall_within=config.recall_within,
+            limit=config.limit,
+            threshold=config.threshold,
+            infer=config.infer,
+            name=config.name,
+        )

@@ -1,0 +1,435 @@
+"""A crewai ``Memory`` whose recall, saves and memory tools all go through memspan.
+
+crewai 1.x has one memory class, and a crew touches it in four places: ``recall`` before each task,
+``extract_memories`` + ``remember_many`` after it, and the agents' "Search memory" / "Save to memory"
+tools (``recall`` / ``remember``). A crewai storage backend would only ever see embeddings, so this
+subclass replaces those methods instead: crewai never embeds or calls its analysis LLM, memspan's own
+embedder and extractor do the work, and no OpenAI key is needed.
+
+crewai catches every memory exception and turns it into an event, so a broken store would make a
+crew quietly forget. Here each failure is logged at ERROR, kept in :attr:`MemspanMemory.failures`,
+and (with ``on_error="raise"``, the default) raised as :class:`CrewMemoryError` when the crew drains
+its memory at the end of ``kickoff``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Literal, NoReturn
+
+from crewai.events.event_bus import crewai_event_bus
+from crewai.events.types.memory_events import (
+    MemoryQueryCompletedEvent,
+    MemoryQueryFailedEvent,
+    MemoryQueryStartedEvent,
+    MemorySaveCompletedEvent,
+    MemorySaveFailedEvent,
+    MemorySaveStartedEvent,
+)
+from crewai.memory.types import MemoryMatch, MemoryRecord
+from crewai.memory.unified_memory import Memory as CrewMemory
+from pydantic import Field, PrivateAttr
+
+from memspan import Memory, MemoryItem, MemspanError, NotFoundError, Scope, ValidationError
+
+from .scopes import ScopeKey, recall_ids
+
+logger = logging.getLogger("memspan.integrations.crewai")
+
+_SOURCE_TYPE = "memspan"
+#: metadata keys this adapter writes on every memory it saves
+AGENT_ROLE_KEY = "crewai_agent"
+CATEGORIES_KEY = "categories"
+FRAMEWORK_KEY = "framework"
+
+
+class CrewMemoryError(MemspanError):
+    """memspan memory operations failed during a crew run (crewai itself only emitted events)."""
+
+
+class _NoCrewStorage:
+    """Stands where crewai keeps its storage backend: memspan scopes replace crewai's scope tree."""
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise ValidationError(
+            f"crewai's scope-tree storage ({name}) is not used with memspan: memories are scoped by "
+            "user_id / agent_id / run_id. Use recall(), list_records(), forget() or reset(), or the "
+            "memspan.Memory in .backend directly."
+        )
+
+
+def _record(item: MemoryItem, importance: float) -> MemoryRecord:
+    """A memspan memory as the record type crewai formats into prompts."""
+    metadata = dict(item.metadata)
+    categories = metadata.pop(CATEGORIES_KEY, None)
+    created = datetime.fromisoformat(item.created_at.replace("Z", "+00:00")).replace(tzinfo=None)
+    scope = Scope(item.user_id, item.agent_id, item.run_id)
+    return MemoryRecord(
+        id=item.id,
+        content=item.text,
+        scope="/" + "/".join(f"{key.removesuffix('_id')}/{value}" for key, value in scope.items()),
+        categories=[str(c) for c in categories] if isinstance(categories, list) else [],
+        metadata=metadata,
+        importance=importance,
+        created_at=created,
+        last_accessed=created,
+    )
+
+
+class MemspanMemory(CrewMemory):
+    """crewai memory backed by memspan: pass it as ``Crew(memory=...)`` or ``Agent(memory=...)``.
+
+    ``user_id`` is the person the crew works for, ``agent_id`` the crew itself (default ``"crewai"``)
+    and ``run_id`` a session or kickoff. Saves are written to all the ids given. Recall is limited to
+    ``recall_within`` (default: the broadest id given — ``user_id`` if set), so a crew serving a user
+    also sees what that user's other agents, in any framework, remembered. Give one crew agent a
+    private memory with ``Agent(memory=crew_memory.scoped(agent_id="crew/researcher"))``.
+    """
+
+    backend: Any = Field(exclude=True, description="A memspan.Memory, or a store path / URL to open.")
+    user_id: str | None = None
+    agent_id: str | None = "crewai"
+    run_id: str | None = None
+    recall_within: tuple[ScopeKey, ...] | None = None
+    infer: bool = Field(default=True, description="Let memspan's extractor decide what to keep.")
+    recall_threshold: float | None = None
+    on_error: Literal["raise", "log"] = "raise"
+
+    _owns_backend: bool = PrivateAttr(default=False)
+    _failures: list[tuple[str, BaseException]] = PrivateAttr(default_factory=list)
+
+    def model_post_init(self, __context: Any) -> None:
+        # crewai's own post-init would build a LanceDB store and an OpenAI embedder; memspan needs neither.
+        if self.root_scope is not None:
+            raise ValidationError("root_scope is crewai's path scoping; use user_id / agent_id / run_id")
+        Scope.of(self.user_id, self.agent_id, self.run_id, operation="MemspanMemory")
+        recall_ids(self._write_ids(), self.recall_within)  # fail now, not on the first recall
+        if isinstance(self.backend, (str, os.PathLike)):
+            self.backend = Memory(self.backend)
+            self._owns_backend = True
+        elif not isinstance(self.backend, Memory):
+            raise ValidationError(
+                f"backend must be a memspan.Memory or a store path/URL, got {type(self.backend).__name__}"
+            )
+        self._storage = _NoCrewStorage()  # type: ignore[assignment]
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> MemspanMemory:
+        return self  # a handle on a shared store: copies of a crew keep using the same memory
+
+    # -- scopes ------------------------------------------------------------------------------
+
+    def _write_ids(self) -> dict[str, str]:
+        return Scope(self.user_id, self.agent_id, self.run_id).as_dict()
+
+    def _recall_ids(self) -> dict[str, str]:
+        return recall_ids(self._write_ids(), self.recall_within)
+
+    def scoped(self, **ids: str | None) -> MemspanMemory:
+        """The same store seen with other ids, e.g. one crew agent's private memory."""
+        fields = {"user_id": self.user_id, "agent_id": self.agent_id, "run_id": self.run_id, **ids}
+        return MemspanMemory(
+            backend=self.backend,
+            recall_within=self.recall_within,
+            infer=self.infer,
+            recall_threshold=self.recall_threshold,
+            on_error=self.on_error,
+            read_only=self.read_only,
+            **fields,
+        )
+
+    def scope(self, path: str) -> NoReturn:
+        raise ValidationError(f"crewai scope paths ({path!r}) are not used with memspan; use scoped(...)")
+
+    def slice(
+        self, scopes: list[str], categories: list[str] | None = None, read_only: bool = True
+    ) -> NoReturn:
+        raise ValidationError("crewai memory slices are not used with memspan; use scoped(...)")
+
+    @staticmethod
+    def _refuse_path(scope: str | None) -> None:
+        if scope not in (None, "", "/"):
+            raise ValidationError(
+                f"crewai scope path {scope!r} is not supported by memspan's crew memory: "
+                "use scoped(user_id=..., agent_id=..., run_id=...) for a separate memory"
+            )
+
+    # -- failures ------------------------------------------------------------------------------
+
+    @property
+    def failures(self) -> list[str]:
+        """Failures not yet raised by :meth:`drain_writes`, as ``"operation: error"`` lines."""
+        return [f"{op}: {type(exc).__name__}: {exc}" for op, exc in self._failures]
+
+    @contextmanager
+    def _surfacing(self, operation: str) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:  # logged, recorded and re-raised: crewai would only emit an event
+            logger.error("memspan %s failed inside crewai (%s): %s", operation, type(exc).__name__, exc)
+            self._failures.append((operation, exc))
+            raise
+
+    def drain_writes(self) -> None:
+        """Saves are synchronous, so nothing is pending; crews call this at the end of every kickoff,
+        which is where failures crewai swallowed are raised."""
+        if self.on_error != "raise" or not self._failures:
+            return
+        failures, self._failures = self._failures, []
+        lines = "; ".join(f"{op}: {type(exc).__name__}: {exc}" for op, exc in failures)
+        raise CrewMemoryError(
+            f"{len(failures)} memspan memory operation(s) failed during this crew run ({lines}). "
+            "Fix the cause, or pass on_error='log' to only log them."
+        ) from failures[0][1]
+
+    def _emit(self, event: Any) -> None:
+        crewai_event_bus.emit(self, event)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def recall(
+        self,
+        query: str,
+        scope: str | None = None,
+        categories: list[str] | None = None,
+        limit: int = 10,
+        depth: Literal["shallow", "deep"] = "deep",
+        source: str | None = None,
+        include_private: bool = False,
+    ) -> list[MemoryMatch]:
+        """memspan's hybrid search within the recall scope; ``depth`` does not apply (no LLM involved)."""
+        self._emit(MemoryQueryStartedEvent(query=query, limit=limit, source_type=_SOURCE_TYPE))
+        start = time.perf_counter()
+        try:
+            with self._surfacing("recall"):
+                self._refuse_path(scope)
+                filters = None
+                if categories:
+                    filters = {"OR": [{CATEGORIES_KEY: {"contains": c}} for c in categories]}
+                found = self.backend.search(
+                    query, **self._recall_ids(), filters=filters, limit=limit, threshold=self.recall_threshold
+                )
+        except Exception as exc:
+            self._emit(
+                MemoryQueryFailedEvent(query=query, limit=limit, error=str(exc), source_type=_SOURCE_TYPE)
+            )
+            raise
+        matches = [
+            MemoryMatch(
+                record=_record(item, self.default_importance),
+                score=item.score or 0.0,
+                match_reasons=["memspan"],
+            )
+            for item in found
+        ]
+        elapsed = (time.perf_counter() - start) * 1000
+        self._emit(
+            MemoryQueryCompletedEvent(
+                query=query, results=matches, limit=limit, query_time_ms=elapsed, source_type=_SOURCE_TYPE
+            )
+        )
+        return matches
+
+    def list_records(self, scope: str | None = None, limit: int = 200, offset: int = 0) -> list[MemoryRecord]:
+        with self._surfacing("list_records"):
+            self._refuse_path(scope)
+            items = self.backend.get_all(**self._recall_ids(), limit=limit, offset=offset)
+        return [_record(item, self.default_importance) for item in items]
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def extract_memories(self, content: str) -> list[str]:
+        """No LLM call here: memspan's extractor distils the content when it is saved."""
+        return [content] if content.strip() else []
+
+    def _metadata(
+        self, metadata: Mapping[str, Any] | None, categories: list[str] | None, agent_role: str | None
+    ) -> dict[str, Any]:
+        meta: dict[str, Any] = {FRAMEWORK_KEY: "crewai", **(metadata or {})}
+        if categories:
+            meta[CATEGORIES_KEY] = list(categories)
+        if agent_role:
+            meta[AGENT_ROLE_KEY] = agent_role
+        return meta
+
+    def _save(
+        self,
+        contents: list[str],
+        *,
+        scope: str | None,
+        categories: list[str] | None,
+        metadata: dict[str, Any] | None,
+        private: bool,
+        agent_role: str | None,
+        root_scope: str | None,
+        explicit: bool,
+    ) -> list[MemoryRecord]:
+        meta = self._metadata(metadata, categories, agent_role)
+        summary = contents[0] if len(contents) == 1 else f"{len(contents)} memories"
+        self._emit(
+            MemorySaveStartedEvent(
+                value=summary, metadata=meta, agent_role=agent_role, source_type=_SOURCE_TYPE
+            )
+        )
+        start = time.perf_counter()
+        try:
+            with self._surfacing("save"):
+                self._refuse_path(scope)
+                self._refuse_path(root_scope)
+                if private:
+                    raise ValidationError("crewai's private flag has no memspan equivalent; use scoped(...)")
+                # what crewai saves is produced by its agents: an assistant turn, named by the agent's role
+                named = {"name": agent_role} if agent_role else {}
+                messages = [{"role": "assistant", "content": c, **named} for c in contents]
+                ids = self._write_ids()
+                result = self.backend.add(messages, **ids, metadata=meta, infer=self.infer)
+                if explicit and not result.changes:
+                    # an agent asked for exactly this to be kept: store it as given
+                    result = self.backend.add(messages, **ids, metadata=meta, infer=False)
+        except Exception as exc:
+            self._emit(
+                MemorySaveFailedEvent(value=summary, metadata=meta, error=str(exc), source_type=_SOURCE_TYPE)
+            )
+            raise
+        elapsed = (time.perf_counter() - start) * 1000
+        self._emit(
+            MemorySaveCompletedEvent(
+                value=summary,
+                metadata=meta,
+                agent_role=agent_role,
+                save_time_ms=elapsed,
+                source_type=_SOURCE_TYPE,
+            )
+        )
+        return [_record(change.item, self.default_importance) for change in result.changes]
+
+    def remember(
+        self,
+        content: str,
+        scope: str | None = None,
+        categories: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        importance: float | None = None,
+        source: str | None = None,
+        private: bool = False,
+        agent_role: str | None = None,
+        root_scope: str | None = None,
+    ) -> MemoryRecord | None:
+        """Store one memory now (the "Save to memory" tool); returns it, or the memory it duplicates."""
+        if self.read_only:
+            return None
+        records = self._save(
+            [content],
+            scope=scope,
+            categories=categories,
+            metadata=metadata,
+            private=private,
+            agent_role=agent_role,
+            root_scope=root_scope,
+            explicit=True,
+        )
+        return records[0] if records else None
+
+    def remember_many(
+        self,
+        contents: list[str],
+        scope: str | None = None,
+        categories: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        importance: float | None = None,
+        source: str | None = None,
+        private: bool = False,
+        agent_role: str | None = None,
+        root_scope: str | None = None,
+    ) -> list[MemoryRecord]:
+        """Store task results; synchronous (memspan saves take milliseconds), so failures surface."""
+        if not contents or self.read_only:
+            return []
+        return self._save(
+            list(contents),
+            scope=scope,
+            categories=categories,
+            metadata=metadata,
+            private=private,
+            agent_role=agent_role,
+            root_scope=root_scope,
+            explicit=False,
+        )
+
+    def update(
+        self,
+        record_id: str,
+        content: str | None = None,
+        scope: str | None = None,
+        categories: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        importance: float | None = None,
+    ) -> MemoryRecord:
+        with self._surfacing("update"):
+            self._refuse_path(scope)
+            item = self._own(record_id)
+            if self.read_only:
+                return _record(item, self.default_importance)
+            meta = None
+            if metadata is not None or categories is not None:
+                meta = dict(item.metadata) | dict(metadata or {})
+                if categories is not None:
+                    meta[CATEGORIES_KEY] = list(categories)
+            updated = self.backend.update(record_id, content, metadata=meta)
+        return _record(updated, self.default_importance)
+
+    def _own(self, memory_id: str) -> MemoryItem:
+        """The memory, if this crew may see it; ids of other scopes look like missing ones."""
+        item: MemoryItem = self.backend.get(memory_id)
+        if not Scope(**self._recall_ids()).contains(item.user_id, item.agent_id, item.run_id):
+            raise NotFoundError(f"no memory {memory_id} in {Scope(**self._recall_ids())}")
+        return item
+
+    def forget(
+        self,
+        scope: str | None = None,
+        categories: list[str] | None = None,
+        older_than: datetime | None = None,
+        metadata_filter: dict[str, Any] | None = None,
+        record_ids: list[str] | None = None,
+    ) -> int:
+        """Delete memories this crew wrote (its full scope); deleted memories stay in history."""
+        with self._surfacing("forget"):
+            self._refuse_path(scope)
+            if record_ids is not None:
+                for memory_id in record_ids:
+                    self._own(memory_id)
+                for memory_id in record_ids:
+                    self.backend.delete(memory_id)
+                return len(record_ids)
+            clauses: list[dict[str, Any]] = []
+            if categories:
+                clauses.append({"OR": [{CATEGORIES_KEY: {"contains": c}} for c in categories]})
+            if older_than is not None:
+                clauses.append({"created_at": {"lt": older_than}})
+            if metadata_filter:
+                clauses.append(dict(metadata_filter))
+            if not clauses:
+                return int(self.backend.delete_all(**self._write_ids()))
+            doomed: list[str] = []
+            while batch := self.backend.get_all(
+                **self._write_ids(), filters={"AND": clauses}, limit=500, offset=len(doomed)
+            ):
+                doomed.extend(item.id for item in batch)
+            for memory_id in doomed:
+                self.backend.delete(memory_id)
+            return len(doomed)
+
+    def reset(self, scope: str | None = None) -> None:
+        """``crew.reset_memories("memory")``: delete what this crew wrote, not the whole shared store."""
+        self.forget(scope=scope)
+
+    def close(self) -> None:
+        """Close the store if this memory opened it from a path."""
+        if self._owns_backend:
+            self.backend.close()
+        self._save_pool.shutdown(wait=True)
