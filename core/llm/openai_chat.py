@@ -104,7 +104,8 @@ class OpenAIChatLLM(ProviderLLM):
     def _arguments(self, request: LLMRequest) -> dict[str, Any]:
         args: dict[str, Any] = {"model": self.model, "messages": [dict(m) for m in request.messages]}
         # OpenAI's newer models only accept max_completion_tokens; compatible servers know max_tokens
-        args["max_tokens" if self.base_url else "max_completion_tokens"] = request.max_tokens
+        official = self.base_url is None or "api.openai.com" in self.base_url
+        args["max_completion_tokens" if official else "max_tokens"] = request.max_tokens
         if self.temperature is not None:
             args["temperature"] = self.temperature
         if request.json_schema is not None and self.response_format == "json_schema":

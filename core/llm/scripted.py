@@ -74,6 +74,28 @@ def _approx_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+def reply_json(*decisions: dict[str, Any]) -> str:
+    """A well-formed extractor reply carrying these decisions (``{"action": "ADD", ...}``)."""
+    return json.dumps({"memories": list(decisions)})
+
+
+def offered(request: ChatRequest) -> list[dict[str, Any]]:
+    """The existing memories an extractor prompt offered, as the model read them."""
+    data = request.messages[1]["content"]
+    if "<existing_memories>" not in data:
+        return []
+    block = data.split("<existing_memories>", 1)[1].split("</existing_memories>", 1)[0]
+    return [json.loads(line) for line in block.splitlines() if line.strip()]
+
+
+def ref_of(request: ChatRequest, fragment: str) -> int:
+    """The ref an extractor prompt gave the existing memory containing ``fragment``."""
+    for row in offered(request):
+        if fragment.casefold() in str(row["text"]).casefold():
+            return int(row["ref"])
+    raise LookupError(f"no offered memory contains {fragment!r}: {offered(request)}")
+
+
 class ScriptedChatServer:
     """Start with ``with ScriptedChatServer() as server:``; point a client at ``server.openai_url``
     (OpenAI SDK ``base_url``) or ``server.url`` (Anthropic SDK ``base_url``)."""
