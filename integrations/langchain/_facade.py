@@ -1,0 +1,89 @@
+"""What every framework adapter needs from memspan: the facade as an effects port, and scope rules.
+
+Adapters write each operation once, as a flow (see :mod:`memspan.effects`) that yields calls on a
+:class:`FacadePort`; ``run_sync`` serves the framework's blocking methods and ``run_async`` its
+coroutines. Nothing here imports a framework, so the LlamaIndex adapter shares it too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from memspan import AsyncMemory, Memory, Scope
+from memspan.errors import ValidationError
+
+#: the facade methods adapters call through the port
+FACADE_METHODS = frozenset({"add", "search", "get", "get_all", "update", "delete", "delete_all"})
+
+
+class FacadePort:
+    """A :class:`~memspan.Memory` or :class:`~memspan.AsyncMemory` seen as one port.
+
+    Blocking calls go to a ``Memory``; ``a``-prefixed calls go to the ``AsyncMemory`` when the
+    caller gave one (so its native coroutines are awaited), and otherwise ``run_async`` runs the
+    blocking method in a worker thread. Given an ``AsyncMemory``, the blocking twin is a
+    ``Memory`` over the same store, embedder, extractor and settings, so both paths see one memory.
+    """
+
+    def __init__(self, memory: Memory | AsyncMemory):
+        if isinstance(memory, AsyncMemory):
+            self.blocking = Memory(
+                memory.store, embedder=memory.embedder, extractor=memory.extractor, settings=memory.settings
+            )
+            self.awaitable: AsyncMemory | None = memory
+        elif isinstance(memory, Memory):
+            self.blocking = memory
+            self.awaitable = None
+        else:
+            raise ValidationError(
+                f"expected a memspan Memory or AsyncMemory, got {type(memory).__name__}; "
+                "open one with memspan.Memory('memspan.db')"
+            )
+        self.memory = memory
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("a") and name[1:] in FACADE_METHODS:
+            if self.awaitable is None:
+                raise AttributeError(name)  # run_async then runs the blocking method in a thread
+            return getattr(self.awaitable, name[1:])
+        if name in FACADE_METHODS:
+            return getattr(self.blocking, name)
+        raise AttributeError(name)
+
+
+def long_term_scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> Scope:
+    """Where long-term memories of a conversation live: the user and/or agent, not the session.
+
+    A memory written under ``run_id`` could only be found again in that same session, and
+    deduplication would only compare it with that session's memories; so when a user or an agent
+    is named, the run only keys the transcript. A run alone (an anonymous session) is the scope.
+    """
+    if user_id is not None or agent_id is not None:
+        return Scope.of(user_id, agent_id, None)
+    return Scope.of(None, None, run_id, operation="remembering")
+
+
+def message_text(content: Any) -> str:
+    """The text of a chat message's content: a string, or the text parts of a content list."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts: list[str] = []
+        for part in content:
+            if isinstance(part, str):
+                parts.append(part)
+            elif isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+        return "\n".join(parts)
+    return ""
+
+
+def format_memories(texts: list[str], heading: str = "Relevant long-term memories") -> str:
+    """The block of recalled memories put in front of a model."""
+    return heading + ":\n" + "\n".join(f"- {text}" for text in texts)
+
+
+#: metadata marking a memory as a verbatim transcript message rather than a remembered fact
+TRANSCRIPT = "memspan_transcript"
+#: the filter recall uses, so a session's verbatim transcript never crowds out remembered facts
+NOT_TRANSCRIPT: dict[str, Any] = {TRANSCRIPT: {"ne": True}}

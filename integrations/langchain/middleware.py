@@ -1,0 +1,109 @@
+"""Agent middleware (LangChain 1.x) that gives any ``create_agent`` agent long-term memory.
+
+Before each model call it searches the run's memories with the user's latest message and adds
+the best ones to the system message; after the model gives its final answer for the turn (a
+reply with no tool calls) it hands the exchange to memspan, whose extractor decides what is worth
+remembering. Scope comes from the run (see :mod:`.context`), never from the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langgraph.config import get_config
+
+from memspan import AsyncMemory, Memory
+from memspan.effects import Flow, call, run_async, run_sync
+
+from ._facade import NOT_TRANSCRIPT, FacadePort, format_memories, message_text
+from .context import RunScope, run_scope
+
+
+def _latest_user_text(request: ModelRequest[Any]) -> str:
+    for message in reversed(request.messages):
+        if isinstance(message, HumanMessage):
+            return message_text(message.content).strip()
+    return ""
+
+
+def _final_answer(response: ModelResponse[Any] | AIMessage) -> str:
+    """The text of the turn's final reply, or '' while the model is still calling tools."""
+    messages = [response] if isinstance(response, AIMessage) else response.result
+    for message in reversed(messages):
+        if isinstance(message, AIMessage):
+            return "" if message.tool_calls else message_text(message.content).strip()
+    return ""
+
+
+class MemspanMiddleware(AgentMiddleware):
+    """Recall before the model call, remember after it: ``create_agent(..., middleware=[MemspanMiddleware(m)])``."""
+
+    def __init__(
+        self,
+        memory: Memory | AsyncMemory,
+        *,
+        limit: int = 5,
+        threshold: float | None = None,
+        remember: bool = True,
+    ):
+        """``limit`` memories at most, scored at least ``threshold``, go into the prompt;
+        ``remember=False`` makes the middleware read-only (e.g. when tools do the writing)."""
+        super().__init__()
+        self.port = FacadePort(memory)
+        self.limit = limit
+        self.threshold = threshold
+        self.remember = remember
+
+    def _recall(self, request: ModelRequest[Any], scope: RunScope) -> Flow[ModelRequest[Any]]:
+        query = _latest_user_text(request)
+        if not query:
+            return request
+        found = yield call(
+            self.port,
+            "search",
+            query,
+            **scope.memories.as_dict(),
+            filters=NOT_TRANSCRIPT,
+            limit=self.limit,
+            threshold=self.threshold,
+        )
+        if not found:
+            return request
+        block = format_memories([item.text for item in found])
+        prompt = request.system_prompt
+        content = f"{prompt}\n\n{block}" if prompt else block
+        return request.override(system_message=SystemMessage(content=content))
+
+    def _remember(
+        self, request: ModelRequest[Any], response: ModelResponse[Any], scope: RunScope
+    ) -> Flow[None]:
+        query, answer = _latest_user_text(request), _final_answer(response)
+        if self.remember and query and answer:
+            exchange = [{"role": "user", "content": query}, {"role": "assistant", "content": answer}]
+            yield call(self.port, "add", exchange, **scope.memories.as_dict())
+
+    def _scope(self, request: ModelRequest[Any]) -> RunScope:
+        return run_scope(request.runtime.context if request.runtime else None, get_config())
+
+    def wrap_model_call(
+        self,
+        request: ModelRequest[Any],
+        handler: Callable[[ModelRequest[Any]], ModelResponse[Any]],
+    ) -> ModelResponse[Any]:
+        scope = self._scope(request)
+        response = handler(run_sync(self._recall(request, scope)))
+        run_sync(self._remember(request, response, scope))
+        return response
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest[Any],
+        handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
+    ) -> ModelResponse[Any]:
+        scope = self._scope(request)
+        response = await handler(await run_async(self._recall(request, scope)))
+        await run_async(self._remember(request, response, scope))
+        return response
