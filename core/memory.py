@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import default_embedder, default_location, open_store
 from .effects import run_async, run_sync
@@ -20,6 +20,10 @@ from .rerank.base import Reranker
 from .retrieval import FusionWeights
 from .scope import Scope
 from .types import AddResult, HistoryEvent, MemoryItem, MemoryType, SearchResult, Usage
+
+if TYPE_CHECKING:
+    from .graph import EntityGraph, GraphOption
+    from .graph.api import AsyncGraphAPI, GraphAPI
 
 
 class _Base:
@@ -35,6 +39,7 @@ class _Base:
         reranker: Reranker | None = None,
         settings: Settings | None = None,
         clock: Callable[[], datetime] | None = None,
+        graph: GraphOption = None,
     ):
         """Open (or create) a memory.
 
@@ -45,6 +50,8 @@ class _Base:
         :class:`~memspan.llm.LLM`, ``"openai[:model]"``, ``"anthropic[:model]"``, ``"env"``, or a
         LangChain / LlamaIndex / AutoGen / CrewAI model) extracts with one model call per add instead.
         ``reranker`` (see :mod:`memspan.rerank`) rescores the best candidates of every search.
+        ``graph`` (off by default; ``True``, a graph URL or a :class:`~memspan.graph.EntityGraph`)
+        keeps entities and relations beside the memories (see :mod:`memspan.graph`).
         """
         if llm is not None:
             if extractor is not None:
@@ -52,8 +59,10 @@ class _Base:
             from .llm import LLMExtractor, resolve_llm
 
             extractor = LLMExtractor(resolve_llm(llm))
+        location = os.fspath(store) if isinstance(store, (str, os.PathLike)) else None
         if store is None or isinstance(store, (str, os.PathLike)):
-            store = open_store(store if store is not None else default_location())
+            location = location or default_location()
+            store = open_store(location)
         settings = settings or Settings()
         if instructions is not None:
             settings.instructions = instructions
@@ -64,7 +73,12 @@ class _Base:
         self.store: MemoryStore = store
         self.embedder: Embedder = embedder or default_embedder()
         self.extractor: Extractor = extractor or RuleExtractor()
-        self._engine = Engine(self.store, self.embedder, self.extractor, settings, clock)
+        graph_engine = None
+        if graph is not None and graph is not False:  # graph memory: imported only when asked for
+            from .graph import build_graph
+
+            graph_engine = build_graph(graph, location)
+        self._engine = Engine(self.store, self.embedder, self.extractor, settings, clock, graph=graph_engine)
 
     @property
     def usage(self) -> Usage:
@@ -75,12 +89,26 @@ class _Base:
     def settings(self) -> Settings:
         return self._engine.settings
 
+    def _graph_engine(self) -> EntityGraph:
+        if self._engine.graph is None:
+            raise ValidationError("this Memory keeps no graph; open it with Memory(..., graph=True)")
+        return self._engine.graph
+
     def close(self) -> None:
         self.store.close()
+        if self._engine.graph is not None:
+            self._engine.graph.store.close()
 
 
 class Memory(_Base):
     """Long-term memory for agents, blocking API. Use as a context manager or call :meth:`close`."""
+
+    @property
+    def graph(self) -> GraphAPI:
+        """Entities and relations of a Memory opened with ``graph=``."""
+        from .graph.api import GraphAPI
+
+        return GraphAPI(self._graph_engine(), self._engine.now)
 
     def add(
         self,
@@ -190,6 +218,13 @@ class Memory(_Base):
 
 class AsyncMemory(_Base):
     """The same memory, awaitable: ports with native coroutines are awaited, others run in threads."""
+
+    @property
+    def graph(self) -> AsyncGraphAPI:
+        """Entities and relations of an AsyncMemory opened with ``graph=``."""
+        from .graph.api import AsyncGraphAPI
+
+        return AsyncGraphAPI(self._graph_engine(), self._engine.now)
 
     async def add(
         self,

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from .types import (
     SearchResult,
     Usage,
 )
+
+if TYPE_CHECKING:
+    from .graph.index import EntityGraph
 
 #: keys a memory's metadata may not use: they name the memory's own fields or its owner
 RESERVED_METADATA_KEYS = frozenset(
@@ -136,11 +139,13 @@ class Engine:
         extractor: Extractor,
         settings: Settings | None = None,
         clock: Callable[[], datetime] | None = None,
+        graph: EntityGraph | None = None,
     ):
         self.store = store
         self.embedder = embedder
         self.extractor = extractor
         self.settings = settings or Settings()
+        self.graph = graph  # graph memory (memspan.graph); None = off, and costs nothing
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._bound = False
         self.usage = Usage()
@@ -188,6 +193,9 @@ class Engine:
             request = ExtractionRequest(msgs, scope, mtype, existing, meta, self.settings.instructions)
             plan = yield call(self.extractor, "extract", request)
         changes = yield from self._apply(scope, plan, existing, meta, mtype, dedupe=infer)
+        if self.graph is not None:  # graph memory hook: entities and relations of what changed
+            graph_usage = yield from self.graph.after_add(scope, msgs, changes, self.now())
+            plan = replace(plan, usage=plan.usage + graph_usage)
         self.usage = self.usage + plan.usage
         return AddResult(changes, plan.usage)
 
@@ -380,6 +388,9 @@ class Engine:
             (yield call(self.store, "search_keyword", scope, query, flt, pool)) if weights.keyword else []
         )
         ranked = fuse(dense, keyword, weights)
+        graph_context = None
+        if self.graph is not None:  # graph memory hook: expand from entities, collect relations
+            ranked, graph_context = yield from self.graph.expand(self.store, scope, query, ranked, flt)
         for item in ranked:
             if not scope.contains(item.user_id, item.agent_id, item.run_id) or item.deleted_at is not None:
                 raise StoreError(f"the store returned memory {item.id} from outside {scope}: a backend bug")
@@ -398,6 +409,8 @@ class Engine:
         top = ranked[:limit]
         if not explain:
             top = [replace(m, score_details=None) for m in top]
+        if graph_context is not None:
+            return SearchResult(top, usage, graph_context.entities, graph_context.relations)
         return SearchResult(top, usage)
 
     # -- the rest --------------------------------------------------------------------------
@@ -468,6 +481,8 @@ class Engine:
 
     def delete_all(self, *, scope: Scope, purge: bool) -> Flow[int]:
         count = yield call(self.store, "delete_scope", scope, purge=purge, at=self.now())
+        if self.graph is not None:  # graph memory hook: the scope's graph goes with its memories
+            yield from self.graph.delete_all(scope, purge=purge, at=self.now())
         return int(count)
 
     def history(self, memory_id: str) -> Flow[list[HistoryEvent]]:
@@ -479,4 +494,6 @@ class Engine:
 
     def reset(self) -> Flow[None]:
         yield call(self.store, "reset")
+        if self.graph is not None:  # graph memory hook
+            yield from self.graph.reset()
         self._bound = False

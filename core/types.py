@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .graph.model import Entity, Relation
 
 JSON = dict[str, Any]
 
@@ -191,6 +194,9 @@ class SearchResult:
 
     items: list[MemoryItem] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+    #: graph memory (memspan.graph): entities and relations related to the query; None when off
+    entities: list[Entity] | None = None
+    relations: list[Relation] | None = None
 
     @property
     def results(self) -> list[MemoryItem]:
@@ -209,4 +215,8 @@ class SearchResult:
         return [item.text for item in self.items]
 
     def to_dict(self) -> JSON:
-        return {"results": [item.to_dict() for item in self.items]}
+        data: JSON = {"results": [item.to_dict() for item in self.items]}
+        if self.relations is not None:  # graph memory
+            data["entities"] = [e.to_dict() for e in self.entities or []]
+            data["relations"] = [r.to_dict() for r in self.relations]
+        return data
