@@ -1,0 +1,453 @@
+"""PostgreSQL + pgvector store: many processes, many machines, one database.
+
+Vector search is exact within a scope by default: the scope's rows are found through a btree index
+and ranked by cosine distance. An HNSW index with the scope applied *after* the ANN scan returns
+too few (or wrong) rows for selective scopes (RESEARCH.md §3: recall@10 0.04), so HNSW is opt-in
+(``hnsw=True``) and used only for scopes larger than ``hnsw_min_scope`` rows, with pgvector's
+iterative index scans so filtered queries keep scanning until they have enough rows. Keyword
+search uses PostgreSQL full-text search (``ts_rank_cd``). Filters are compiled to SQL
+(:mod:`._postgres_filters`) with the reference semantics, checked by :mod:`memspan.testing`.
+
+Async: this store has no native coroutines; :class:`~memspan.AsyncMemory` runs its methods in
+worker threads, which share the thread-safe connection pool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from ..errors import DimensionMismatchError, SchemaVersionError, StoreError, ValidationError
+from ..filters import Filter
+from ..ports import MemoryStore, ScoredItems, Vector
+from ..scope import Scope
+from ..types import Event, HistoryEvent, MemoryItem, MemoryType
+from ._postgres_filters import FilterSQL
+from ._postgres_schema import MIGRATION_LOCK, MIGRATIONS
+
+ITEM_COLUMNS = (
+    "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
+    "hash, source_ids, deleted_at"
+)
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_WORD = re.compile(r"\w+", re.UNICODE)
+#: options of a ``postgresql://`` URL that configure memspan rather than libpq
+URL_OPTIONS = ("schema", "hnsw", "hnsw_min_scope", "pool_size")
+
+
+def _row_item(row: Sequence[Any]) -> MemoryItem:
+    return MemoryItem(
+        id=row[1],
+        text=row[2],
+        user_id=row[3],
+        agent_id=row[4],
+        run_id=row[5],
+        memory_type=MemoryType(row[6]),
+        metadata=row[7],
+        created_at=row[8],
+        updated_at=row[9],
+        hash=row[10],
+        source_ids=tuple(row[11]),
+        deleted_at=row[12],
+    )
+
+
+def _scope_sql(scope: Scope) -> tuple[str, dict[str, str]]:
+    """Equality on each id the scope sets (a NULL column never equals, so others never leak in)."""
+    clauses = [f"{key} = %(scope_{key})s" for key, _ in scope.items()]
+    return " AND ".join(clauses) or "true", {f"scope_{key}": value for key, value in scope.items()}
+
+
+def keyword_query(text: str) -> str | None:
+    """Free text as a web-search query where any word may match (``websearch_to_tsquery`` never
+    raises on user input, and only word characters reach it)."""
+    words = list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if len(w) > 1 or w.isdigit()))[:64]
+    return " or ".join(words) if words else None
+
+
+class PostgresStore(MemoryStore):
+    """Memories, vectors, full-text index and history in one PostgreSQL schema."""
+
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        schema: str = "memspan",
+        hnsw: bool = False,
+        hnsw_min_scope: int = 20_000,
+        pool_size: int = 10,
+        create_schema: bool = True,
+    ):
+        if not _SCHEMA_NAME.match(schema):
+            raise ValidationError(f"schema {schema!r}: use lower-case letters, digits and _ (max 63)")
+        self.schema = schema
+        self.hnsw = hnsw
+        self.hnsw_min_scope = hnsw_min_scope
+        self._q = f'"{schema}"'
+        self._conninfo = conninfo
+        self._prepare(create_schema)
+        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            configure=register_vector,
+            open=True,
+            name=f"memspan-{schema}",
+        )
+        self._fold = self._case_fold()
+        self._dimension = self._meta_value("dimension")
+
+    @classmethod
+    def from_url(cls, url: str) -> PostgresStore:
+        """``postgresql://user:pass@host:5432/db?schema=memspan&hnsw=true&pool_size=10``; the
+        ``postgresql+psycopg://`` spelling is accepted too. Other query options go to libpq."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.split("+")[0]
+        ours: dict[str, str] = {}
+        theirs: list[tuple[str, str]] = []
+        for key, value in parse_qsl(parts.query):
+            (ours.__setitem__(key, value) if key in URL_OPTIONS else theirs.append((key, value)))
+        conninfo = urlunsplit(("postgresql" if scheme == "postgres" else scheme, parts.netloc, parts.path, urlencode(theirs), ""))
+        try:
+            return cls(
+                conninfo,
+                schema=ours.get("schema", "memspan"),
+                hnsw=ours.get("hnsw", "false").lower() in ("1", "true", "yes", "on"),
+                hnsw_min_scope=int(ours.get("hnsw_min_scope", 20_000)),
+                pool_size=int(ours.get("pool_size", 10)),
+            )
+        except ValueError as exc:
+            raise ValidationError(f"bad option in {url!r}: {exc}") from None
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _prepare(self, create_schema: bool) -> None:
+        """Create the extension and schema and run pending migrations, before the pool opens
+        (its connections need the ``vector`` type to exist)."""
+        try:
+            with psycopg.connect(self._conninfo, autocommit=True) as conn, conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+                if create_schema:
+                    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self._q}")
+                conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {self._q}.schema_migrations "
+                    "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+                row = conn.execute(f"SELECT coalesce(max(version), 0) FROM {self._q}.schema_migrations").fetchone()
+                current = int(row[0]) if row else 0
+                if current > len(MIGRATIONS):
+                    raise SchemaVersionError(
+                        f"schema {self.schema} has version {current}, newer than this memspan understands "
+                        f"({len(MIGRATIONS)}); upgrade memspan (pip install -U memspan)"
+                    )
+                for version in range(current + 1, len(MIGRATIONS) + 1):
+                    conn.execute(MIGRATIONS[version - 1].format(schema=self._q).encode())
+                    conn.execute(f"INSERT INTO {self._q}.schema_migrations(version) VALUES (%s)", (version,))
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot prepare PostgreSQL schema {self.schema}: {exc}") from exc
+
+    def _case_fold(self) -> str:
+        """Python's ``casefold`` as closely as this server can: full Unicode folding on 18+."""
+        version = int(self._query("SHOW server_version_num")[0][0])
+        if version >= 180000:
+            return "casefold(({}) COLLATE pg_unicode_fast)"
+        if version >= 170000:
+            return "lower(({}) COLLATE pg_c_utf8)"
+        return "lower({})"
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                yield conn
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL ({self.schema}): {exc}") from exc
+
+    def _query(self, sql: str, params: Any = None) -> list[Any]:
+        try:
+            with self._pool.connection() as conn:
+                return conn.execute(sql.replace("{s}", self._q), params).fetchall()
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL ({self.schema}): {exc}") from exc
+
+    def _meta_value(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM {s}.meta WHERE key = %s", (key,))
+        return rows[0][0] if rows else None
+
+    def _filter(self, flt: Filter | None) -> tuple[str, dict[str, Any]]:
+        if flt is None:
+            return "", {}
+        compiler = FilterSQL(fold=self._fold)
+        return f" AND {compiler.compile(flt)}", compiler.params
+
+    # -- embedding model -------------------------------------------------------------------
+
+    def bind_embedder(self, model_id: str, dimension: int) -> None:
+        with self._transaction() as conn:
+            conn.execute(f"LOCK TABLE {self._q}.meta IN EXCLUSIVE MODE")
+            rows = dict(conn.execute(f"SELECT key, value FROM {self._q}.meta").fetchall())
+            if "dimension" not in rows:
+                # type the column now that the dimension is known (required by an HNSW index)
+                conn.execute(f"DROP INDEX IF EXISTS {self._q}.memories_hnsw")
+                conn.execute(f"ALTER TABLE {self._q}.memories ALTER COLUMN embedding TYPE vector({int(dimension)})")
+                if self.hnsw:
+                    conn.execute(
+                        f"CREATE INDEX memories_hnsw ON {self._q}.memories USING hnsw (embedding vector_cosine_ops)"
+                    )
+                conn.execute(
+                    f"INSERT INTO {self._q}.meta(key, value) VALUES ('dimension', %s), ('embedder', %s)",
+                    (str(dimension), model_id),
+                )
+                rows = {"dimension": str(dimension), "embedder": model_id}
+        stored_dim, stored_model = int(rows["dimension"]), rows["embedder"]
+        self._dimension = str(stored_dim)
+        if stored_dim != dimension:
+            raise DimensionMismatchError(
+                f"PostgreSQL schema {self.schema} holds {stored_dim}-dimensional vectors from "
+                f"{stored_model!r}, but the embedder {model_id!r} makes {dimension}-dimensional ones; use "
+                "the same embedder, or `memspan migrate` the memories into a new schema"
+            )
+        if stored_model != model_id:
+            raise DimensionMismatchError(
+                f"PostgreSQL schema {self.schema} was embedded with {stored_model!r}, not {model_id!r}: "
+                "their vectors are not comparable; use the same embedder, or export and re-import"
+            )
+
+    def _check_vectors(self, vectors: Vector, rows: int) -> None:
+        if vectors.ndim != 2 or vectors.shape[0] != rows:
+            raise StoreError(f"expected {rows} vectors, got an array of shape {vectors.shape}")
+        if self._dimension is None:
+            self._dimension = self._meta_value("dimension")
+        if self._dimension is None:
+            raise StoreError("no embedder bound to this store yet: call bind_embedder first")
+        if vectors.shape[1] != int(self._dimension):
+            raise DimensionMismatchError(
+                f"vectors have {vectors.shape[1]} dimensions; this store holds {self._dimension}"
+            )
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def insert(self, items: Sequence[MemoryItem], vectors: Vector, events: Sequence[HistoryEvent]) -> None:
+        if not items:
+            return
+        self._check_vectors(vectors, len(items))
+        rows = [
+            (
+                i.id, i.text, i.user_id, i.agent_id, i.run_id, i.memory_type.value, Jsonb(i.metadata),
+                i.created_at, i.updated_at, i.hash, Jsonb(list(i.source_ids)), i.deleted_at,
+                None if i.deleted_at is not None else np.asarray(v, dtype=np.float32),
+            )
+            for i, v in zip(items, vectors, strict=True)
+        ]  # fmt: skip
+        with self._transaction() as conn, conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {self._q}.memories(id, text, user_id, agent_id, run_id, memory_type, metadata, "
+                "created_at, updated_at, hash, source_ids, deleted_at, embedding) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                rows,
+            )
+            self._write_events(cur, events)
+
+    def update(self, item: MemoryItem, vector: Vector | None, event: HistoryEvent) -> None:
+        if vector is not None:
+            self._check_vectors(vector.reshape(1, -1), 1)
+        keep_vector = vector is None and item.deleted_at is None
+        embedding = None if vector is None else np.asarray(vector, dtype=np.float32).reshape(-1)
+        with self._transaction() as conn, conn.cursor() as cur:
+            cur.execute(
+                f"UPDATE {self._q}.memories SET text=%s, memory_type=%s, metadata=%s, updated_at=%s, hash=%s, "
+                f"source_ids=%s, deleted_at=%s, embedding={'embedding' if keep_vector else '%s'} WHERE id=%s",
+                (
+                    item.text, item.memory_type.value, Jsonb(item.metadata), item.updated_at, item.hash,
+                    Jsonb(list(item.source_ids)), item.deleted_at, *(() if keep_vector else (embedding,)), item.id,
+                ),
+            )  # fmt: skip
+            if cur.rowcount != 1:
+                raise StoreError(f"memory {item.id} vanished during the update")
+            self._write_events(cur, [event])
+
+    def _write_events(self, cur: psycopg.Cursor[Any], events: Sequence[HistoryEvent]) -> None:
+        if not events:
+            return
+        cur.executemany(
+            f"INSERT INTO {self._q}.history(memory_id, event, old_text, new_text, old_metadata, new_metadata, "
+            "user_id, agent_id, run_id, reason, created_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            [
+                (
+                    e.memory_id, e.event.value, e.old_text, e.new_text,
+                    None if e.old_metadata is None else Jsonb(e.old_metadata),
+                    None if e.new_metadata is None else Jsonb(e.new_metadata),
+                    e.user_id, e.agent_id, e.run_id, e.reason, e.created_at,
+                )
+                for e in events
+            ],
+        )  # fmt: skip
+
+    def delete_scope(self, scope: Scope, *, purge: bool, at: str) -> int:
+        where, params = _scope_sql(scope)
+        params = {**params, "at": at}
+        q = self._q
+        with self._transaction() as conn:
+            if purge:
+                conn.execute(
+                    f"DELETE FROM {q}.history WHERE memory_id IN (SELECT id FROM {q}.memories WHERE {where})",
+                    params,
+                )
+                count = conn.execute(f"DELETE FROM {q}.memories WHERE {where}", params).rowcount
+                conn.execute(
+                    f"INSERT INTO {q}.audit(action, scope, count, created_at) VALUES ('PURGE', %s, %s, %s)",
+                    (Jsonb(scope.as_dict()), count, at),
+                )
+                return int(count)
+            conn.execute(
+                f"INSERT INTO {q}.history(memory_id, event, old_text, new_text, old_metadata, user_id, agent_id, "
+                f"run_id, reason, created_at) SELECT id, 'DELETE', text, NULL, metadata, user_id, agent_id, run_id, "
+                f"'delete_all', %(at)s FROM {q}.memories WHERE {where} AND deleted_at IS NULL ORDER BY pk",
+                params,
+            )
+            cursor = conn.execute(
+                f"UPDATE {q}.memories SET deleted_at = %(at)s, updated_at = %(at)s, embedding = NULL "
+                f"WHERE {where} AND deleted_at IS NULL",
+                params,
+            )
+            return int(cursor.rowcount)
+
+    def reset(self) -> None:
+        with self._transaction() as conn:
+            conn.execute(f"TRUNCATE {self._q}.memories, {self._q}.history, {self._q}.audit")
+            conn.execute(f"DELETE FROM {self._q}.meta WHERE key IN ('dimension', 'embedder')")
+        self._dimension = None
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, memory_id: str) -> MemoryItem | None:
+        rows = self._query(f"SELECT {ITEM_COLUMNS} FROM {{s}}.memories WHERE id = %s", (memory_id,))
+        return _row_item(rows[0]) if rows else None
+
+    def list_memories(
+        self, scope: Scope, flt: Filter | None, limit: int, *, include_deleted: bool = False, offset: int = 0
+    ) -> list[MemoryItem]:
+        where, params = _scope_sql(scope)
+        extra, extra_params = self._filter(flt)
+        live = "" if include_deleted else " AND deleted_at IS NULL"
+        rows = self._query(
+            f"SELECT {ITEM_COLUMNS} FROM {{s}}.memories WHERE {where}{live}{extra} "
+            "ORDER BY created_at DESC, pk DESC LIMIT %(limit)s OFFSET %(offset)s",
+            {**params, **extra_params, "limit": limit, "offset": offset},
+        )
+        return [_row_item(r) for r in rows]
+
+    def find_hash(self, scope: Scope, text_hash: str) -> MemoryItem | None:
+        where, params = _scope_sql(scope)
+        rows = self._query(
+            f"SELECT {ITEM_COLUMNS} FROM {{s}}.memories WHERE hash = %(hash)s AND {where} "
+            "AND deleted_at IS NULL LIMIT 1",
+            {**params, "hash": text_hash},
+        )
+        return _row_item(rows[0]) if rows else None
+
+    def _use_hnsw(self, scope: Scope, where: str, params: dict[str, Any]) -> bool:
+        if not self.hnsw:
+            return False
+        rows = self._query(
+            f"SELECT count(*) FROM (SELECT 1 FROM {{s}}.memories WHERE {where} AND deleted_at IS NULL "
+            "LIMIT %(cap)s) AS capped",
+            {**params, "cap": self.hnsw_min_scope + 1},
+        )
+        return int(rows[0][0]) > self.hnsw_min_scope
+
+    def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        self._check_vectors(query.reshape(1, -1), 1)
+        where, params = _scope_sql(scope)
+        extra, extra_params = self._filter(flt)
+        params = {**params, **extra_params, "q": query, "limit": limit}
+        # "+ 0" hides the distance from the planner, so exact search never takes the ANN index
+        approximate = self._use_hnsw(scope, where, params)
+        order = "embedding <=> %(q)s" if approximate else "(embedding <=> %(q)s) + 0"
+        sql = (
+            f"SELECT {ITEM_COLUMNS}, 1 - (embedding <=> %(q)s) AS score FROM {self._q}.memories "
+            f"WHERE {where} AND deleted_at IS NULL AND embedding IS NOT NULL{extra} ORDER BY {order} LIMIT %(limit)s"
+        )
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                if approximate:
+                    conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+                    conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(max(40, 2 * limit)),))
+                rows = conn.execute(sql, params).fetchall()
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL ({self.schema}): {exc}") from exc
+        scored = [(_row_item(r), float(r[-1])) for r in rows]
+        if approximate:  # relaxed order: re-sort the few rows it returned
+            scored.sort(key=lambda pair: -pair[1])
+        return scored
+
+    def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
+        text = keyword_query(query)
+        if text is None:
+            return []
+        where, params = _scope_sql(scope)
+        extra, extra_params = self._filter(flt)
+        rows = self._query(
+            f"SELECT {ITEM_COLUMNS}, ts_rank_cd(tsv, q) AS score "
+            "FROM {s}.memories, websearch_to_tsquery('english', %(text)s) AS q "
+            f"WHERE tsv @@ q AND {where} AND deleted_at IS NULL{extra} ORDER BY score DESC, pk LIMIT %(limit)s",
+            {**params, **extra_params, "text": text, "limit": limit},
+        )
+        return [(_row_item(r), float(r[-1])) for r in rows]
+
+    def history(self, memory_id: str) -> list[HistoryEvent]:
+        rows = self._query(
+            "SELECT memory_id, event, old_text, new_text, created_at, user_id, agent_id, run_id, old_metadata, "
+            "new_metadata, reason FROM {s}.history WHERE memory_id = %s ORDER BY pk",
+            (memory_id,),
+        )
+        return [HistoryEvent(r[0], Event(r[1]), *r[2:]) for r in rows]
+
+    def iter_memories(self, *, include_deleted: bool = True, batch_size: int = 500) -> Iterator[MemoryItem]:
+        live = "" if include_deleted else " AND deleted_at IS NULL"
+        last = 0
+        while True:
+            rows = self._query(
+                f"SELECT {ITEM_COLUMNS} FROM {{s}}.memories WHERE pk > %s{live} ORDER BY pk LIMIT %s",
+                (last, batch_size),
+            )
+            if not rows:
+                return
+            yield from map(_row_item, rows)
+            last = rows[-1][0]
+
+    def vectors(self, memory_ids: Sequence[str]) -> dict[str, Vector]:
+        rows = self._query(
+            "SELECT id, embedding FROM {s}.memories WHERE id = ANY(%s) AND embedding IS NOT NULL",
+            (list(memory_ids),),
+        )
+        return {mid: np.asarray(vec.to_numpy(), dtype=np.float32) for mid, vec in rows}
+
+    def count(self, scope: Scope | None = None, *, include_deleted: bool = False) -> int:
+        where, params = _scope_sql(scope) if scope is not None else ("true", {})
+        live = "" if include_deleted else " AND deleted_at IS NULL"
+        return int(self._query(f"SELECT count(*) FROM {{s}}.memories WHERE {where}{live}", params)[0][0])
+
+    def audit_log(self) -> list[dict[str, Any]]:
+        rows = self._query("SELECT action, scope, count, created_at FROM {s}.audit ORDER BY pk")
+        return [{"action": a, "scope": s, "count": c, "created_at": t} for a, s, c, t in rows]
+
+    def drop_schema(self) -> None:
+        """Erase the whole schema, tables included (tests, and ``memspan`` teardown scripts)."""
+        with self._transaction() as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {self._q} CASCADE")
+
+    def close(self) -> None:
+        self._pool.close()
