@@ -7,6 +7,7 @@ JSON is asked for in the prompt and checked by the caller (the extractor validat
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import LLMError, ValidationError
@@ -41,9 +42,10 @@ class AnthropicLLM(ProviderLLM):
         retry: RetryPolicy | None = None,
         client: Any = None,
         async_client: Any = None,
+        environ: Mapping[str, str] | None = None,
     ):
         super().__init__(retry=retry)
-        env = os.environ
+        env = os.environ if environ is None else environ
         self.model = model or env.get("MEMSPAN_LLM_MODEL") or DEFAULT_ANTHROPIC_MODEL
         self.model_id = f"anthropic:{self.model}"
         self.base_url = base_url or env.get("MEMSPAN_LLM_BASE_URL") or None

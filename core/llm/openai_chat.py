@@ -10,6 +10,7 @@ is the only one (retries stacked on retries multiply the wait).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from ..errors import LLMError, ValidationError
@@ -49,10 +50,11 @@ class OpenAIChatLLM(ProviderLLM):
         retry: RetryPolicy | None = None,
         client: Any = None,
         async_client: Any = None,
+        environ: Mapping[str, str] | None = None,
         extra_body: dict[str, Any] | None = None,
     ):
         super().__init__(retry=retry)
-        env = os.environ
+        env = os.environ if environ is None else environ
         base_url = base_url or env.get("MEMSPAN_LLM_BASE_URL") or None
         model = model or env.get("MEMSPAN_LLM_MODEL") or (None if base_url else DEFAULT_OPENAI_MODEL)
         if model is None:

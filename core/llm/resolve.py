@@ -48,18 +48,18 @@ def llm_from_env(environ: Mapping[str, str] | None = None) -> LLM:
                 "no language model configured: set MEMSPAN_LLM_BASE_URL (any OpenAI-compatible server), "
                 "OPENAI_API_KEY or ANTHROPIC_API_KEY, or pass llm= a provider or a framework model"
             )
-    return provider_llm(provider)
+    return provider_llm(provider, environ=env)
 
 
-def provider_llm(provider: str, model: str | None = None) -> LLM:
+def provider_llm(provider: str, model: str | None = None, *, environ: Mapping[str, str] | None = None) -> LLM:
     if provider == "openai":
         from .openai_chat import OpenAIChatLLM
 
-        return OpenAIChatLLM(model)
+        return OpenAIChatLLM(model, environ=environ)
     if provider == "anthropic":
         from .anthropic_messages import AnthropicLLM
 
-        return AnthropicLLM(model)
+        return AnthropicLLM(model, environ=environ)
     raise ValidationError(f"unknown LLM provider {provider!r}; use one of {', '.join(PROVIDERS)}")
 
 
