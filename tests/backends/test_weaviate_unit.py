@@ -1,0 +1,157 @@
+"""Weaviate without a server: schema, tenant names, object layout and filter translation.
+
+The translation is checked semantically: a small interpreter applies Weaviate's documented filter
+operators (Equal/NotEqual/ordering on a property that may be absent, Like with ``*``, ContainsAny
+on arrays, And/Or/Not) to the flattened properties, and must give the same answers as the
+reference :meth:`Filter.matches` on the conformance suite's whole corpus and filter list.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import random
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+pytest.importorskip("weaviate")
+
+from weaviate.classes.config import DataType, Tokenization  # noqa: E402
+from weaviate.collections.classes.filters import _Filters, _FilterValue, _Operator  # noqa: E402
+
+from memspan.filters import parse_filter  # noqa: E402
+from memspan.stores import _weaviate_schema as schema  # noqa: E402
+from memspan.stores._weaviate_filters import FilterTranslator, base_name, flatten  # noqa: E402
+from memspan.stores.sqlite import filter_record  # noqa: E402
+from memspan.testing._filter_cases import FILTER_CASES, make_corpus, random_filters  # noqa: E402
+from memspan.testing.stores import _item  # noqa: E402
+from memspan.types import Event, HistoryEvent  # noqa: E402
+
+
+def evaluate(flt: _Filters, props: dict[str, Any]) -> bool:
+    """Weaviate's filter semantics over one object's properties (absent property: no match)."""
+    op = flt.operator
+    if op is _Operator.AND:
+        return all(evaluate(f, props) for f in flt.filters)  # type: ignore[attr-defined]
+    if op is _Operator.OR:
+        return any(evaluate(f, props) for f in flt.filters)  # type: ignore[attr-defined]
+    if op is _Operator.NOT:
+        return not evaluate(flt.filters[0], props)  # type: ignore[attr-defined]
+    assert isinstance(flt, _FilterValue)
+    name = flt.target if isinstance(flt.target, str) else flt.target.target
+    value = props.get(name)
+    if op is _Operator.NOT_EQUAL:
+        return value is None or value != flt.value
+    if value is None:
+        return False
+    operand = flt.value
+    if op is _Operator.EQUAL:
+        return bool(value == operand)
+    if op is _Operator.LIKE:
+        return fnmatch.fnmatchcase(value, str(operand))
+    if op is _Operator.CONTAINS_ANY:
+        return any(v in value for v in operand)  # type: ignore[union-attr]
+    compare = {
+        _Operator.GREATER_THAN: lambda a, b: a > b,
+        _Operator.GREATER_THAN_EQUAL: lambda a, b: a >= b,
+        _Operator.LESS_THAN: lambda a, b: a < b,
+        _Operator.LESS_THAN_EQUAL: lambda a, b: a <= b,
+    }[op]
+    return bool(compare(value, operand))
+
+
+def test_translated_filters_give_the_reference_answers() -> None:
+    items = [_item(**spec) for spec in make_corpus()]
+    objects = [(item, schema.memory_properties(item)) for item in items]
+    known = {name for _, props in objects for name in props}
+    translator = FilterTranslator(known)
+    checked = 0
+    for spec in [*FILTER_CASES, *random_filters(random.Random(5), 200)]:
+        flt = parse_filter(spec)
+        assert flt is not None
+        translated = translator.translate(flt.root)
+        for item, props in objects:
+            assert evaluate(translated, props) == flt.matches(filter_record(item)), (spec, item.metadata)
+            checked += 1
+    assert checked > 40_000
+
+
+def test_unknown_properties_translate_to_a_filter_matching_nothing() -> None:
+    translator = FilterTranslator(set())
+    flt = parse_filter({"never_seen": {"gt": 3}})
+    assert flt is not None
+    translated = translator.translate(flt.root)
+    assert not evaluate(translated, {"memory_id": "x"})
+    negated = parse_filter({"never_seen": {"ne": 3}})
+    assert negated is not None and evaluate(translator.translate(negated.root), {"memory_id": "x"})
+
+
+def test_filters_are_objects_not_strings() -> None:
+    flt = parse_filter({"OR": [{"city": "Lisbon\" OR 1=1"}, {"n": {"gte": 2}}]})
+    assert flt is not None
+    item = _item("x", metadata={"city": "Lisbon", "n": 2})
+    translated = FilterTranslator(set(schema.memory_properties(item))).translate(flt.root)
+    assert translated.operator is _Operator.OR
+    leaf = translated.filters[0]  # type: ignore[attr-defined]
+    assert isinstance(leaf, _FilterValue) and leaf.value == "Lisbon\" OR 1=1"
+
+
+def test_tenant_names_are_valid_and_distinct() -> None:
+    names = {schema.tenant_of(u) for u in ["alice", "Alice", "a.b@c", "x/y", "u-1", "a" * 200]}
+    assert len(names) == 6
+    for name in names:
+        assert len(name) <= 64 and all(c.isalnum() or c in "-_" for c in name)
+    assert schema.tenant_of(None) == schema.NO_USER_TENANT
+    assert schema.tenant_of("alice") == "u-alice"
+
+
+def test_scope_tenants_fan_out_only_without_a_user() -> None:
+    from memspan.scope import Scope
+
+    existing = ["u-alice", "u-bob", "no-user"]
+    assert schema.scope_tenants(Scope(user_id="alice", agent_id="a"), existing) == ["u-alice"]
+    assert schema.scope_tenants(Scope(user_id="carol"), existing) == []
+    assert schema.scope_tenants(Scope(agent_id="a"), existing) == sorted(existing)
+
+
+def test_object_layout_round_trips_and_avoids_reserved_names() -> None:
+    item = replace(
+        _item("Alice likes tea", metadata={"n": 1, "tags": ["a", "B"], "none": None}),
+        source_ids=("m1",),
+        agent_id="a1",
+    )
+    props = schema.memory_properties(item)
+    assert not {"id", "vector", "_additional", "_id"} & set(props)
+    assert schema.item_from_properties(props) == item
+    assert props[f"{base_name('n')}_n"] == 1.0
+    assert props[f"{base_name('tags')}_lf"] == ["a", "b"]
+    assert props[f"{base_name('none')}_z"] is True
+    assert props["live"] is True and "deleted_at" not in props
+    event = HistoryEvent(item.id, Event.UPDATE, "a", "b", item.created_at, "u0", None, None, {"x": 1}, {"x": 2}, "why")
+    assert schema.event_from_properties(schema.event_properties(event, 7)) == event
+
+
+def test_collection_schema() -> None:
+    config = schema.memory_collection_config("Memspan")
+    props = {p.name: p for p in config["properties"]}
+    assert set(props) == set(schema.MEMORY_PROPERTIES)
+    assert props["text"].tokenization is Tokenization.WORD
+    assert props["user_id"].tokenization is Tokenization.FIELD
+    assert props["metadata_json"].indexFilterable is False
+    assert props["live"].dataType is DataType.BOOL
+    assert config["multi_tenancy_config"].enabled is True
+    assert config["vector_config"].name == schema.VECTOR_NAME
+    hnsw = schema.memory_collection_config("Memspan", index="hnsw")
+    assert hnsw["vector_config"].vectorIndexConfig.vector_index_type().value == "hnsw"
+    assert config["vector_config"].vectorIndexConfig.vector_index_type().value == "flat"
+
+
+def test_flatten_keeps_types_apart() -> None:
+    props = flatten({"a": True, "b": 1, "c": "1", "d": [1, True, "x", None], "e": {"k": 1}})
+    assert props[f"{base_name('a')}_b"] is True and f"{base_name('a')}_n" not in props
+    assert props[f"{base_name('b')}_n"] == 1.0 and f"{base_name('b')}_b" not in props
+    assert props[f"{base_name('c')}_s"] == "1"
+    assert props[f"{base_name('d')}_ln"] == [1.0] and props[f"{base_name('d')}_lb"] == [True]
+    assert props[f"{base_name('d')}_lz"] is True
+    assert not any(k.startswith(base_name("e")) for k in props)
