@@ -103,8 +103,9 @@ class MemspanMemory(CrewMemory):
     _owns_backend: bool = PrivateAttr(default=False)
     _failures: list[tuple[str, BaseException]] = PrivateAttr(default_factory=list)
 
-    def model_post_init(self, __context: Any) -> None:
-        # crewai's own post-init would build a LanceDB store and an OpenAI embedder; memspan needs neither.
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        # checked here, after pydantic, so callers get memspan's errors rather than pydantic's wrapping
         if self.root_scope is not None:
             raise ValidationError("root_scope is crewai's path scoping; use user_id / agent_id / run_id")
         Scope.of(self.user_id, self.agent_id, self.run_id, operation="MemspanMemory")
@@ -116,6 +117,9 @@ class MemspanMemory(CrewMemory):
             raise ValidationError(
                 f"backend must be a memspan.Memory or a store path/URL, got {type(self.backend).__name__}"
             )
+
+    def model_post_init(self, __context: Any) -> None:
+        # crewai's own post-init would build a LanceDB store and an OpenAI embedder; memspan needs neither.
         self._storage = _NoCrewStorage()  # type: ignore[assignment]
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> MemspanMemory:
@@ -129,17 +133,20 @@ class MemspanMemory(CrewMemory):
     def _recall_ids(self) -> dict[str, str]:
         return recall_ids(self._write_ids(), self.recall_within)
 
-    def scoped(self, **ids: str | None) -> MemspanMemory:
-        """The same store seen with other ids, e.g. one crew agent's private memory."""
-        fields = {"user_id": self.user_id, "agent_id": self.agent_id, "run_id": self.run_id, **ids}
+    def scoped(self, **changes: Any) -> MemspanMemory:
+        """The same store seen with other ids or settings, e.g. one crew agent's private memory."""
+        names = (
+            "user_id",
+            "agent_id",
+            "run_id",
+            "recall_within",
+            "infer",
+            "recall_threshold",
+            "on_error",
+            "read_only",
+        )
         return MemspanMemory(
-            backend=self.backend,
-            recall_within=self.recall_within,
-            infer=self.infer,
-            recall_threshold=self.recall_threshold,
-            on_error=self.on_error,
-            read_only=self.read_only,
-            **fields,
+            backend=self.backend, **({name: getattr(self, name) for name in names} | changes)
         )
 
     def scope(self, path: str) -> NoReturn:

@@ -1,0 +1,158 @@
+"""Real AutoGen ``AssistantAgent`` runs, driven by a replay model, remembering through memspan."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("autogen_agentchat")
+
+from autogen_agentchat.agents import AssistantAgent
+from autogen_agentchat.messages import MemoryQueryEvent, ToolCallExecutionEvent
+from autogen_core import ComponentModel, FunctionCall
+from autogen_core.memory import MemoryContent, MemoryMimeType
+from autogen_core.models import CreateResult, LLMMessage, RequestUsage, SystemMessage
+from autogen_ext.models.replay import ReplayChatCompletionClient
+
+from memspan import AsyncMemory, ValidationError
+from memspan.integrations.autogen import MemspanMemory, SearchMemoryTool, memory_tools
+from memspan.ports import Embedder
+from memspan.stores.sqlite import SQLiteStore
+
+MODEL_INFO = {
+    "function_calling": True,
+    "vision": False,
+    "json_output": False,
+    "family": "unknown",
+    "structured_output": False,
+}
+USAGE = RequestUsage(prompt_tokens=0, completion_tokens=0)
+
+
+class RecordingReplayClient(ReplayChatCompletionClient):
+    """The replay client, also keeping every message list the agent sent to the model."""
+
+    def __init__(self, replies: Sequence[str | CreateResult]) -> None:
+        super().__init__(replies, model_info=MODEL_INFO)  # type: ignore[arg-type]
+        self.seen: list[list[LLMMessage]] = []
+
+    async def create(self, messages: Sequence[LLMMessage], **kwargs: Any) -> CreateResult:
+        self.seen.append(list(messages))
+        return await super().create(messages, **kwargs)
+
+
+def tool_call(name: str, **arguments: str) -> CreateResult:
+    call = FunctionCall(id=f"call-{name}", name=name, arguments=json.dumps(arguments))
+    return CreateResult(finish_reason="function_calls", content=[call], usage=USAGE, cached=False)
+
+
+def system_text(messages: Sequence[LLMMessage]) -> str:
+    return "\n".join(m.content for m in messages if isinstance(m, SystemMessage))
+
+
+async def test_an_assistant_recalls_saves_and_stores_its_run(amemory: AsyncMemory) -> None:
+    await amemory.add("I prefer window seats", user_id="alice", agent_id="langchain-bot")
+    memory = MemspanMemory(amemory, user_id="alice", agent_id="helper")
+    client = RecordingReplayClient(
+        [
+            tool_call("save_to_memory", fact="Alice is vegetarian"),
+            tool_call("search_memory", query="What does Alice eat?"),
+            "You like window seats, and I will book a vegetarian meal.",
+        ]
+    )
+    agent = AssistantAgent(
+        "helper", model_client=client, memory=[memory], tools=memory_tools(memory), max_tool_iterations=3
+    )
+    result = await agent.run(task="Which seat do I like on flights?")
+
+    # memspan → autogen: update_context put the other framework's memory in front of the model
+    assert "I prefer window seats" in system_text(client.seen[0])
+    recalled = next(m for m in result.messages if isinstance(m, MemoryQueryEvent))
+    assert recalled.content[0].content == "I prefer window seats"
+    assert recalled.content[0].metadata is not None and recalled.content[0].metadata["user_id"] == "alice"
+    # autogen → memspan: the save tool wrote in the agent's scope, the search tool read it back
+    executions = [m for m in result.messages if isinstance(m, ToolCallExecutionEvent)]
+    assert executions[0].content[0].content == "ADD: Alice is vegetarian"
+    assert "Alice is vegetarian" in executions[1].content[0].content
+    saved = await amemory.get_all(user_id="alice", agent_id="helper")
+    assert [(i.text, i.metadata) for i in saved] == [("Alice is vegetarian", {"framework": "autogen"})]
+
+    stored = await memory.add_task_result(result)
+    user_turn = result.messages[0]
+    texts = {change.item.text: change.item for change in stored.changes}
+    assert texts["Which seat do I like on flights?"].source_ids == (user_turn.id,)
+    assert "helper: You like window seats, and I will book a vegetarian meal." in texts
+
+
+async def test_scopes_never_mix_and_clear_keeps_other_agents_memories(amemory: AsyncMemory) -> None:
+    await amemory.add("My passport number is X1234567", user_id="bob")
+    await amemory.add("I am afraid of flying over water", user_id="alice", agent_id="crew")
+    alice = MemspanMemory(amemory, user_id="alice", agent_id="helper")
+    await alice.add(MemoryContent(content="Alice collects stamps", mime_type=MemoryMimeType.TEXT))
+    client = RecordingReplayClient([tool_call("search_memory", query="passport number"), "Done."])
+    agent = AssistantAgent("helper", model_client=client, memory=[alice], tools=memory_tools(alice))
+    result = await agent.run(task="What is my passport number? I hate flying.")
+    shown = system_text(client.seen[0]) + str([m.content for m in result.messages])
+    assert "afraid of flying" in shown
+    assert "X1234567" not in shown
+
+    narrow = MemspanMemory(amemory, user_id="alice", agent_id="helper", recall_within=["user_id", "agent_id"])
+    assert [m.content for m in (await narrow.query("flying stamps")).results] == ["Alice collects stamps"]
+    await alice.clear()
+    assert [i.text for i in await amemory.get_all(user_id="alice")] == ["I am afraid of flying over water"]
+    assert len(await amemory.get_all(user_id="bob")) == 1
+
+
+async def test_component_config_round_trips_with_the_agent(db_path: Path, embedder: Embedder) -> None:
+    memory = MemspanMemory(db_path, user_id="alice", run_id="trip-1", limit=3, threshold=0.2, name="trips")
+    await memory.add(MemoryContent(content={"seat": "window"}, mime_type=MemoryMimeType.JSON))
+    dumped = memory.dump_component()
+    assert dumped.provider == "memspan.integrations.autogen.MemspanMemory"
+    assert dumped.config["store"] == str(db_path) and dumped.config["run_id"] == "trip-1"
+
+    agent = AssistantAgent(
+        "helper", model_client=RecordingReplayClient(["ok"]), memory=[memory], tools=memory_tools(memory)
+    )
+    reloaded = AssistantAgent.load_component(
+        ComponentModel.model_validate_json(agent.dump_component().model_dump_json())
+    )
+    config = reloaded.dump_component().config
+    assert config["memory"][0] == dumped.model_dump(mode="json")
+    assert {tool["provider"] for tool in config["workbench"][0]["config"]["tools"]} == {
+        "memspan.integrations.autogen.SaveToMemoryTool",
+        "memspan.integrations.autogen.SearchMemoryTool",
+    }
+    again = MemspanMemory.load_component(dumped)
+    assert [m.content for m in (await again.query("seat")).results] == ['{"seat": "window"}']
+    tool = SearchMemoryTool.load_component(SearchMemoryTool(again).dump_component())
+    assert "window" in await tool.run_json({"query": "seat"}, cancellation_token=None)  # type: ignore[arg-type]
+    for m in (memory, again, tool.memory):
+        await m.close()
+
+
+async def test_errors_reach_the_caller(db_path: Path, embedder: Embedder) -> None:
+    async with AsyncMemory(db_path, embedder=embedder) as writable:
+        await writable.add("I prefer aisle seats", user_id="alice")
+    read_only = AsyncMemory(SQLiteStore(db_path, read_only=True), embedder=embedder)
+    memory = MemspanMemory(read_only, user_id="alice")
+    client = RecordingReplayClient([tool_call("save_to_memory", fact="Alice is vegetarian"), "ok"])
+    agent = AssistantAgent("helper", model_client=client, memory=[memory], tools=memory_tools(memory))
+    result = await agent.run(task="Remember that I am vegetarian")
+    failed = next(m for m in result.messages if isinstance(m, ToolCallExecutionEvent)).content[0]
+    assert failed.is_error and "read-only" in failed.content.lower()
+    with pytest.raises(ValidationError, match="image/png"):
+        await memory.add(MemoryContent(content=b"\x89PNG", mime_type="image/png"))
+    with pytest.raises(ValidationError, match="unknown query options"):
+        await memory.query("seats", top_k=3)
+
+    broken = MemspanMemory(read_only, user_id="alice", threshold=7.0)
+    agent = AssistantAgent("helper", model_client=RecordingReplayClient(["ok"]), memory=[broken])
+    with pytest.raises(ValidationError):
+        await agent.run(task="Which seat?")  # a failing recall stops the run instead of answering blind
+    with pytest.raises(ValidationError, match="recall_within names run_id"):
+        MemspanMemory(read_only, user_id="alice", recall_within=["run_id"])
+    await read_only.aclose()
