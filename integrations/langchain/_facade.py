@@ -7,9 +7,11 @@ coroutines. Nothing here imports a framework, so the LlamaIndex adapter shares i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from memspan import AsyncMemory, Memory, Scope
+from memspan import AsyncMemory, Memory, MemoryItem, Scope
+from memspan.effects import Flow, call
 from memspan.errors import ValidationError
 
 #: the facade methods adapters call through the port
@@ -56,7 +58,9 @@ def long_term_scope(user_id: str | None, agent_id: str | None, run_id: str | Non
 
     A memory written under ``run_id`` could only be found again in that same session, and
     deduplication would only compare it with that session's memories; so when a user or an agent
-    is named, the run only keys the transcript. A run alone (an anonymous session) is the scope.
+    is named, the run only keys the transcript. A run alone (an anonymous session) is the scope;
+    such a session's long-term memories then share the run's scope with its transcript, so give
+    a user or an agent id wherever both are kept.
     """
     if user_id is not None or agent_id is not None:
         return Scope.of(user_id, agent_id, None)
@@ -87,3 +91,69 @@ def format_memories(texts: list[str], heading: str = "Relevant long-term memorie
 TRANSCRIPT = "memspan_transcript"
 #: the filter recall uses, so a session's verbatim transcript never crowds out remembered facts
 NOT_TRANSCRIPT: dict[str, Any] = {TRANSCRIPT: {"ne": True}}
+
+
+def recall(
+    port: FacadePort, scope: Scope, query: str, *, limit: int, threshold: float | None
+) -> Flow[list[MemoryItem]]:
+    """The scope's remembered facts that best match ``query`` (transcript messages left out)."""
+    found = yield call(
+        port, "search", query, **scope.as_dict(), filters=NOT_TRANSCRIPT, limit=limit, threshold=threshold
+    )
+    return list(found)
+
+
+def remember(port: FacadePort, scope: Scope, messages: Sequence[dict[str, str]]) -> Flow[None]:
+    """Hand a conversation to memspan's extractor, which decides what of it to keep."""
+    if messages:
+        yield call(port, "add", list(messages), **scope.as_dict())
+
+
+FORMAT = "transcript_format"
+POSITION = "transcript_position"
+MESSAGE = "transcript_message"
+_PAGE = 1000
+
+
+class Transcript:
+    """A session's messages kept verbatim as memspan memories (no extraction), in order.
+
+    A transcript lives in the scope of its session id alone (``run_id``), never in a user's or an
+    agent's scope: memspan's extractor compares new facts with everything in their scope, so
+    verbatim turns there would pass for facts already remembered (and a language-model extractor
+    could rewrite them). Each message is one memory marked as transcript, with the framework's
+    own serialised message in its metadata so tool calls, names and extra fields round-trip;
+    ``fmt`` keeps two frameworks' transcripts of one session apart.
+    """
+
+    def __init__(self, port: FacadePort, fmt: str):
+        self.port = port
+        self.fmt = fmt
+
+    def load(self, run_id: str) -> Flow[list[MemoryItem]]:
+        items: list[MemoryItem] = []
+        while True:
+            page = yield call(
+                self.port,
+                "get_all",
+                run_id=run_id,
+                filters={FORMAT: self.fmt, TRANSCRIPT: True},
+                limit=_PAGE,
+                offset=len(items),
+            )
+            items.extend(page)
+            if len(page) < _PAGE:
+                return sorted(items, key=lambda item: int(item.metadata[POSITION]))
+
+    def append(self, run_id: str, entries: Sequence[tuple[str, str, dict[str, Any]]]) -> Flow[None]:
+        """Add ``(role, searchable text, serialised message)`` entries after the last message."""
+        items = yield from self.load(run_id)
+        position = int(items[-1].metadata[POSITION]) + 1 if items else 0
+        for offset, (role, text, payload) in enumerate(entries):
+            metadata = {TRANSCRIPT: True, FORMAT: self.fmt, POSITION: position + offset, MESSAGE: payload}
+            message = {"role": role, "content": text}
+            yield call(self.port, "add", message, run_id=run_id, metadata=metadata, infer=False)
+
+    def remove(self, items: Sequence[MemoryItem]) -> Flow[None]:
+        for item in items:
+            yield call(self.port, "delete", item.id)

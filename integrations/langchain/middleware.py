@@ -16,9 +16,9 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.config import get_config
 
 from memspan import AsyncMemory, Memory
-from memspan.effects import Flow, call, run_async, run_sync
+from memspan.effects import Flow, run_async, run_sync
 
-from ._facade import NOT_TRANSCRIPT, FacadePort, format_memories, message_text
+from ._facade import FacadePort, format_memories, message_text, recall, remember
 from .context import RunScope, run_scope
 
 
@@ -61,14 +61,8 @@ class MemspanMiddleware(AgentMiddleware):
         query = _latest_user_text(request)
         if not query:
             return request
-        found = yield call(
-            self.port,
-            "search",
-            query,
-            **scope.memories.as_dict(),
-            filters=NOT_TRANSCRIPT,
-            limit=self.limit,
-            threshold=self.threshold,
+        found = yield from recall(
+            self.port, scope.memories, query, limit=self.limit, threshold=self.threshold
         )
         if not found:
             return request
@@ -83,7 +77,7 @@ class MemspanMiddleware(AgentMiddleware):
         query, answer = _latest_user_text(request), _final_answer(response)
         if self.remember and query and answer:
             exchange = [{"role": "user", "content": query}, {"role": "assistant", "content": answer}]
-            yield call(self.port, "add", exchange, **scope.memories.as_dict())
+            yield from remember(self.port, scope.memories, exchange)
 
     def _scope(self, request: ModelRequest[Any]) -> RunScope:
         return run_scope(request.runtime.context if request.runtime else None, get_config())

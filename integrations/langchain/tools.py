@@ -16,7 +16,7 @@ from memspan import AsyncMemory, Event, Memory
 from memspan.effects import Flow, call, run_async, run_sync
 from memspan.errors import NotFoundError
 
-from ._facade import NOT_TRANSCRIPT, FacadePort
+from ._facade import FacadePort, recall
 from .context import run_scope
 
 #: the injected run: typed with Any so it accepts every agent's context and state schema
@@ -36,7 +36,7 @@ def _save(port: FacadePort, text: str, runtime: Runtime) -> Flow[str]:
 
 def _search(port: FacadePort, query: str, limit: int, runtime: Runtime) -> Flow[str]:
     scope = run_scope(runtime.context, runtime.config).memories
-    found = yield call(port, "search", query, **scope.as_dict(), filters=NOT_TRANSCRIPT, limit=limit)
+    found = yield from recall(port, scope, query, limit=limit, threshold=None)
     if not found:
         return "No memories match."
     return "\n".join(f"- {item.text} (id {item.id}, score {item.score:.2f})" for item in found)

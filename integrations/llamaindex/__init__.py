@@ -1,1 +1,30 @@
-"""(being built)"""
+"""memspan for LlamaIndex (extra ``memspan[llamaindex]``).
+
+- :class:`MemspanMemory`: an agent's ``memory=`` with session history and long-term recall.
+- :class:`MemspanMemoryBlock`: a block for ``llama_index.core.memory.Memory.from_defaults(memory_blocks=[...])``.
+- :class:`MemspanChatStore`: a ``BaseChatStore`` whose keys are scope ids.
+
+Names load on first use, so importing this package imports no framework until one is needed.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .block import MemspanMemoryBlock
+    from .chat_store import MemspanChatStore
+    from .memory import MemspanMemory
+
+_WHERE = {"MemspanMemory": "memory", "MemspanMemoryBlock": "block", "MemspanChatStore": "chat_store"}
+
+__all__ = ["MemspanChatStore", "MemspanMemory", "MemspanMemoryBlock"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value

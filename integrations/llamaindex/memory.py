@@ -1,0 +1,152 @@
+"""A LlamaIndex memory backed by memspan, for ``agent.run(..., memory=MemspanMemory(...))``.
+
+Short-term, it keeps the session's messages: in memspan under ``run_id`` when a user or agent is
+named too (so a session can be resumed from another process), in process otherwise (an anonymous
+session's transcript would share its scope with its long-term memories). Long-term, each exchange
+(the user's messages up to the assistant's reply) goes to memspan's extractor once the reply
+arrives, and every ``get`` puts the memories that best match the latest user message into the
+system prompt, so the message being answered is never "recalled" as a memory of itself.
+
+Scopes: long-term memories belong to the user and/or agent named (the run only keys the
+transcript), so a new session recalls what earlier ones learned; with only ``run_id`` the memory
+lives and dies with that session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, SerializeAsAny
+from llama_index.core.llms import ChatMessage, MessageRole
+from llama_index.core.memory.types import BaseMemory
+from llama_index.core.storage.chat_store import BaseChatStore, SimpleChatStore
+
+from memspan import AsyncMemory, Memory, Scope
+from memspan.effects import Flow, run_async, run_sync
+
+from ..langchain._facade import FacadePort, format_memories, long_term_scope, recall, remember
+from ._convert import conversation, latest_user_text, role_of, text_of
+from .chat_store import MemspanChatStore
+
+
+class MemspanMemory(BaseMemory):
+    """Session history plus memspan long-term memory, for user, agent and run scopes."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    memory: Any = Field(description="a memspan Memory or AsyncMemory", exclude=True)
+    user_id: str | None = None
+    agent_id: str | None = None
+    run_id: str | None = None
+    limit: int = 5
+    threshold: float | None = None
+    chat_store: SerializeAsAny[BaseChatStore] | None = None
+    chat_store_key: str = "chat_history"
+    _port: FacadePort = PrivateAttr()
+    _pending: list[ChatMessage] = PrivateAttr(default_factory=list)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "MemspanMemory"
+
+    @classmethod
+    def from_defaults(  # type: ignore[override]
+        cls,
+        memory: Memory | AsyncMemory,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        **kwargs: Any,
+    ) -> MemspanMemory:
+        return cls(memory=memory, user_id=user_id, agent_id=agent_id, run_id=run_id, **kwargs)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._port = FacadePort(self.memory)
+        long_term_scope(self.user_id, self.agent_id, self.run_id)  # refuse an empty scope now
+        if self.chat_store is None:
+            if self.run_id is not None and (self.user_id is not None or self.agent_id is not None):
+                self.chat_store, self.chat_store_key = MemspanChatStore(memory=self.memory), self.run_id
+            else:
+                self.chat_store = SimpleChatStore()
+
+    @property
+    def _store(self) -> BaseChatStore:
+        assert self.chat_store is not None  # set by model_post_init
+        return self.chat_store
+
+    @property
+    def scope(self) -> Scope:
+        """Where this memory's long-term memories live."""
+        return long_term_scope(self.user_id, self.agent_id, self.run_id)
+
+    def _with_memories(self, history: list[ChatMessage], input: str | None) -> Flow[list[ChatMessage]]:
+        """The history, with the memories matching the latest user message in its system prompt."""
+        query = (input or "").strip() or latest_user_text(history)
+        if not query:
+            return history
+        found = yield from recall(self._port, self.scope, query, limit=self.limit, threshold=self.threshold)
+        if not found:
+            return history
+        block = format_memories([item.text for item in found])
+        if history and history[0].role == MessageRole.SYSTEM:
+            system = ChatMessage(role=MessageRole.SYSTEM, content=f"{text_of(history[0])}\n\n{block}".strip())
+            return [system, *history[1:]]
+        return [ChatMessage(role=MessageRole.SYSTEM, content=block), *history]
+
+    def _exchange(self, messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
+        """The finished exchange to remember: held back until the assistant has replied."""
+        self._pending.extend(messages)
+        if not any(role_of(m) == "assistant" and text_of(m) for m in messages):
+            return []
+        finished, self._pending = conversation(self._pending), []
+        return finished
+
+    # -- BaseMemory --------------------------------------------------------------------------
+
+    def get(self, input: str | None = None, **kwargs: Any) -> list[ChatMessage]:
+        history = self._store.get_messages(self.chat_store_key)
+        return run_sync(self._with_memories(history, input))
+
+    async def aget(self, input: str | None = None, **kwargs: Any) -> list[ChatMessage]:
+        history = await self._store.aget_messages(self.chat_store_key)
+        return await run_async(self._with_memories(history, input))
+
+    def get_all(self) -> list[ChatMessage]:
+        return self._store.get_messages(self.chat_store_key)
+
+    async def aget_all(self) -> list[ChatMessage]:
+        return await self._store.aget_messages(self.chat_store_key)
+
+    def put(self, message: ChatMessage) -> None:
+        self.put_messages([message])
+
+    async def aput(self, message: ChatMessage) -> None:
+        await self.aput_messages([message])
+
+    def put_messages(self, messages: list[ChatMessage]) -> None:
+        for message in messages:
+            self._store.add_message(self.chat_store_key, message)
+        run_sync(remember(self._port, self.scope, self._exchange(messages)))
+
+    async def aput_messages(self, messages: list[ChatMessage]) -> None:
+        for message in messages:
+            await self._store.async_add_message(self.chat_store_key, message)
+        await run_async(remember(self._port, self.scope, self._exchange(messages)))
+
+    def set(self, messages: list[ChatMessage]) -> None:
+        """Replace the session history (long-term memory is not touched: these turns are not new)."""
+        self._store.set_messages(self.chat_store_key, messages)
+
+    async def aset(self, messages: list[ChatMessage]) -> None:
+        await self._store.aset_messages(self.chat_store_key, messages)
+
+    def reset(self) -> None:
+        """Clear the session history; long-term memories stay (erase them with ``Memory.delete_all``)."""
+        self._pending = []
+        self._store.delete_messages(self.chat_store_key)
+
+    async def areset(self) -> None:
+        self._pending = []
+        await self._store.adelete_messages(self.chat_store_key)
