@@ -224,6 +224,11 @@ class PostgresStore(MemoryStore):
                 "their vectors are not comparable; use the same embedder, or export and re-import"
             )
 
+    def embedder_info(self) -> tuple[str, int] | None:
+        """The bound embedding model and dimension (``None`` before the first write)."""
+        model, dimension = self._meta_value("embedder"), self._meta_value("dimension")
+        return None if model is None or dimension is None else (model, int(dimension))
+
     def _check_vectors(self, vectors: Vector, rows: int) -> None:
         if vectors.ndim != 2 or vectors.shape[0] != rows:
             raise StoreError(f"expected {rows} vectors, got an array of shape {vectors.shape}")

@@ -152,6 +152,11 @@ class WeaviateStore(MemoryStore):
                 f"not {dimension}-dimensional ones from {model_id!r}; use the same embedder or migrate"
             )
 
+    def embedder_info(self) -> tuple[str, int] | None:
+        """The bound embedding model and dimension (``None`` before the first write)."""
+        model, dimension = self._setting("embedder"), self._setting("dimension")
+        return None if model is None or dimension is None else (model, int(dimension))
+
     def _check_vectors(self, vectors: Vector, rows: int) -> None:
         stored = self._setting("dimension")
         if vectors.ndim != 2 or vectors.shape[0] != rows:
