@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import MemspanError
 
 #: modules under memspan.cli that define ``register(subparsers)``; order is the help order
-COMMAND_MODULES = ["memories", "transfer", "service"]
+COMMAND_MODULES = ["memories", "transfer", "service", "migrate"]
 
 
 def build_parser() -> argparse.ArgumentParser:
