@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -42,6 +43,9 @@ from .scopes import ScopeKey, recall_ids
 logger = logging.getLogger("memspan.integrations.crewai")
 
 _SOURCE_TYPE = "memspan"
+_TASK_RECORD = re.compile(
+    r"Task: (?P<task>.*?)\nAgent: .*?\nExpected result: .*?\nResult: (?P<result>.*)\Z", re.DOTALL
+)
 #: metadata keys this adapter writes on every memory it saves
 AGENT_ROLE_KEY = "crewai_agent"
 CATEGORIES_KEY = "categories"
@@ -250,8 +254,22 @@ class MemspanMemory(CrewMemory):
     # -- writing -------------------------------------------------------------------------------
 
     def extract_memories(self, content: str) -> list[str]:
-        """No LLM call here: memspan's extractor distils the content when it is saved."""
-        return [content] if content.strip() else []
+        """No LLM call here: memspan's extractor distils the content when it is saved.
+
+        crewai hands over a fixed record of each finished task (``Task:``, ``Agent:``, ``Expected
+        result:``, ``Result:`` lines, the result often still carrying the ReAct ``Thought:``). Only
+        the task and its final answer are kept; the agent is recorded as the speaker and in metadata.
+        """
+        task = _TASK_RECORD.match(content.strip())
+        if task is None:
+            return [content] if content.strip() else []
+        answer = (
+            task["result"].rpartition("Final Answer:")[2]
+            if "Final Answer:" in task["result"]
+            else task["result"]
+        )
+        answer = " ".join(answer.split())
+        return [f"Task: {' '.join(task['task'].split())} Result: {answer}"] if answer else []
 
     def _metadata(
         self, metadata: Mapping[str, Any] | None, categories: list[str] | None, agent_role: str | None

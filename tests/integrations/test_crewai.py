@@ -95,7 +95,9 @@ def test_a_crew_recalls_through_memspan_and_saves_back(memory: Memory) -> None:
     assert "Alice flies to Lisbon in May" in texts
     task_result = next(item for item in written if "Book a window seat" in item.text)
     assert task_result.metadata == {"framework": "crewai", "crewai_agent": "Travel planner"}
-    assert task_result.text.startswith("Travel planner: Task: Plan a flight for the user")
+    assert task_result.text == (
+        "Travel planner: Task: Plan a flight for the user Result: Book a window seat on the morning flight."
+    )
     assert crew_memory.failures == []
 
 
