@@ -108,7 +108,12 @@ class LLMExtractor(Extractor):
                 elif entry.ref in used_refs:
                     log.warning("%s: second decision on ref %s rejected", self.llm.model_id, entry.ref)
                     continue
-            sources = [s for s in entry.sources if 0 <= s < len(request.messages)] or speakers
+            cited = [s for s in entry.sources if 0 <= s < len(request.messages)]
+            if action in ("ADD", "UPDATE") and cited and not any(s in speakers for s in cited):
+                # e.g. the assistant's words stored as a user fact when no agent is in scope
+                log.warning("%s: a memory taken only from unremembered roles was refused", self.llm.model_id)
+                continue
+            sources = [s for s in cited if s in speakers] or speakers
             text = entry.text
             if text is not None:
                 said_at = prompt.message_times[sources[0]] if sources else self._clock()

@@ -98,10 +98,12 @@ def _when(moment: datetime) -> str:
 
 
 def remembered(message: Message, request: ExtractionRequest) -> bool:
-    """Whose words may become memories: the user's, and the assistant's when an agent is in scope."""
+    """Whose words may become memories: the user's; the assistant's when an agent is in scope or
+    when the add records how the assistant did a task (procedural)."""
     if message.role == "user":
         return True
-    return message.role == "assistant" and request.scope.agent_id is not None
+    agent_memory = request.scope.agent_id is not None or request.memory_type is MemoryType.PROCEDURAL
+    return message.role == "assistant" and agent_memory
 
 
 @dataclass(frozen=True, slots=True)

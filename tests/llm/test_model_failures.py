@@ -176,3 +176,22 @@ def test_llm_and_extractor_together_are_refused(
     llm = make_llm()
     with pytest.raises(ValueError, match="llm= or extractor="):
         Memory(db_path, embedder=embedder, llm=llm, extractor=LLMExtractor(llm))
+
+
+def test_assistant_words_are_not_stored_as_user_facts(mem: Memory, server: ScriptedChatServer) -> None:
+    server.add(
+        reply_json(
+            {"action": "ADD", "text": "Prefers aisle seats", "sources": [0]},
+            {
+                "action": "ADD",
+                "text": "Should visit Kyoto in spring",
+                "sources": [1],
+            },  # the assistant said it
+        )
+    )
+    chat = [
+        {"role": "user", "content": "Book me an aisle seat, I always take aisle seats."},
+        {"role": "assistant", "content": "Done. You should visit Kyoto in spring, by the way."},
+    ]
+    result = mem.add(chat, user_id="ana")
+    assert [c.item.text for c in result.changes] == ["Prefers aisle seats"]
