@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -38,51 +37,16 @@ from pydantic import Field, PrivateAttr
 
 from memspan import Memory, MemoryItem, MemspanError, NotFoundError, Scope, ValidationError
 
+from .records import AGENT_ROLE_KEY, CATEGORIES_KEY, FRAMEWORK_KEY, NoCrewStorage, task_summary, to_record
 from .scopes import ScopeKey, recall_ids
 
 logger = logging.getLogger("memspan.integrations.crewai")
 
 _SOURCE_TYPE = "memspan"
-_TASK_RECORD = re.compile(
-    r"Task: (?P<task>.*?)\nAgent: .*?\nExpected result: .*?\nResult: (?P<result>.*)\Z", re.DOTALL
-)
-#: metadata keys this adapter writes on every memory it saves
-AGENT_ROLE_KEY = "crewai_agent"
-CATEGORIES_KEY = "categories"
-FRAMEWORK_KEY = "framework"
 
 
 class CrewMemoryError(MemspanError):
     """memspan memory operations failed during a crew run (crewai itself only emitted events)."""
-
-
-class _NoCrewStorage:
-    """Stands where crewai keeps its storage backend: memspan scopes replace crewai's scope tree."""
-
-    def __getattr__(self, name: str) -> NoReturn:
-        raise ValidationError(
-            f"crewai's scope-tree storage ({name}) is not used with memspan: memories are scoped by "
-            "user_id / agent_id / run_id. Use recall(), list_records(), forget() or reset(), or the "
-            "memspan.Memory in .backend directly."
-        )
-
-
-def _record(item: MemoryItem, importance: float) -> MemoryRecord:
-    """A memspan memory as the record type crewai formats into prompts."""
-    metadata = dict(item.metadata)
-    categories = metadata.pop(CATEGORIES_KEY, None)
-    created = datetime.fromisoformat(item.created_at.replace("Z", "+00:00")).replace(tzinfo=None)
-    scope = Scope(item.user_id, item.agent_id, item.run_id)
-    return MemoryRecord(
-        id=item.id,
-        content=item.text,
-        scope="/" + "/".join(f"{key.removesuffix('_id')}/{value}" for key, value in scope.items()),
-        categories=[str(c) for c in categories] if isinstance(categories, list) else [],
-        metadata=metadata,
-        importance=importance,
-        created_at=created,
-        last_accessed=created,
-    )
 
 
 class MemspanMemory(CrewMemory):
@@ -124,7 +88,7 @@ class MemspanMemory(CrewMemory):
 
     def model_post_init(self, __context: Any) -> None:
         # crewai's own post-init would build a LanceDB store and an OpenAI embedder; memspan needs neither.
-        self._storage = _NoCrewStorage()  # type: ignore[assignment]
+        self._storage = NoCrewStorage()  # type: ignore[assignment]
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> MemspanMemory:
         return self  # a handle on a shared store: copies of a crew keep using the same memory
@@ -231,7 +195,7 @@ class MemspanMemory(CrewMemory):
             raise
         matches = [
             MemoryMatch(
-                record=_record(item, self.default_importance),
+                record=to_record(item, self.default_importance),
                 score=item.score or 0.0,
                 match_reasons=["memspan"],
             )
@@ -249,27 +213,15 @@ class MemspanMemory(CrewMemory):
         with self._surfacing("list_records"):
             self._refuse_path(scope)
             items = self.backend.get_all(**self._recall_ids(), limit=limit, offset=offset)
-        return [_record(item, self.default_importance) for item in items]
+        return [to_record(item, self.default_importance) for item in items]
 
     # -- writing -------------------------------------------------------------------------------
 
     def extract_memories(self, content: str) -> list[str]:
-        """No LLM call here: memspan's extractor distils the content when it is saved.
-
-        crewai hands over a fixed record of each finished task (``Task:``, ``Agent:``, ``Expected
-        result:``, ``Result:`` lines, the result often still carrying the ReAct ``Thought:``). Only
-        the task and its final answer are kept; the agent is recorded as the speaker and in metadata.
-        """
-        task = _TASK_RECORD.match(content.strip())
-        if task is None:
-            return [content] if content.strip() else []
-        answer = (
-            task["result"].rpartition("Final Answer:")[2]
-            if "Final Answer:" in task["result"]
-            else task["result"]
-        )
-        answer = " ".join(answer.split())
-        return [f"Task: {' '.join(task['task'].split())} Result: {answer}"] if answer else []
+        """No LLM call here: memspan's extractor distils the content when it is saved; crewai's
+        record of a finished task is first cut down to the task and its final answer."""
+        summary = task_summary(content)
+        return [summary] if summary else []
 
     def _metadata(
         self, metadata: Mapping[str, Any] | None, categories: list[str] | None, agent_role: str | None
@@ -330,7 +282,7 @@ class MemspanMemory(CrewMemory):
                 source_type=_SOURCE_TYPE,
             )
         )
-        return [_record(change.item, self.default_importance) for change in result.changes]
+        return [to_record(change.item, self.default_importance) for change in result.changes]
 
     def remember(
         self,
@@ -398,20 +350,23 @@ class MemspanMemory(CrewMemory):
             self._refuse_path(scope)
             item = self._own(record_id)
             if self.read_only:
-                return _record(item, self.default_importance)
+                return to_record(item, self.default_importance)
             meta = None
             if metadata is not None or categories is not None:
                 meta = dict(item.metadata) | dict(metadata or {})
                 if categories is not None:
                     meta[CATEGORIES_KEY] = list(categories)
             updated = self.backend.update(record_id, content, metadata=meta)
-        return _record(updated, self.default_importance)
+        return to_record(updated, self.default_importance)
 
     def _own(self, memory_id: str) -> MemoryItem:
-        """The memory, if this crew may see it; ids of other scopes look like missing ones."""
+        """The memory, if this crew wrote it: reads are broad, changes stay within the write scope.
+
+        Memories of other scopes are reported exactly like missing ones."""
         item: MemoryItem = self.backend.get(memory_id)
-        if not Scope(**self._recall_ids()).contains(item.user_id, item.agent_id, item.run_id):
-            raise NotFoundError(f"no memory {memory_id} in {Scope(**self._recall_ids())}")
+        scope = Scope(**self._write_ids())
+        if not scope.contains(item.user_id, item.agent_id, item.run_id):
+            raise NotFoundError(f"no memory {memory_id} in {scope}")
         return item
 
     def forget(

@@ -58,10 +58,15 @@ def crewai_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 def run_crew(
-    memory: MemspanMemory, replies: list[str], task: str = "Plan a flight for the user"
+    memory: MemspanMemory,
+    replies: list[str],
+    task: str = "Plan a flight for the user",
+    agent_memory: MemspanMemory | None = None,
 ) -> ScriptedLLM:
     llm = ScriptedLLM(model="scripted", replies=replies)
-    planner = Agent(role="Travel planner", goal="Plan trips", backstory="Knows airlines.", llm=llm)
+    planner = Agent(
+        role="Travel planner", goal="Plan trips", backstory="Knows airlines.", llm=llm, memory=agent_memory
+    )
     crew = Crew(
         agents=[planner],
         tasks=[Task(description=task, expected_output="a plan", agent=planner)],
@@ -118,6 +123,9 @@ def test_scopes_never_mix(memory: Memory) -> None:
     private = alice.scoped(agent_id="travel-crew/researcher", recall_within=("user_id", "agent_id"))
     private.remember("The researcher prefers primary sources")
     assert private.recall("sources")[0].record.content == "The researcher prefers primary sources"
+    llm = run_crew(alice, [FINAL], task="Find sources about flying", agent_memory=private)
+    assert "primary sources" in llm.shown(0) and "afraid of flying" not in llm.shown(0)
+    assert len(memory.get_all(user_id="alice", agent_id="travel-crew/researcher")) == 2  # + the task result
     assert "primary sources" not in [
         m.record.content for m in alice.scoped(recall_within=("user_id", "agent_id")).recall("sources")
     ]
