@@ -31,6 +31,15 @@ class Message:
         return self.name or self.role
 
 
+def require_utf8(text: str, what: str) -> None:
+    """Refuse text with lone surrogates (what Python makes of invalid UTF-8 it was handed):
+    no store or model can take it, and it would fail deep inside a write."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(f"{what} is not valid UTF-8 text (it contains a lone surrogate)") from None
+
+
 def _content_text(content: object, index: int) -> str:
     if isinstance(content, str):
         return content
@@ -58,6 +67,7 @@ def _one(raw: MessageLike, index: int, max_chars: int) -> Message:
     content = _content_text(raw["content"], index)
     if "\x00" in content:
         raise ValidationError(f"message {index}: content contains a NUL character")
+    require_utf8(content, f"message {index}: content")
     if not content.strip():
         raise ValidationError(f"message {index}: content is empty")
     if len(content) > max_chars:

@@ -21,7 +21,7 @@ import numpy as np
 from .effects import Flow, call
 from .errors import NotFoundError, StoreError, ValidationError
 from .filters import format_timestamp, parse_filter
-from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages
+from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages, require_utf8
 from .ports import Candidate, Decision, Embedder, ExtractionPlan, ExtractionRequest, Extractor, MemoryStore
 from .rerank.base import Reranker, rerank_flow
 from .retrieval import FusionWeights, fuse
@@ -85,9 +85,12 @@ def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
                 "memspan (pass user_id=/agent_id=/run_id= as arguments)"
             )
     try:
-        encoded = json.dumps(dict(metadata), allow_nan=False)
+        encoded = json.dumps(dict(metadata), allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"metadata must be JSON-serialisable: {exc}") from None
+    except RecursionError:
+        raise ValidationError("metadata is nested too deeply to store") from None
+    require_utf8(encoded, "metadata")
     if len(encoded.encode()) > MAX_METADATA_BYTES:
         raise ValidationError(f"metadata is larger than {MAX_METADATA_BYTES // 1024} KiB")
     copy: dict[str, Any] = json.loads(encoded)
@@ -99,6 +102,7 @@ def validate_text(text: object, what: str = "text") -> str:
         raise ValidationError(f"{what} must be a string, got {type(text).__name__}")
     if "\x00" in text:
         raise ValidationError(f"{what} contains a NUL character")
+    require_utf8(text, what)
     if not text.strip():
         raise ValidationError(f"{what} is empty")
     return text.strip()
@@ -452,6 +456,11 @@ class Engine:
             raise ValidationError("update needs text=, metadata= or both")
         target = yield from self.get(memory_id)
         new_text = validate_text(text) if text is not None else target.text
+        if len(new_text) > self.settings.max_message_chars:
+            raise ValidationError(
+                f"text of {len(new_text):,} characters is more than the limit of "
+                f"{self.settings.max_message_chars:,}; raise max_message_chars on the Memory"
+            )
         new_meta = validate_metadata(metadata) if metadata is not None else target.metadata
         now = self.now()
         vector = None

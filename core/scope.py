@@ -20,7 +20,7 @@ def validate_id(name: str, value: object) -> str:
     """Return ``value`` if it is an acceptable scope or memory id, else raise :class:`ScopeError`."""
     if not isinstance(value, str):
         raise ScopeError(f"{name} must be a string, got {type(value).__name__}")
-    if not _ID_PATTERN.match(value):
+    if not _ID_PATTERN.fullmatch(value):  # match() lets '$' accept a trailing newline
         raise ScopeError(
             f"{name}={value!r} is not a valid id: use 1-255 characters from letters, digits and "
             "'._:@+-/', starting with a letter or digit"

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
+from ..errors import ValidationError
 from . import emit
 from ._common import add_scope_options, format_item, open_memory, scope_kwargs
 
 
+def _json_option(value: str | None, option: str) -> Any:
+    """A JSON command-line option, or a clear error (never a traceback) when it is not JSON."""
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{option} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValidationError(f"{option} is nested too deeply") from None
+
+
 def _add(args: argparse.Namespace) -> int:
-    metadata = json.loads(args.metadata) if args.metadata else None
+    metadata = _json_option(args.metadata, "--metadata")
     with open_memory(args) as memory:
         result = memory.add(
             args.text, metadata=metadata, memory_type=args.type, infer=not args.verbatim, **scope_kwargs(args)
@@ -23,7 +37,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    filters = json.loads(args.filters) if args.filters else None
+    filters = _json_option(args.filters, "--filters")
     with open_memory(args) as memory:
         result = memory.search(
             args.query, filters=filters, limit=args.limit, threshold=args.threshold, **scope_kwargs(args)
@@ -33,7 +47,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    filters = json.loads(args.filters) if args.filters else None
+    filters = _json_option(args.filters, "--filters")
     with open_memory(args) as memory:
         items = memory.get_all(
             filters=filters, limit=args.limit, include_deleted=args.deleted, **scope_kwargs(args)

@@ -80,8 +80,25 @@ CREATE TABLE audit (
 );
 """
 
+# V1's two update triggers fired newest first: the new text was indexed, then the 'delete' of the old
+# text also dropped the row's length record, so bm25() failed ("database disk image is malformed")
+# on every later match. One trigger deletes then inserts, in order; the index is rebuilt from the
+# live rows ('rebuild' would index deleted rows too, which no trigger would ever remove).
+V2 = """
+DROP TRIGGER memories_fts_update_old;
+DROP TRIGGER memories_fts_update_new;
+CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, deleted_at ON memories
+BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, text)
+        SELECT 'delete', old.pk, old.text WHERE old.deleted_at IS NULL;
+    INSERT INTO memories_fts(rowid, text) SELECT new.pk, new.text WHERE new.deleted_at IS NULL;
+END;
+INSERT INTO memories_fts(memories_fts) VALUES ('delete-all');
+INSERT INTO memories_fts(rowid, text) SELECT pk, text FROM memories WHERE deleted_at IS NULL;
+"""
+
 #: migration N (1-based) is MIGRATIONS[N - 1]; append, never edit a released one
-MIGRATIONS: list[str] = [V1]
+MIGRATIONS: list[str] = [V1, V2]
 
 
 def statements(script: str) -> list[str]:
