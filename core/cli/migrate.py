@@ -54,7 +54,9 @@ def bound_model(store: MemoryStore) -> tuple[str, int] | None:
     raise StoreError(f"{type(store).__name__} does not say which embedding model it holds; cannot migrate")
 
 
-def migrate(source: MemoryStore, target: MemoryStore, *, batch_size: int = 256, quiet: bool = False) -> dict[str, int]:
+def migrate(
+    source: MemoryStore, target: MemoryStore, *, batch_size: int = 256, quiet: bool = False
+) -> dict[str, int]:
     model = bound_model(source)
     total = source.count(include_deleted=True)
     if model is None or total == 0:
@@ -62,7 +64,12 @@ def migrate(source: MemoryStore, target: MemoryStore, *, batch_size: int = 256, 
     records = ((item, source.history(item.id)) for item in source.iter_memories(include_deleted=True))
     with tqdm(total=total, unit="mem", disable=quiet, file=sys.stderr, desc="migrating") as bar:
         report = import_items(
-            target, records, embedder=CopiedVectors(*model), source=source, batch_size=batch_size, progress=bar
+            target,
+            records,
+            embedder=CopiedVectors(*model),
+            source=source,
+            batch_size=batch_size,
+            progress=bar,
         )
     counts = {
         "memories": (source.count(include_deleted=True), target.count(include_deleted=True)),
@@ -74,7 +81,12 @@ def migrate(source: MemoryStore, target: MemoryStore, *, batch_size: int = 256, 
                 f"after migrating, the source has {had} {what} memories but the target {has}; "
                 "run the same command again to resume, and check the target is not shared"
             )
-    return {"imported": report.imported, "skipped": report.skipped, "memories": total, "live": counts["live"][0]}
+    return {
+        "imported": report.imported,
+        "skipped": report.skipped,
+        "memories": total,
+        "live": counts["live"][0],
+    }
 
 
 def _migrate(args: argparse.Namespace) -> int:

@@ -19,7 +19,11 @@ from ..ports import Embedder, EmbedKind, Vector
 from .voyage import batches, normalise
 
 #: output dimension of OpenAI's models when none is asked for
-MODEL_DIMENSIONS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
+MODEL_DIMENSIONS = {
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
 MAX_INPUTS_PER_REQUEST = 2048
 
 
@@ -66,7 +70,7 @@ class OpenAICompatibleEmbedder(Embedder):
                     input=batch,
                     model=self.model,
                     encoding_format="float",
-                    **({"dimensions": self.dimensions} if self.dimensions else {}),
+                    dimensions=self.dimensions if self.dimensions else openai.omit,
                 )
             except openai.OpenAIError as exc:
                 raise EmbedderError(f"embeddings endpoint ({self.model}) failed: {exc}") from exc

@@ -13,8 +13,8 @@ import os
 from collections.abc import Iterator, Sequence
 
 import numpy as np
-import voyageai
 import voyageai.error
+from voyageai.client import Client
 
 from ..errors import EmbedderError
 from ..ports import Embedder, EmbedKind, Vector
@@ -52,7 +52,9 @@ def batches(texts: Sequence[str], batch_size: int, max_chars: int) -> Iterator[l
 def normalise(rows: Sequence[Sequence[float]], expected: int, provider: str) -> Vector:
     matrix = np.asarray(rows, dtype=np.float32)
     if matrix.ndim != 2 or matrix.shape[0] != expected:
-        raise EmbedderError(f"{provider} returned {matrix.shape[0] if matrix.ndim else 0} vectors for {expected} texts")
+        raise EmbedderError(
+            f"{provider} returned {matrix.shape[0] if matrix.ndim else 0} vectors for {expected} texts"
+        )
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     if np.any(norms == 0):
         raise EmbedderError(f"{provider} returned an all-zero vector")
@@ -84,7 +86,7 @@ class VoyageEmbedder(Embedder):
         self.output_dimension = output_dimension
         self.batch_size = batch_size
         self.max_batch_chars = max_batch_chars
-        self._client = voyageai.Client(api_key=key, max_retries=max_retries, timeout=timeout, base_url=base_url)
+        self._client = Client(api_key=key, max_retries=max_retries, timeout=timeout, base_url=base_url)
         self._dimension = output_dimension or MODEL_DIMENSIONS.get(model)
         self.model_id = f"voyage/{model}" + (f"@{output_dimension}" if output_dimension else "")
         self.total_tokens = 0
@@ -94,10 +96,16 @@ class VoyageEmbedder(Embedder):
         for batch in batches(texts, self.batch_size, self.max_batch_chars):
             try:
                 result = self._client.embed(
-                    batch, model=self.model, input_type=kind, truncation=True, output_dimension=self.output_dimension
+                    batch,
+                    model=self.model,
+                    input_type=kind,
+                    truncation=True,
+                    output_dimension=self.output_dimension,
                 )
             except voyageai.error.VoyageError as exc:
-                raise EmbedderError(f"Voyage AI ({self.model}) failed: {exc}; check the key, model and quota") from exc
+                raise EmbedderError(
+                    f"Voyage AI ({self.model}) failed: {exc}; check the key, model and quota"
+                ) from exc
             rows.extend(result.embeddings)  # type: ignore[arg-type]
             self.total_tokens += result.total_tokens
         if not rows:

@@ -17,7 +17,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from ..filters import And, Condition, Filter, Node, Not, Or
+from ..filters import And, Condition, Filter, Node, Or
 
 #: built-in fields and the column each lives in (text, NULL when missing)
 COLUMNS = {
@@ -116,7 +116,9 @@ class FilterSQL:
             needle = self._p(value, "::text")
             if fold:
                 in_string = f"strpos({self._fold(f'({ref} {_AS_TEXT})')}, {self._fold(needle)}) > 0"
-                element = f"jsonb_typeof(e) = 'string' AND {self._fold(f'(e {_AS_TEXT})')} = {self._fold(needle)}"
+                element = (
+                    f"jsonb_typeof(e) = 'string' AND {self._fold(f'(e {_AS_TEXT})')} = {self._fold(needle)}"
+                )
             else:
                 in_string = f"strpos({ref} {_AS_TEXT}, {needle}) > 0"
                 element = f"e = {self._p(Jsonb(value), '::jsonb')}"

@@ -7,6 +7,12 @@ the store's quoted PostgreSQL schema name. Append new migrations; never edit a r
 
 from __future__ import annotations
 
+from typing import Any
+
+import psycopg
+
+from ..errors import SchemaVersionError
+
 V1 = """
 CREATE TABLE {schema}.meta (key text PRIMARY KEY, value text NOT NULL);
 INSERT INTO {schema}.meta(key, value) VALUES ('application', 'memspan');
@@ -65,3 +71,26 @@ MIGRATIONS: list[str] = [V1]
 
 #: one advisory lock key for every memspan migration on a server
 MIGRATION_LOCK = 0x6D656D7370616E
+
+
+def apply_migrations(conn: psycopg.Connection[Any], schema: str, *, create_schema: bool) -> None:
+    """Bring ``schema`` up to the latest version inside the caller's transaction."""
+    q = f'"{schema}"'
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    if create_schema:
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {q}")
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {q}.schema_migrations "
+        "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    row = conn.execute(f"SELECT coalesce(max(version), 0) FROM {q}.schema_migrations").fetchone()
+    current = int(row[0]) if row else 0
+    if current > len(MIGRATIONS):
+        raise SchemaVersionError(
+            f"schema {schema} has version {current}, newer than this memspan understands "
+            f"({len(MIGRATIONS)}); upgrade memspan (pip install -U memspan)"
+        )
+    for version in range(current + 1, len(MIGRATIONS) + 1):
+        conn.execute(MIGRATIONS[version - 1].format(schema=q).encode())
+        conn.execute(f"INSERT INTO {q}.schema_migrations(version) VALUES (%s)", (version,))

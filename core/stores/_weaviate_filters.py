@@ -24,7 +24,7 @@ from weaviate.classes.config import DataType
 from weaviate.classes.query import Filter
 from weaviate.collections.classes.filters import _Filters
 
-from ..filters import And, Condition, Node, Not, Or
+from ..filters import And, Condition, Node, Not
 
 #: the text property every object has and no memory leaves empty (used for constant filters)
 ID_PROPERTY = "memory_id"

@@ -69,7 +69,9 @@ def memory_collection_config(name: str, *, index: str = "flat") -> dict[str, Any
     )
     properties = [
         _field(ID_PROPERTY),
-        Property(name="text", data_type=DataType.TEXT, tokenization=Tokenization.WORD, skip_vectorization=True),
+        Property(
+            name="text", data_type=DataType.TEXT, tokenization=Tokenization.WORD, skip_vectorization=True
+        ),
         *(_field(n) for n in ("user_id", "agent_id", "run_id", "memory_type", "hash", "created_at")),
         *(_field(n) for n in ("updated_at", "deleted_at")),
         _field("metadata_json", filterable=False),

@@ -14,11 +14,9 @@ worker threads, which share the thread-safe connection pool.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import psycopg
@@ -26,52 +24,14 @@ from pgvector.psycopg import register_vector
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from ..errors import DimensionMismatchError, SchemaVersionError, StoreError, ValidationError
+from ..errors import DimensionMismatchError, StoreError, ValidationError
 from ..filters import Filter
 from ..ports import MemoryStore, ScoredItems, Vector
 from ..scope import Scope
-from ..types import Event, HistoryEvent, MemoryItem, MemoryType
+from ..types import Event, HistoryEvent, MemoryItem
 from ._postgres_filters import FilterSQL
-from ._postgres_schema import MIGRATION_LOCK, MIGRATIONS
-
-ITEM_COLUMNS = (
-    "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
-    "hash, source_ids, deleted_at"
-)
-_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_WORD = re.compile(r"\w+", re.UNICODE)
-#: options of a ``postgresql://`` URL that configure memspan rather than libpq
-URL_OPTIONS = ("schema", "hnsw", "hnsw_min_scope", "pool_size")
-
-
-def _row_item(row: Sequence[Any]) -> MemoryItem:
-    return MemoryItem(
-        id=row[1],
-        text=row[2],
-        user_id=row[3],
-        agent_id=row[4],
-        run_id=row[5],
-        memory_type=MemoryType(row[6]),
-        metadata=row[7],
-        created_at=row[8],
-        updated_at=row[9],
-        hash=row[10],
-        source_ids=tuple(row[11]),
-        deleted_at=row[12],
-    )
-
-
-def _scope_sql(scope: Scope) -> tuple[str, dict[str, str]]:
-    """Equality on each id the scope sets (a NULL column never equals, so others never leak in)."""
-    clauses = [f"{key} = %(scope_{key})s" for key, _ in scope.items()]
-    return " AND ".join(clauses) or "true", {f"scope_{key}": value for key, value in scope.items()}
-
-
-def keyword_query(text: str) -> str | None:
-    """Free text as a web-search query where any word may match (``websearch_to_tsquery`` never
-    raises on user input, and only word characters reach it)."""
-    words = list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if len(w) > 1 or w.isdigit()))[:64]
-    return " or ".join(words) if words else None
+from ._postgres_schema import apply_migrations
+from ._postgres_sql import ITEM_COLUMNS, SCHEMA_NAME, keyword_query, row_item, scope_sql, split_url
 
 
 class PostgresStore(MemoryStore):
@@ -87,7 +47,7 @@ class PostgresStore(MemoryStore):
         pool_size: int = 10,
         create_schema: bool = True,
     ):
-        if not _SCHEMA_NAME.match(schema):
+        if not SCHEMA_NAME.match(schema):
             raise ValidationError(f"schema {schema!r}: use lower-case letters, digits and _ (max 63)")
         self.schema = schema
         self.hnsw = hnsw
@@ -111,13 +71,7 @@ class PostgresStore(MemoryStore):
     def from_url(cls, url: str) -> PostgresStore:
         """``postgresql://user:pass@host:5432/db?schema=memspan&hnsw=true&pool_size=10``; the
         ``postgresql+psycopg://`` spelling is accepted too. Other query options go to libpq."""
-        parts = urlsplit(url)
-        scheme = parts.scheme.split("+")[0]
-        ours: dict[str, str] = {}
-        theirs: list[tuple[str, str]] = []
-        for key, value in parse_qsl(parts.query):
-            (ours.__setitem__(key, value) if key in URL_OPTIONS else theirs.append((key, value)))
-        conninfo = urlunsplit(("postgresql" if scheme == "postgres" else scheme, parts.netloc, parts.path, urlencode(theirs), ""))
+        conninfo, ours = split_url(url)
         try:
             return cls(
                 conninfo,
@@ -136,24 +90,7 @@ class PostgresStore(MemoryStore):
         (its connections need the ``vector`` type to exist)."""
         try:
             with psycopg.connect(self._conninfo, autocommit=True) as conn, conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-                if create_schema:
-                    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self._q}")
-                conn.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self._q}.schema_migrations "
-                    "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-                )
-                row = conn.execute(f"SELECT coalesce(max(version), 0) FROM {self._q}.schema_migrations").fetchone()
-                current = int(row[0]) if row else 0
-                if current > len(MIGRATIONS):
-                    raise SchemaVersionError(
-                        f"schema {self.schema} has version {current}, newer than this memspan understands "
-                        f"({len(MIGRATIONS)}); upgrade memspan (pip install -U memspan)"
-                    )
-                for version in range(current + 1, len(MIGRATIONS) + 1):
-                    conn.execute(MIGRATIONS[version - 1].format(schema=self._q).encode())
-                    conn.execute(f"INSERT INTO {self._q}.schema_migrations(version) VALUES (%s)", (version,))
+                apply_migrations(conn, self.schema, create_schema=create_schema)
         except psycopg.Error as exc:
             raise StoreError(f"cannot prepare PostgreSQL schema {self.schema}: {exc}") from exc
 
@@ -200,7 +137,9 @@ class PostgresStore(MemoryStore):
             if "dimension" not in rows:
                 # type the column now that the dimension is known (required by an HNSW index)
                 conn.execute(f"DROP INDEX IF EXISTS {self._q}.memories_hnsw")
-                conn.execute(f"ALTER TABLE {self._q}.memories ALTER COLUMN embedding TYPE vector({int(dimension)})")
+                conn.execute(
+                    f"ALTER TABLE {self._q}.memories ALTER COLUMN embedding TYPE vector({int(dimension)})"
+                )
                 if self.hnsw:
                     conn.execute(
                         f"CREATE INDEX memories_hnsw ON {self._q}.memories USING hnsw (embedding vector_cosine_ops)"
@@ -300,7 +239,7 @@ class PostgresStore(MemoryStore):
         )  # fmt: skip
 
     def delete_scope(self, scope: Scope, *, purge: bool, at: str) -> int:
-        where, params = _scope_sql(scope)
+        where, params = scope_sql(scope)
         params = {**params, "at": at}
         q = self._q
         with self._transaction() as conn:
@@ -338,12 +277,12 @@ class PostgresStore(MemoryStore):
 
     def get(self, memory_id: str) -> MemoryItem | None:
         rows = self._query(f"SELECT {ITEM_COLUMNS} FROM {{s}}.memories WHERE id = %s", (memory_id,))
-        return _row_item(rows[0]) if rows else None
+        return row_item(rows[0]) if rows else None
 
     def list_memories(
         self, scope: Scope, flt: Filter | None, limit: int, *, include_deleted: bool = False, offset: int = 0
     ) -> list[MemoryItem]:
-        where, params = _scope_sql(scope)
+        where, params = scope_sql(scope)
         extra, extra_params = self._filter(flt)
         live = "" if include_deleted else " AND deleted_at IS NULL"
         rows = self._query(
@@ -351,16 +290,16 @@ class PostgresStore(MemoryStore):
             "ORDER BY created_at DESC, pk DESC LIMIT %(limit)s OFFSET %(offset)s",
             {**params, **extra_params, "limit": limit, "offset": offset},
         )
-        return [_row_item(r) for r in rows]
+        return [row_item(r) for r in rows]
 
     def find_hash(self, scope: Scope, text_hash: str) -> MemoryItem | None:
-        where, params = _scope_sql(scope)
+        where, params = scope_sql(scope)
         rows = self._query(
             f"SELECT {ITEM_COLUMNS} FROM {{s}}.memories WHERE hash = %(hash)s AND {where} "
             "AND deleted_at IS NULL LIMIT 1",
             {**params, "hash": text_hash},
         )
-        return _row_item(rows[0]) if rows else None
+        return row_item(rows[0]) if rows else None
 
     def _use_hnsw(self, scope: Scope, where: str, params: dict[str, Any]) -> bool:
         if not self.hnsw:
@@ -375,25 +314,28 @@ class PostgresStore(MemoryStore):
     def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
         self._check_vectors(query.reshape(1, -1), 1)
-        where, params = _scope_sql(scope)
+        where, params = scope_sql(scope)
         extra, extra_params = self._filter(flt)
         params = {**params, **extra_params, "q": query, "limit": limit}
-        # "+ 0" hides the distance from the planner, so exact search never takes the ANN index
+        # "+ 0" hides the distance from the planner, so exact search never takes the ANN index;
+        # %(q)b sends the vector in pgvector's binary format (no float formatting in Python)
         approximate = self._use_hnsw(scope, where, params)
-        order = "embedding <=> %(q)s" if approximate else "(embedding <=> %(q)s) + 0"
+        order = "embedding <=> %(q)b" if approximate else "(embedding <=> %(q)b) + 0"
         sql = (
-            f"SELECT {ITEM_COLUMNS}, 1 - (embedding <=> %(q)s) AS score FROM {self._q}.memories "
+            f"SELECT {ITEM_COLUMNS}, 1 - (embedding <=> %(q)b) AS score FROM {self._q}.memories "
             f"WHERE {where} AND deleted_at IS NULL AND embedding IS NOT NULL{extra} ORDER BY {order} LIMIT %(limit)s"
         )
-        try:
-            with self._pool.connection() as conn, conn.transaction():
-                if approximate:
+        if not approximate:
+            rows = self._query(sql, params)
+        else:
+            try:
+                with self._pool.connection() as conn, conn.transaction():
                     conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
                     conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(max(40, 2 * limit)),))
-                rows = conn.execute(sql, params).fetchall()
-        except psycopg.Error as exc:
-            raise StoreError(f"PostgreSQL ({self.schema}): {exc}") from exc
-        scored = [(_row_item(r), float(r[-1])) for r in rows]
+                    rows = conn.execute(sql, params).fetchall()
+            except psycopg.Error as exc:
+                raise StoreError(f"PostgreSQL ({self.schema}): {exc}") from exc
+        scored = [(row_item(r), float(r[-1])) for r in rows]
         if approximate:  # relaxed order: re-sort the few rows it returned
             scored.sort(key=lambda pair: -pair[1])
         return scored
@@ -402,7 +344,7 @@ class PostgresStore(MemoryStore):
         text = keyword_query(query)
         if text is None:
             return []
-        where, params = _scope_sql(scope)
+        where, params = scope_sql(scope)
         extra, extra_params = self._filter(flt)
         rows = self._query(
             f"SELECT {ITEM_COLUMNS}, ts_rank_cd(tsv, q) AS score "
@@ -410,7 +352,7 @@ class PostgresStore(MemoryStore):
             f"WHERE tsv @@ q AND {where} AND deleted_at IS NULL{extra} ORDER BY score DESC, pk LIMIT %(limit)s",
             {**params, **extra_params, "text": text, "limit": limit},
         )
-        return [(_row_item(r), float(r[-1])) for r in rows]
+        return [(row_item(r), float(r[-1])) for r in rows]
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
         rows = self._query(
@@ -430,7 +372,7 @@ class PostgresStore(MemoryStore):
             )
             if not rows:
                 return
-            yield from map(_row_item, rows)
+            yield from map(row_item, rows)
             last = rows[-1][0]
 
     def vectors(self, memory_ids: Sequence[str]) -> dict[str, Vector]:
@@ -441,7 +383,7 @@ class PostgresStore(MemoryStore):
         return {mid: np.asarray(vec.to_numpy(), dtype=np.float32) for mid, vec in rows}
 
     def count(self, scope: Scope | None = None, *, include_deleted: bool = False) -> int:
-        where, params = _scope_sql(scope) if scope is not None else ("true", {})
+        where, params = scope_sql(scope) if scope is not None else ("true", {})
         live = "" if include_deleted else " AND deleted_at IS NULL"
         return int(self._query(f"SELECT count(*) FROM {{s}}.memories WHERE {where}{live}", params)[0][0])
 

@@ -44,7 +44,9 @@ class WeaviateStore(MemoryStore):
 
     def __init__(self, client: weaviate.WeaviateClient, *, collection: str = "Memspan", index: str = "flat"):
         if not collection[:1].isupper() or not collection.isalnum():
-            raise ValidationError(f"collection {collection!r}: Weaviate needs a capitalised alphanumeric name")
+            raise ValidationError(
+                f"collection {collection!r}: Weaviate needs a capitalised alphanumeric name"
+            )
         self.client = client
         self.name = collection
         self.index = index
@@ -87,7 +89,9 @@ class WeaviateStore(MemoryStore):
             grpc_secure=secure,
             auth_credentials=weaviate.auth.AuthApiKey(api_key) if api_key else None,
         )
-        return cls(client, collection=options.get("collection", "Memspan"), index=options.get("index", "flat"))
+        return cls(
+            client, collection=options.get("collection", "Memspan"), index=options.get("index", "flat")
+        )
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -110,7 +114,9 @@ class WeaviateStore(MemoryStore):
         """Add the typed metadata properties these objects need (Weaviate's schema is explicit)."""
         from weaviate.classes.config import Property, Tokenization
 
-        for name, data_type in property_types(set(props) - self._known - set(schema.MEMORY_PROPERTIES)).items():
+        for name, data_type in property_types(
+            set(props) - self._known - set(schema.MEMORY_PROPERTIES)
+        ).items():
             text = data_type.value.startswith("text")
             self._memories.config.add_property(
                 Property(name=name, data_type=data_type, tokenization=Tokenization.FIELD if text else None, skip_vectorization=True)
@@ -162,7 +168,9 @@ class WeaviateStore(MemoryStore):
         if vectors.ndim != 2 or vectors.shape[0] != rows:
             raise StoreError(f"expected {rows} vectors, got an array of shape {vectors.shape}")
         if stored is not None and vectors.shape[1] != int(stored):
-            raise DimensionMismatchError(f"vectors have {vectors.shape[1]} dimensions; this store holds {stored}")
+            raise DimensionMismatchError(
+                f"vectors have {vectors.shape[1]} dimensions; this store holds {stored}"
+            )
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -192,7 +200,9 @@ class WeaviateStore(MemoryStore):
         base = time.time_ns()
         for offset, event in enumerate(events):
             tenant = tenants.get(event.memory_id) or schema.tenant_of(event.user_id)
-            by_tenant.setdefault(tenant, []).append(DataObject(properties=schema.event_properties(event, base + offset)))
+            by_tenant.setdefault(tenant, []).append(
+                DataObject(properties=schema.event_properties(event, base + offset))
+            )
         for tenant, objects in by_tenant.items():
             self._check(self._tenant(tenant, self._history).data.insert_many(objects), "history events")
 
@@ -218,7 +228,9 @@ class WeaviateStore(MemoryStore):
         for tenant in self._scope_tenants(scope):
             handle = self._tenant(tenant)
             while True:
-                page = handle.query.fetch_objects(filters=self._where(scope, None, live=not purge), limit=PAGE)
+                page = handle.query.fetch_objects(
+                    filters=self._where(scope, None, live=not purge), limit=PAGE
+                )
                 if not page.objects:
                     break
                 items = [schema.item_from_properties(o.properties) for o in page.objects]
@@ -226,7 +238,9 @@ class WeaviateStore(MemoryStore):
                 if purge:
                     ids = [i.id for i in items]
                     handle.data.delete_many(where=Filter.by_property(ID_PROPERTY).contains_any(ids))
-                    self._tenant(tenant, self._history).data.delete_many(where=Filter.by_property(ID_PROPERTY).contains_any(ids))
+                    self._tenant(tenant, self._history).data.delete_many(
+                        where=Filter.by_property(ID_PROPERTY).contains_any(ids)
+                    )
                     self._directory.data.delete_many(where=Filter.by_property(ID_PROPERTY).contains_any(ids))
                     continue
                 for item in items:
@@ -258,7 +272,13 @@ class WeaviateStore(MemoryStore):
         return out
 
     def list_memories(
-        self, scope: Scope, flt: MemspanFilter | None, limit: int, *, include_deleted: bool = False, offset: int = 0
+        self,
+        scope: Scope,
+        flt: MemspanFilter | None,
+        limit: int,
+        *,
+        include_deleted: bool = False,
+        offset: int = 0,
     ) -> list[MemoryItem]:
         items = self._fetch(scope, self._where(scope, flt, live=not include_deleted), 10_000)
         items.sort(key=lambda m: (m.created_at, m.id), reverse=True)
@@ -269,7 +289,9 @@ class WeaviateStore(MemoryStore):
         found = self._fetch(scope, where, 1)
         return found[0] if found else None
 
-    def search_vector(self, scope: Scope, vector: Vector, flt: MemspanFilter | None, limit: int) -> ScoredItems:
+    def search_vector(
+        self, scope: Scope, vector: Vector, flt: MemspanFilter | None, limit: int
+    ) -> ScoredItems:
         self._check_vectors(np.asarray(vector).reshape(1, -1), 1)
         hits: ScoredItems = []
         for tenant in self._scope_tenants(scope):
@@ -277,7 +299,10 @@ class WeaviateStore(MemoryStore):
                 near_vector=schema.as_list(vector), target_vector=schema.VECTOR_NAME, filters=self._where(scope, flt),
                 limit=limit, return_metadata=MetadataQuery(distance=True),
             )  # fmt: skip
-            hits.extend((schema.item_from_properties(o.properties), 1.0 - float(o.metadata.distance or 0.0)) for o in result.objects)
+            hits.extend(
+                (schema.item_from_properties(o.properties), 1.0 - float(o.metadata.distance or 0.0))
+                for o in result.objects
+            )
         hits.sort(key=lambda pair: -pair[1])
         return hits[:limit]
 
@@ -288,12 +313,22 @@ class WeaviateStore(MemoryStore):
                 query=query, query_properties=["text"], filters=self._where(scope, flt), limit=limit,
                 return_metadata=MetadataQuery(score=True),
             )  # fmt: skip
-            hits.extend((schema.item_from_properties(o.properties), float(o.metadata.score or 0.0)) for o in result.objects)
+            hits.extend(
+                (schema.item_from_properties(o.properties), float(o.metadata.score or 0.0))
+                for o in result.objects
+            )
         hits.sort(key=lambda pair: -pair[1])
         return [(item, score) for item, score in hits[:limit] if score > 0]
 
     def search_hybrid(
-        self, scope: Scope, query: str, vector: Vector, flt: MemspanFilter | None, limit: int, *, alpha: float = 0.5
+        self,
+        scope: Scope,
+        query: str,
+        vector: Vector,
+        flt: MemspanFilter | None,
+        limit: int,
+        *,
+        alpha: float = 0.5,
     ) -> ScoredItems:
         """Weaviate's own BM25 + vector fusion (relative-score), scores in [0, 1]."""
         hits: ScoredItems = []
@@ -303,7 +338,10 @@ class WeaviateStore(MemoryStore):
                 fusion_type=HybridFusion.RELATIVE_SCORE, query_properties=["text"], filters=self._where(scope, flt),
                 limit=limit, return_metadata=MetadataQuery(score=True),
             )  # fmt: skip
-            hits.extend((schema.item_from_properties(o.properties), float(o.metadata.score or 0.0)) for o in result.objects)
+            hits.extend(
+                (schema.item_from_properties(o.properties), float(o.metadata.score or 0.0))
+                for o in result.objects
+            )
         hits.sort(key=lambda pair: -pair[1])
         return hits[:limit]
 
@@ -329,7 +367,9 @@ class WeaviateStore(MemoryStore):
             tenant = self._locate(memory_id)
             if tenant is None:
                 continue
-            found = self._tenant(tenant).query.fetch_object_by_id(schema.object_uuid(memory_id), include_vector=True)
+            found = self._tenant(tenant).query.fetch_object_by_id(
+                schema.object_uuid(memory_id), include_vector=True
+            )
             if found is not None and found.properties.get("live"):
                 out[memory_id] = np.asarray(found.vector[schema.VECTOR_NAME], dtype=np.float32)
         return out
@@ -346,4 +386,3 @@ class WeaviateStore(MemoryStore):
 
     def close(self) -> None:
         self.client.close()
-

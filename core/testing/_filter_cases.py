@@ -75,7 +75,9 @@ def _conditions() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for field, values in _FIELD_VALUES.items():
         for op in OPERATORS:
-            candidates: list[Any] = [[v, values[-1]] for v in values] + [[]] if op in ("in", "nin") else values
+            candidates: list[Any] = (
+                [[v, values[-1]] for v in values] + [[]] if op in ("in", "nin") else values
+            )
             for value in candidates:
                 spec = {field: {op: value}}
                 try:

@@ -68,7 +68,11 @@ class PostgresTestServer:
 
     def _run(self, *args: str, timeout: float = 60) -> None:
         result = subprocess.run(
-            [str(self._bin / args[0]), *args[1:]], capture_output=True, text=True, timeout=timeout, user=self.user
+            [str(self._bin / args[0]), *args[1:]],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            user=self.user,
         )
         if result.returncode != 0:
             log = self.data_dir / "server.log"
@@ -77,7 +81,9 @@ class PostgresTestServer:
 
     def start(self) -> PostgresTestServer:
         pgdata = self.data_dir / "pgdata"
-        self._run("initdb", "-D", str(pgdata), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync")
+        self._run(
+            "initdb", "-D", str(pgdata), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"
+        )
         self._run(
             "pg_ctl",
             "-D",

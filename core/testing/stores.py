@@ -124,15 +124,19 @@ class StoreConformance:
         memory.add("agent a alone", agent_id="a", infer=False)
         memory.add("u2 with agent a in run r", user_id="u2", agent_id="a", run_id="r", infer=False)
 
-        def texts(**scope: str) -> set[str]:
-            return {m.text for m in memory.get_all(**scope)}
+        def texts(
+            user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+        ) -> set[str]:
+            return {m.text for m in memory.get_all(user_id=user_id, agent_id=agent_id, run_id=run_id)}
 
         assert texts(user_id="u1") == {"u1 with agent a", "u1 in run r"}
         assert texts(agent_id="a") == {"u1 with agent a", "agent a alone", "u2 with agent a in run r"}
         assert texts(run_id="r") == {"u1 in run r", "u2 with agent a in run r"}
         assert texts(user_id="u1", agent_id="a") == {"u1 with agent a"}
         assert texts(user_id="u2", agent_id="a", run_id="r") == {"u2 with agent a in run r"}
-        assert {m.text for m in memory.search("agent", agent_id="a", user_id="u2")} == {"u2 with agent a in run r"}
+        assert {m.text for m in memory.search("agent", agent_id="a", user_id="u2")} == {
+            "u2 with agent a in run r"
+        }
 
     # -- filters: identical answers to the reference semantics ----------------------------------
 

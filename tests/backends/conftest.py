@@ -57,11 +57,21 @@ class EmbeddingsServer:
                 dimension = body.get("output_dimension") or body.get("dimensions") or 32
                 kind = body.get("input_type") or "none"
                 vectors = embedder.embed([f"{kind}:{t}" for t in texts])[:, :dimension] * 3.0
-                data = [{"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)]
+                data = [
+                    {"object": "embedding", "index": i, "embedding": v.tolist()}
+                    for i, v in enumerate(vectors)
+                ]
                 data.reverse()  # clients must order by index, not by position
                 tokens = sum(len(t.split()) for t in texts)
-                self._send(200, {"object": "list", "data": data, "model": body["model"],
-                                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+                self._send(
+                    200,
+                    {
+                        "object": "list",
+                        "data": data,
+                        "model": body["model"],
+                        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+                    },
+                )
 
             def _send(self, status: int, payload: dict[str, object]) -> None:
                 raw = json.dumps(payload).encode()

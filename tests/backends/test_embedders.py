@@ -24,7 +24,9 @@ def test_batches_respect_count_and_size() -> None:
 
 
 def test_voyage_sends_input_type_batches_and_normalises(embeddings_server: Any) -> None:
-    embedder = VoyageEmbedder("voyage-3.5-lite", api_key="test-key", base_url=embeddings_server.base_url, batch_size=4)
+    embedder = VoyageEmbedder(
+        "voyage-3.5-lite", api_key="test-key", base_url=embeddings_server.base_url, batch_size=4
+    )
     texts = [f"memory number {i}" for i in range(10)]
     docs = embedder.embed(texts, kind="document")
     query = embedder.embed(["memory number 3"], kind="query")
@@ -41,7 +43,9 @@ def test_voyage_sends_input_type_batches_and_normalises(embeddings_server: Any) 
 
 
 def test_voyage_output_dimension_and_retries(embeddings_server: Any) -> None:
-    embedder = VoyageEmbedder("voyage-3.5", api_key="k", base_url=embeddings_server.base_url, output_dimension=16, max_retries=3)
+    embedder = VoyageEmbedder(
+        "voyage-3.5", api_key="k", base_url=embeddings_server.base_url, output_dimension=16, max_retries=3
+    )
     embeddings_server.fail_next = [429]
     vectors = embedder.embed(["hello"], kind="query")
     assert vectors.shape == (1, 16) and embedder.dimension == 16 and embedder.model_id.endswith("@16")
@@ -60,8 +64,12 @@ def test_voyage_errors_say_what_to_do(embeddings_server: Any, monkeypatch: pytes
 
 def test_openai_compatible_prefixes_order_and_retries(embeddings_server: Any) -> None:
     embedder = OpenAICompatibleEmbedder(
-        "nomic-embed-text", base_url=embeddings_server.base_url, query_prefix="search_query: ",
-        document_prefix="search_document: ", batch_size=3, max_retries=2,
+        "nomic-embed-text",
+        base_url=embeddings_server.base_url,
+        query_prefix="search_query: ",
+        document_prefix="search_document: ",
+        batch_size=3,
+        max_retries=2,
     )
     embeddings_server.fail_next = [503]
     docs = embedder.embed(["one", "two", "three", "four"])
@@ -93,7 +101,9 @@ def test_openai_compatible_failure_is_an_embedder_error(embeddings_server: Any) 
         embedder.embed(["x"])
 
 
-@pytest.mark.skipif(not os.environ.get("VOYAGE_API_KEY"), reason="set VOYAGE_API_KEY for the live Voyage test")
+@pytest.mark.skipif(
+    not os.environ.get("VOYAGE_API_KEY"), reason="set VOYAGE_API_KEY for the live Voyage test"
+)
 def test_voyage_live() -> None:
     embedder = VoyageEmbedder("voyage-3.5-lite")
     docs = embedder.embed(["The cat sat on the mat.", "Stock markets fell sharply."])
@@ -102,7 +112,9 @@ def test_voyage_live() -> None:
     assert float(query[0] @ docs[0]) > float(query[0] @ docs[1])
 
 
-@pytest.mark.skipif(not os.environ.get("OPENAI_API_KEY"), reason="set OPENAI_API_KEY for the live OpenAI test")
+@pytest.mark.skipif(
+    not os.environ.get("OPENAI_API_KEY"), reason="set OPENAI_API_KEY for the live OpenAI test"
+)
 def test_openai_live() -> None:
     embedder = OpenAICompatibleEmbedder("text-embedding-3-small", dimensions=256)
     docs = embedder.embed(["The cat sat on the mat.", "Stock markets fell sharply."])

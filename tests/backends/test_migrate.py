@@ -23,14 +23,18 @@ from memspan.transfer import import_items
 def _fill(path: Path) -> list[str]:
     with Memory(path, embedder=HashingEmbedder(64)) as memory:
         for user in ("alice", "bob", "carol"):
-            memory.add([f"{user} fact {i}" for i in range(40)], user_id=user, infer=False, metadata={"u": user})
+            memory.add(
+                [f"{user} fact {i}" for i in range(40)], user_id=user, infer=False, metadata={"u": user}
+            )
         first = memory.get_all(user_id="alice", limit=1)[0]
         memory.update(first.id, "alice changed her mind", metadata={"v": 2})
         memory.delete(memory.get_all(user_id="bob", limit=1)[0].id)
         return [first.id]
 
 
-def test_migrate_sqlite_to_postgres_and_back(tmp_path: Path, pg_server: PostgresTestServer, capsys: pytest.CaptureFixture[str]) -> None:
+def test_migrate_sqlite_to_postgres_and_back(
+    tmp_path: Path, pg_server: PostgresTestServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     source_path = tmp_path / "source.db"
     (changed,) = _fill(source_path)
     schema = f"m_{uuid.uuid4().hex[:10]}"
@@ -43,7 +47,22 @@ def test_migrate_sqlite_to_postgres_and_back(tmp_path: Path, pg_server: Postgres
     import_items(target, records, embedder=HashingEmbedder(64), source=source)
     target.close()
 
-    assert main(["--json", "migrate", "--from", f"sqlite:///{source_path}", "--to", target_url, "--quiet", "--batch-size", "32"]) == 0
+    assert (
+        main(
+            [
+                "--json",
+                "migrate",
+                "--from",
+                f"sqlite:///{source_path}",
+                "--to",
+                target_url,
+                "--quiet",
+                "--batch-size",
+                "32",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report == {"imported": 70, "skipped": 50, "memories": 120, "live": 119}
 
@@ -64,7 +83,12 @@ def test_migrate_sqlite_to_postgres_and_back(tmp_path: Path, pg_server: Postgres
     assert main(["--json", "migrate", "--from", target_url, "--to", str(tmp_path / "back.db"), "-q"]) == 0
     assert json.loads(capsys.readouterr().out)["imported"] == 120
     assert main(["--json", "migrate", "--from", f"sqlite:///{source_path}", "--to", target_url, "-q"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"imported": 0, "skipped": 120, "memories": 120, "live": 119}
+    assert json.loads(capsys.readouterr().out) == {
+        "imported": 0,
+        "skipped": 120,
+        "memories": 120,
+        "live": 119,
+    }
     source.close()
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
+from memspan.filters import parse_filter
 from memspan.ports import MemoryStore
+from memspan.scope import Scope
 from memspan.stores.postgres import PostgresStore
 from memspan.testing import PostgresTestServer, StoreConformance
+from memspan.testing.stores import _insert
 
 
 class TestPostgresConformance(StoreConformance):
@@ -21,6 +25,7 @@ class TestPostgresConformance(StoreConformance):
         store.close()
 
 
+@pytest.mark.slow
 class TestPostgresHNSWConformance(StoreConformance):
     """With the HNSW index and a low threshold, big scopes take the ANN path; answers stay right."""
 
@@ -28,5 +33,29 @@ class TestPostgresHNSWConformance(StoreConformance):
     def store(self, pg_server: PostgresTestServer) -> Iterator[MemoryStore]:
         store = PostgresStore(pg_server.url, schema=f"h_{uuid.uuid4().hex[:12]}", hnsw=True, hnsw_min_scope=100)
         yield store
+        store.drop_schema()
+        store.close()
+
+
+def test_hnsw_path_keeps_scope_and_filters_and_finds_the_neighbours(pg_server: PostgresTestServer) -> None:
+    store = PostgresStore(pg_server.url, schema=f"h_{uuid.uuid4().hex[:12]}", hnsw=True, hnsw_min_scope=100)
+    try:
+        rng = np.random.default_rng(0)
+        vectors = rng.normal(size=(1200, 64)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        specs = [{"text": f"row {i}", "user_id": f"u{i % 3}", "metadata": {"even": i % 2 == 0}} for i in range(1200)]
+        _insert(store, specs, vectors)
+        assert store._use_hnsw(Scope(user_id="u1"), "user_id = %(scope_user_id)s", {"scope_user_id": "u1"})
+        only_even = parse_filter({"even": True})
+        recalls = []
+        for q in range(20):
+            query = vectors[q * 7] + 0.1 * rng.normal(size=64).astype(np.float32)
+            rows = [i for i in range(1200) if i % 3 == 1 and i % 2 == 0]
+            exact = {f"row {i}" for i in sorted(rows, key=lambda i: -float(vectors[i] @ query))[:10]}
+            hits = store.search_vector(Scope(user_id="u1"), query, only_even, 10)
+            assert len(hits) == 10 and all(m.user_id == "u1" and m.metadata["even"] for m, _ in hits)
+            recalls.append(len(exact & {m.text for m, _ in hits}) / 10)
+        assert np.mean(recalls) >= 0.9
+    finally:
         store.drop_schema()
         store.close()

@@ -15,7 +15,9 @@ import pytest
 from memspan.ports import MemoryStore
 from memspan.testing import StoreConformance
 
-pytestmark = pytest.mark.skipif(not os.environ.get("WEAVIATE_URL"), reason="set WEAVIATE_URL to a live Weaviate")
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("WEAVIATE_URL"), reason="set WEAVIATE_URL to a live Weaviate"
+)
 
 
 class TestWeaviateConformance(StoreConformance):

@@ -17,16 +17,16 @@ import pytest
 
 pytest.importorskip("weaviate")
 
-from weaviate.classes.config import DataType, Tokenization  # noqa: E402
-from weaviate.collections.classes.filters import _Filters, _FilterValue, _Operator  # noqa: E402
+from weaviate.classes.config import DataType, Tokenization
+from weaviate.collections.classes.filters import _Filters, _FilterValue, _Operator
 
-from memspan.filters import parse_filter  # noqa: E402
-from memspan.stores import _weaviate_schema as schema  # noqa: E402
-from memspan.stores._weaviate_filters import FilterTranslator, base_name, flatten  # noqa: E402
-from memspan.stores.sqlite import filter_record  # noqa: E402
-from memspan.testing._filter_cases import FILTER_CASES, make_corpus, random_filters  # noqa: E402
-from memspan.testing.stores import _item  # noqa: E402
-from memspan.types import Event, HistoryEvent  # noqa: E402
+from memspan.filters import parse_filter
+from memspan.stores import _weaviate_schema as schema
+from memspan.stores._weaviate_filters import FilterTranslator, base_name, flatten
+from memspan.stores.sqlite import filter_record
+from memspan.testing._filter_cases import FILTER_CASES, make_corpus, random_filters
+from memspan.testing.stores import _item
+from memspan.types import Event, HistoryEvent
 
 
 def evaluate(flt: _Filters, props: dict[str, Any]) -> bool:
@@ -88,13 +88,13 @@ def test_unknown_properties_translate_to_a_filter_matching_nothing() -> None:
 
 
 def test_filters_are_objects_not_strings() -> None:
-    flt = parse_filter({"OR": [{"city": "Lisbon\" OR 1=1"}, {"n": {"gte": 2}}]})
+    flt = parse_filter({"OR": [{"city": 'Lisbon" OR 1=1'}, {"n": {"gte": 2}}]})
     assert flt is not None
     item = _item("x", metadata={"city": "Lisbon", "n": 2})
     translated = FilterTranslator(set(schema.memory_properties(item))).translate(flt.root)
     assert translated.operator is _Operator.OR
     leaf = translated.filters[0]  # type: ignore[attr-defined]
-    assert isinstance(leaf, _FilterValue) and leaf.value == "Lisbon\" OR 1=1"
+    assert isinstance(leaf, _FilterValue) and leaf.value == 'Lisbon" OR 1=1'
 
 
 def test_tenant_names_are_valid_and_distinct() -> None:
@@ -128,7 +128,9 @@ def test_object_layout_round_trips_and_avoids_reserved_names() -> None:
     assert props[f"{base_name('tags')}_lf"] == ["a", "b"]
     assert props[f"{base_name('none')}_z"] is True
     assert props["live"] is True and "deleted_at" not in props
-    event = HistoryEvent(item.id, Event.UPDATE, "a", "b", item.created_at, "u0", None, None, {"x": 1}, {"x": 2}, "why")
+    event = HistoryEvent(
+        item.id, Event.UPDATE, "a", "b", item.created_at, "u0", None, None, {"x": 1}, {"x": 2}, "why"
+    )
     assert schema.event_from_properties(schema.event_properties(event, 7)) == event
 
 
