@@ -195,3 +195,17 @@ def test_assistant_words_are_not_stored_as_user_facts(mem: Memory, server: Scrip
     ]
     result = mem.add(chat, user_id="ana")
     assert [c.item.text for c in result.changes] == ["Prefers aisle seats"]
+
+
+def test_memory_configured_from_the_environment_alone(
+    db_path: Path, embedder: Embedder, server: ScriptedChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEMSPAN_LLM_BASE_URL", server.openai_url)
+    monkeypatch.setenv("MEMSPAN_LLM_MODEL", "local-model")
+    monkeypatch.delenv("MEMSPAN_LLM_PROVIDER", raising=False)
+    server.add(PARIS)
+    with Memory(db_path, embedder=embedder, llm="env") as memory:
+        assert [c.item.text for c in memory.add("I live in Paris.", user_id="ana").changes] == [
+            "Lives in Paris"
+        ]
+    assert server.requests[0].model == "local-model" and server.requests[0].protocol == "openai"
