@@ -51,7 +51,7 @@ def _location(memory: AsyncMemory) -> str | None:
     for attribute in ("url", "path"):
         value = getattr(memory.store, attribute, None)
         if value is not None:
-            return os.fspath(value)
+            return str(os.fspath(value))
     return None
 
 
@@ -179,7 +179,7 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
             return UpdateContextResult(memories=MemoryQueryResult(results=[]))
         result = await self.query(query)
         if result.results:
-            lines = "\n".join(f"{i}. {m.content}" for i, m in enumerate(result.results, 1))
+            lines = "\n".join(f"{i}. {m.content!s}" for i, m in enumerate(result.results, 1))
             await model_context.add_message(SystemMessage(content=f"Relevant memories:\n{lines}"))
         return UpdateContextResult(memories=result)
 

@@ -77,7 +77,7 @@ class SearchMemoryTool(BaseTool[SearchArgs, BaseModel], Component[MemoryToolConf
         found = await self.memory.query(args.query)
         if not found.results:
             return "No relevant memories."
-        return "\n".join(f"- {m.content}" for m in found.results)
+        return "\n".join(f"- {m.content!s}" for m in found.results)
 
     def _to_config(self) -> MemoryToolConfig:
         return MemoryToolConfig(memory=self.memory.dump_component())

@@ -45,7 +45,7 @@ logger = logging.getLogger("memspan.integrations.crewai")
 _SOURCE_TYPE = "memspan"
 
 
-class CrewMemoryError(MemspanError):
+class CrewMemoryError(MemspanError):  # type: ignore[misc]  # mypy sees memspan as Any from here
     """memspan memory operations failed during a crew run (crewai itself only emitted events)."""
 
 
@@ -88,7 +88,7 @@ class MemspanMemory(CrewMemory):
 
     def model_post_init(self, __context: Any) -> None:
         # crewai's own post-init would build a LanceDB store and an OpenAI embedder; memspan needs neither.
-        self._storage = NoCrewStorage()  # type: ignore[assignment]
+        self._storage = NoCrewStorage()
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> MemspanMemory:
         return self  # a handle on a shared store: copies of a crew keep using the same memory
@@ -96,7 +96,7 @@ class MemspanMemory(CrewMemory):
     # -- scopes ------------------------------------------------------------------------------
 
     def _write_ids(self) -> dict[str, str]:
-        return Scope(self.user_id, self.agent_id, self.run_id).as_dict()
+        return dict(Scope(self.user_id, self.agent_id, self.run_id).as_dict())
 
     def _recall_ids(self) -> dict[str, str]:
         return recall_ids(self._write_ids(), self.recall_within)
