@@ -78,12 +78,18 @@ class MemspanMemory(CrewMemory):
             raise ValidationError("root_scope is crewai's path scoping; use user_id / agent_id / run_id")
         Scope.of(self.user_id, self.agent_id, self.run_id, operation="MemspanMemory")
         recall_ids(self._write_ids(), self.recall_within)  # fail now, not on the first recall
+        # a crewai model given as llm= becomes memspan's extractor model when memspan opens the store
+        model = self.llm if "llm" in self.model_fields_set else None
         if isinstance(self.backend, (str, os.PathLike)):
-            self.backend = Memory(self.backend)
+            self.backend = Memory(self.backend, llm=model)
             self._owns_backend = True
         elif not isinstance(self.backend, Memory):
             raise ValidationError(
                 f"backend must be a memspan.Memory or a store path/URL, got {type(self.backend).__name__}"
+            )
+        elif model is not None:
+            raise ValidationError(
+                "backend is already open: give the model to it, memspan.Memory(..., llm=...)"
             )
 
     def model_post_init(self, __context: Any) -> None:

@@ -29,6 +29,7 @@ from pydantic import Field  # noqa: E402
 
 from memspan import Memory, ScopeError, ValidationError  # noqa: E402
 from memspan.integrations.crewai import CrewMemoryError, MemspanMemory  # noqa: E402
+from memspan.llm.scripted import reply_json  # noqa: E402
 from memspan.ports import Embedder  # noqa: E402
 from memspan.stores.sqlite import SQLiteStore  # noqa: E402
 
@@ -200,3 +201,18 @@ def test_what_memspan_does_not_take_is_refused_plainly(memory: Memory, tmp_path:
     opened = MemspanMemory(backend=tmp_path / "own.db", user_id="alice")
     assert opened.remember("Alice owns a bike") is not None
     opened.close()
+
+
+def test_the_crews_own_model_can_be_memspans_extractor(tmp_path: Path) -> None:
+    """``llm=`` (crewai's field) goes to memspan's LLM extractor, so no second model is configured."""
+    llm = ScriptedLLM(
+        model="scripted",
+        replies=[reply_json({"action": "ADD", "text": "Alice flies in May", "sources": [0]})],
+    )
+    crew_memory = MemspanMemory(backend=tmp_path / "llm.db", user_id="alice", llm=llm)
+    record = crew_memory.remember_many(["Task: plan Result: Alice said she flies to Lisbon in May"])[0]
+    assert record.content == "Alice flies in May"
+    assert "Alice said she flies to Lisbon in May" in str(llm.prompts[0])
+    with pytest.raises(ValidationError, match="already open"):
+        MemspanMemory(backend=crew_memory.backend, user_id="alice", llm=llm)
+    crew_memory.close()
