@@ -193,6 +193,8 @@ class SQLiteStore(MemoryStore):
             conn = connect(self.path)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # freed pages are zeroed, so erased memories (purge, old texts) leave no bytes behind
+            conn.execute("PRAGMA secure_delete=ON")
             return conn
         uri = f"file:{self.path.resolve()}?mode=ro"
         conn = connect(uri, uri=True)
@@ -420,30 +422,35 @@ class SQLiteStore(MemoryStore):
         where, params = _scope_sql(scope)
         with self._transaction() as conn:
             seq = self._next_seq(conn)
-            if purge:
-                count = conn.execute(f"SELECT count(*) FROM memories WHERE {where}", params).fetchone()[0]
+            if not purge:
                 conn.execute(
-                    f"DELETE FROM history WHERE memory_id IN (SELECT id FROM memories WHERE {where})", params
+                    "INSERT INTO history(memory_id, event, old_text, new_text, old_metadata, user_id, agent_id, "
+                    "run_id, reason, created_at) SELECT id, 'DELETE', text, NULL, metadata, user_id, agent_id, "
+                    f"run_id, 'delete_all', ? FROM memories WHERE {where} AND deleted_at IS NULL",
+                    [at, *params],
                 )
-                conn.execute(f"DELETE FROM memories WHERE {where}", params)
-                conn.execute(
-                    "INSERT INTO audit(action, scope, count, created_at) VALUES ('PURGE', ?, ?, ?)",
-                    (json.dumps(scope.as_dict()), count, at),
+                cursor = conn.execute(
+                    f"UPDATE memories SET deleted_at = ?, updated_at = ?, embedding = NULL, seq = ? "
+                    f"WHERE {where} AND deleted_at IS NULL",
+                    [at, at, seq, *params],
                 )
-                conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")
-                return int(count)
+                return int(cursor.rowcount)
+            count = conn.execute(f"SELECT count(*) FROM memories WHERE {where}", params).fetchone()[0]
             conn.execute(
-                "INSERT INTO history(memory_id, event, old_text, new_text, old_metadata, user_id, agent_id, run_id, "
-                f"reason, created_at) SELECT id, 'DELETE', text, NULL, metadata, user_id, agent_id, run_id, "
-                f"'delete_all', ? FROM memories WHERE {where} AND deleted_at IS NULL",
-                [at, *params],
+                f"DELETE FROM history WHERE memory_id IN (SELECT id FROM memories WHERE {where})", params
             )
-            cursor = conn.execute(
-                f"UPDATE memories SET deleted_at = ?, updated_at = ?, embedding = NULL, seq = ? "
-                f"WHERE {where} AND deleted_at IS NULL",
-                [at, at, seq, *params],
+            conn.execute(f"DELETE FROM memories WHERE {where}", params)
+            # the full-text index keeps deleted terms in old segments until they are merged
+            conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+            conn.execute(
+                "INSERT INTO audit(action, scope, count, created_at) VALUES ('PURGE', ?, ?, ?)",
+                (json.dumps(scope.as_dict()), count, at),
             )
-            return int(cursor.rowcount)
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")
+        # the WAL still holds earlier versions of the erased pages: copy it back and empty it
+        # (best effort: a reader in another process can keep it until its read ends)
+        self._query("PRAGMA wal_checkpoint(TRUNCATE)")
+        return int(count)
 
     def reset(self) -> None:
         with self._transaction() as conn:
