@@ -18,10 +18,10 @@ from typing import Any
 
 from autogen_agentchat.base import TaskResult
 from autogen_agentchat.messages import BaseChatMessage, HandoffMessage, StopMessage
-from autogen_core import CancellationToken, Component
+from autogen_core import CancellationToken, Component, ComponentModel
 from autogen_core.memory import Memory, MemoryContent, MemoryMimeType, MemoryQueryResult, UpdateContextResult
 from autogen_core.model_context import ChatCompletionContext
-from autogen_core.models import SystemMessage, UserMessage
+from autogen_core.models import ChatCompletionClient, SystemMessage, UserMessage
 from pydantic import BaseModel, Field
 from typing_extensions import Self
 
@@ -44,6 +44,7 @@ class MemspanMemoryConfig(BaseModel):
     threshold: float | None = None
     infer: bool = True
     name: str | None = None
+    model_client: ComponentModel | None = None
 
 
 def _location(memory: AsyncMemory) -> str | None:
@@ -87,7 +88,8 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
     Writes carry every id given; queries look within ``recall_within`` (default: the broadest id,
     ``user_id`` when set), so an agent serving a user also sees what the user's other agents, in any
     framework, remembered. ``memory`` is a :class:`memspan.AsyncMemory` (shared, not closed here)
-    or a store path / URL (opened and closed by this object).
+    or a store path / URL (opened and closed by this object). With a path, ``model_client`` (any
+    AutoGen ``ChatCompletionClient``) becomes memspan's extractor model and is part of the config.
     """
 
     component_type = "memory"
@@ -106,14 +108,21 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
         threshold: float | None = None,
         infer: bool = True,
         name: str | None = None,
+        model_client: ChatCompletionClient | None = None,
     ) -> None:
         self._ids = Scope.of(user_id, agent_id, run_id, operation="MemspanMemory").as_dict()
         self._recall = recall_ids(self._ids, recall_within)
         self._recall_within = list(recall_within) if recall_within is not None else None
+        self._model_client = model_client
         if isinstance(memory, AsyncMemory):
+            if model_client is not None:
+                raise ValidationError(
+                    "memory is already open: give the model to it, memspan.AsyncMemory(..., llm=model_client)"
+                )
             self._memory, self._owned, self._store = memory, False, _location(memory)
         elif isinstance(memory, (str, os.PathLike)):
-            self._memory, self._owned, self._store = AsyncMemory(memory), True, os.fspath(memory)
+            self._memory, self._owned = AsyncMemory(memory, llm=model_client), True
+            self._store = os.fspath(memory)
         else:
             raise ValidationError(
                 f"memory must be a memspan.AsyncMemory or a store path/URL, got {type(memory).__name__}"
@@ -249,6 +258,7 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
             threshold=self._threshold,
             infer=self._infer,
             name=self._name,
+            model_client=self._model_client.dump_component() if self._model_client is not None else None,
         )
 
     @classmethod
@@ -263,4 +273,9 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
             threshold=config.threshold,
             infer=config.infer,
             name=config.name,
+            model_client=(
+                ChatCompletionClient.load_component(config.model_client)
+                if config.model_client is not None
+                else None
+            ),
         )

@@ -20,6 +20,7 @@ from autogen_ext.models.replay import ReplayChatCompletionClient
 
 from memspan import AsyncMemory, ValidationError
 from memspan.integrations.autogen import MemspanMemory, SearchMemoryTool, memory_tools
+from memspan.llm.scripted import reply_json
 from memspan.ports import Embedder
 from memspan.stores.sqlite import SQLiteStore
 
@@ -156,3 +157,25 @@ async def test_errors_reach_the_caller(db_path: Path, embedder: Embedder) -> Non
     with pytest.raises(ValidationError, match="recall_within names run_id"):
         MemspanMemory(read_only, user_id="alice", recall_within=["run_id"])
     await read_only.aclose()
+
+
+async def test_an_autogen_model_client_can_be_memspans_extractor(tmp_path: Path, embedder: Embedder) -> None:
+    """With ``model_client=``, the agent's own client decides what is kept, and travels in the config."""
+    decision = reply_json({"action": "ADD", "text": "Alice is vegetarian", "sources": [0]})
+    memory = MemspanMemory(
+        tmp_path / "llm.db", user_id="alice", model_client=ReplayChatCompletionClient([decision, decision])
+    )
+    await memory.add(
+        MemoryContent(content="By the way, I stopped eating meat", mime_type=MemoryMimeType.TEXT)
+    )
+    assert [m.content for m in (await memory.query("diet")).results] == ["Alice is vegetarian"]
+    dumped = memory.dump_component()
+    assert dumped.config["model_client"]["provider"] == "autogen_ext.models.replay.ReplayChatCompletionClient"
+    again = MemspanMemory.load_component(dumped)
+    await again.add(MemoryContent(content="I don't eat meat any more", mime_type=MemoryMimeType.TEXT))
+    assert again.memory.usage.llm_calls == 1  # the reloaded client did the extracting
+    assert len(await again.memory.get_all(user_id="alice")) == 1  # and the fact was known already
+    with pytest.raises(ValidationError, match="already open"):
+        MemspanMemory(memory.memory, user_id="alice", model_client=ReplayChatCompletionClient([]))
+    await memory.close()
+    await again.close()
