@@ -101,9 +101,13 @@ def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Pri
     return principal
 
 
+_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'"
+
+
 def _page(request: Request) -> HTMLResponse:
     html = resources.files("memspan.server").joinpath("static/index.html").read_text(encoding="utf-8")
-    return HTMLResponse(html)
+    # the page loads only its own script and style: memory text can never run as code
+    return HTMLResponse(html, headers={"Content-Security-Policy": _CSP, "X-Frame-Options": "DENY"})
 
 
 def create_app(memory: Memory, db: ServiceDB, settings: ServiceSettings | None = None) -> FastAPI:

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from ..errors import (
     DimensionMismatchError,
@@ -42,6 +43,7 @@ STATUS_BY_ERROR: list[tuple[type[MemspanError], int]] = [
 ]
 
 _HTTP_KINDS = {
+    400: "BadRequest",
     401: "Unauthorized",
     403: "Forbidden",
     404: "NotFound",
@@ -54,6 +56,7 @@ _HTTP_KINDS = {
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": text}
     for status, text in (
+        (400, "the body is not valid JSON"),
         (401, "no key, or a key that is unknown or revoked"),
         (403, "the key may not use this scope or this endpoint"),
         (404, "no such memory, or one outside the key's scopes"),
@@ -71,6 +74,15 @@ def status_for(exc: MemspanError) -> int:
     return 500
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     """Make every error — memspan's, FastAPI's validation, HTTP errors — answer with one body shape."""
 
@@ -82,10 +94,11 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         kind = _HTTP_KINDS.get(exc.status_code, "HTTPError")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
         return JSONResponse(
-            error_body(exc.status_code, kind, str(exc.detail)),
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            error_body(exc.status_code, kind, str(exc.detail)), status_code=exc.status_code, headers=headers
         )
 
     async def invalid_request(request: Request, exc: Exception) -> JSONResponse:

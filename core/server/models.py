@@ -4,18 +4,59 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
-from ..pipeline import MAX_LIMIT, MAX_QUERY_CHARS
+from ..errors import FilterError
+from ..filters import parse_timestamp
+from ..messages import MAX_MESSAGE_CHARS, MAX_MESSAGES
+from ..pipeline import MAX_LIMIT, MAX_QUERY_CHARS, RESERVED_METADATA_KEYS
+from ..scope import SCOPE_KEYS
 
 #: the id grammar of memspan.scope, so the spec tells clients what a valid id is
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+\-/]{0,254}$"
 ScopeId = Annotated[str, Field(pattern=ID_PATTERN, max_length=255)]
 MemoryTypeName = Literal["semantic", "episodic", "procedural"]
+#: some character that is neither blank nor a control character, and no NUL anywhere
+_VISIBLE = "[^\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+TEXT_PATTERN = f"^[^\\x00]*{_VISIBLE}[^\\x00]*$"
+Text = Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, pattern=TEXT_PATTERN)]
+#: metadata keys are non-empty and never one of the names memspan sets itself
+METADATA_SCHEMA: dict[str, Any] = {
+    "propertyNames": {"minLength": 1, "not": {"enum": sorted(RESERVED_METADATA_KEYS)}},
+    "maxProperties": 256,
+}
+Metadata = Annotated[dict[str, Any], Field(json_schema_extra=METADATA_SCHEMA)]
+
+
+def _json_integer(value: Any) -> Any:
+    """JSON Schema's integer: 3 and 3.0, never true or "3" (which pydantic's lax mode would take)."""
+    if isinstance(value, (bool, str)):
+        raise ValueError("must be a JSON integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # python-re: the same regex engine memspan's own validation uses
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
+
+
+#: a request body names at least one scope id
+SCOPE_REQUIRED: dict[str, Any] = {
+    "anyOf": [{"required": [key], "properties": {key: {"type": "string"}}} for key in SCOPE_KEYS]
+}
 
 
 class ScopeIds(_Strict):
@@ -26,30 +67,70 @@ class ScopeIds(_Strict):
 
 class MessageIn(_Strict):
     role: Literal["user", "assistant", "system", "tool"] = "user"
-    content: str
+    content: Text
     name: str | None = None
     id: str | None = None
-    created_at: str | None = None
+    # years 1100-9899 keep every UTC offset inside the years memspan's timestamps can represent
+    created_at: (
+        Annotated[
+            str,
+            Field(pattern=r"^(1[1-9]|[2-8][0-9]|9[0-8])[0-9]{2}-", json_schema_extra={"format": "date-time"}),
+        ]
+        | None
+    ) = None
+
+    @field_validator("created_at")
+    @classmethod
+    def _timestamp(cls, value: str | None) -> str | None:
+        """Any RFC 3339 / ISO-8601 time, normalised to the form memspan stores."""
+        if value is None:
+            return None
+        try:
+            return parse_timestamp(value.upper(), what="created_at")
+        except FilterError as exc:
+            raise ValueError(str(exc)) from None
 
 
 class AddRequest(ScopeIds):
-    messages: str | list[MessageIn] = Field(description="a text, or a conversation as a list of messages")
-    metadata: dict[str, Any] | None = None
+    model_config = ConfigDict(json_schema_extra=SCOPE_REQUIRED)
+
+    messages: Text | Annotated[list[MessageIn], Field(min_length=1, max_length=MAX_MESSAGES)] = Field(
+        description="a text, or a conversation as a list of messages"
+    )
+    metadata: Metadata | None = None
     memory_type: MemoryTypeName | None = None
-    infer: bool = Field(True, description="extract facts (true) or store each message verbatim (false)")
+    infer: StrictBool = Field(True, description="extract facts (true) or store each message verbatim (false)")
 
 
 class SearchRequest(ScopeIds):
-    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    model_config = ConfigDict(json_schema_extra=SCOPE_REQUIRED)
+
+    query: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS, pattern=TEXT_PATTERN)]
     filters: dict[str, Any] | None = Field(None, description='memspan filter grammar, e.g. {"topic": "food"}')
-    limit: int = Field(10, ge=1, le=MAX_LIMIT)
-    threshold: float | None = Field(None, ge=0, le=1)
-    explain: bool = False
+    limit: JsonInt = Field(10, ge=1, le=MAX_LIMIT)
+    threshold: Annotated[float, Field(ge=0, le=1, strict=True)] | None = None
+    explain: StrictBool = False
 
 
 class UpdateRequest(_Strict):
-    text: str | None = None
-    metadata: dict[str, Any] | None = None
+    """At least one of ``text`` and ``metadata``; metadata replaces the old metadata."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["text"], "properties": {"text": {"type": "string"}}},
+                {"required": ["metadata"], "properties": {"metadata": {"type": "object"}}},
+            ]
+        }
+    )
+    text: Text | None = None
+    metadata: Metadata | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> UpdateRequest:
+        if self.text is None and self.metadata is None:
+            raise ValueError("update needs text, metadata or both")
+        return self
 
 
 class MemoryOut(BaseModel):
@@ -121,13 +202,25 @@ class DeleteAllResponse(BaseModel):
 
 
 class GrantIn(ScopeIds):
+    model_config = ConfigDict(json_schema_extra=SCOPE_REQUIRED)
+
     access: Literal["read", "write"] = "read"
 
 
 class KeyCreate(_Strict):
-    name: str = Field(min_length=1, max_length=200)
+    """An admin key, or a key with at least one grant."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["admin"], "properties": {"admin": {"const": True}}},
+                {"required": ["grants"], "properties": {"grants": {"minItems": 1}}},
+            ]
+        }
+    )
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
     grants: list[GrantIn] = Field(default_factory=list, max_length=100)
-    admin: bool = False
+    admin: StrictBool = False
 
 
 class KeyOut(BaseModel):
