@@ -50,9 +50,11 @@ class MemspanRetriever(BaseRetriever):
     _port: FacadePort = PrivateAttr()
     _scope: Scope = PrivateAttr()
 
-    def model_post_init(self, context: Any, /) -> None:
-        self._port = FacadePort(self.memory)
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        # checked after pydantic, so a bad scope raises memspan's ScopeError rather than pydantic's wrapper
         self._scope = Scope.of(self.user_id, self.agent_id, self.run_id, operation="MemspanRetriever")
+        self._port = FacadePort(self.memory)
 
     def _search(self, query: str) -> Flow[list[Document]]:
         found = yield call(

@@ -36,9 +36,11 @@ class MemspanMemoryBlock(BaseMemoryBlock[str]):
     threshold: float | None = None
     _port: FacadePort = PrivateAttr()
 
-    def model_post_init(self, context: Any, /) -> None:
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        # checked after pydantic, so a bad scope raises memspan's ScopeError rather than pydantic's wrapper
+        long_term_scope(self.user_id, self.agent_id, self.run_id)
         self._port = FacadePort(self.memory)
-        long_term_scope(self.user_id, self.agent_id, self.run_id)  # refuse an empty scope now
 
     def _scope(self) -> Scope:
         return long_term_scope(self.user_id, self.agent_id, self.run_id)

@@ -37,7 +37,8 @@ class MemspanChatStore(BaseChatStore):
     def class_name(cls) -> str:
         return "MemspanChatStore"
 
-    def model_post_init(self, context: Any, /) -> None:
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
         self._transcript = Transcript(FacadePort(self.memory), "llamaindex")
 
     # -- flows, each driven by a blocking and an awaitable method below ----------------------

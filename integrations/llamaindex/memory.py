@@ -62,9 +62,11 @@ class MemspanMemory(BaseMemory):
     ) -> MemspanMemory:
         return cls(memory=memory, user_id=user_id, agent_id=agent_id, run_id=run_id, **kwargs)
 
-    def model_post_init(self, context: Any, /) -> None:
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        # checked after pydantic, so a bad scope raises memspan's ScopeError rather than pydantic's wrapper
+        long_term_scope(self.user_id, self.agent_id, self.run_id)
         self._port = FacadePort(self.memory)
-        long_term_scope(self.user_id, self.agent_id, self.run_id)  # refuse an empty scope now
         if self.chat_store is None:
             if self.run_id is not None and (self.user_id is not None or self.agent_id is not None):
                 self.chat_store, self.chat_store_key = MemspanChatStore(memory=self.memory), self.run_id

@@ -1,0 +1,221 @@
+"""LlamaIndex integration, driven through real FunctionAgent and chat-engine runs with a scripted LLM."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("llama_index.core")
+
+from llama_index.core.agent.workflow import FunctionAgent
+from llama_index.core.base.llms.types import ToolCallBlock
+from llama_index.core.chat_engine import SimpleChatEngine
+from llama_index.core.llms import ChatMessage, MessageRole
+from llama_index.core.llms.mock import MockFunctionCallingLLM
+from llama_index.core.memory import ChatMemoryBuffer
+from llama_index.core.memory import Memory as LlamaMemory
+from llama_index.core.tools import FunctionTool
+
+from memspan import AsyncMemory, Memory
+from memspan.errors import ScopeError
+from memspan.integrations.llamaindex import MemspanChatStore, MemspanMemory, MemspanMemoryBlock
+from memspan.ports import Embedder
+
+
+class Script:
+    """Replies in order and records every message list the LLM was given."""
+
+    def __init__(self, *replies: str | ChatMessage):
+        self.replies = list(replies)
+        self.seen: list[list[ChatMessage]] = []
+
+    def __call__(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatMessage:
+        self.seen.append(list(messages))
+        reply = self.replies.pop(0)
+        return (
+            reply
+            if isinstance(reply, ChatMessage)
+            else ChatMessage(role=MessageRole.ASSISTANT, content=reply)
+        )
+
+    def system(self, call: int = -1) -> str:
+        return "\n".join(m.content or "" for m in self.seen[call] if m.role == MessageRole.SYSTEM)
+
+
+def agent(script: Script, tools: Sequence[FunctionTool] = ()) -> FunctionAgent:
+    llm = MockFunctionCallingLLM(response_generator=script)
+    return FunctionAgent(llm=llm, tools=list(tools), system_prompt="You are a concierge.")
+
+
+def tool_call(name: str, **kwargs: Any) -> ChatMessage:
+    block = ToolCallBlock(tool_call_id=f"tc-{name}", tool_name=name, tool_kwargs=kwargs)
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=[block])
+
+
+async def test_agent_memory_recalls_across_sessions_and_keeps_users_apart(memory: Memory) -> None:
+    script = Script("Noted.", "The lentil curry.", "Anything you like.")
+    concierge = agent(script)
+    await concierge.run(
+        "I am vegetarian.", memory=MemspanMemory.from_defaults(memory, user_id="alice", run_id="s1")
+    )
+    assert [m.text for m in memory.get_all(user_id="alice")] == ["I am vegetarian."]
+
+    await concierge.run(
+        "What should I order tonight?",
+        memory=MemspanMemory.from_defaults(memory, user_id="alice", run_id="s2"),
+    )
+    assert "- I am vegetarian." in script.system()
+    assert script.system().startswith("You are a concierge.")
+    assert "What should I order tonight?" not in script.system()  # the message being answered is not recalled
+
+    await concierge.run(
+        "What should I order tonight?", memory=MemspanMemory.from_defaults(memory, user_id="bob", run_id="s3")
+    )
+    assert "vegetarian" not in script.system()
+    assert "vegetarian" not in " ".join(m.text for m in memory.get_all(user_id="bob"))
+
+
+async def test_agent_memory_scopes_agent_and_run(memory: Memory) -> None:
+    script = Script("Refunds take five days.", "As I said, five days.", "Hello.")
+    concierge = agent(script)
+    bot = MemspanMemory.from_defaults(memory, agent_id="travel-bot")
+    await concierge.run("How long do refunds take?", memory=bot)
+    await concierge.run(
+        "Remind me about refund timing", memory=MemspanMemory.from_defaults(memory, agent_id="travel-bot")
+    )
+    assert "Refunds take five days." in script.system()  # an agent's memory includes its own answers
+    anonymous = MemspanMemory.from_defaults(memory, run_id="guest-1")
+    await concierge.run("Hi, I need refund help", memory=anonymous)
+    assert "five days" not in script.system()  # a run-only session sees only itself
+    assert {m.run_id for m in memory.get_all(run_id="guest-1")} == {"guest-1"}
+
+
+async def test_agent_session_transcript_resumes_with_tool_calls(db_path: Path, embedder: Embedder) -> None:
+    def book(city: str) -> str:
+        """Book a hotel in a city."""
+        return f"booked a hotel in {city}"
+
+    script = Script(tool_call("book", city="Kyoto"), "Your Kyoto hotel is booked.", "You booked Kyoto.")
+    concierge = agent(script, [FunctionTool.from_defaults(book)])
+    with Memory(db_path, embedder=embedder) as memory:
+        await concierge.run(
+            "Book me a hotel in Kyoto.",
+            memory=MemspanMemory.from_defaults(memory, user_id="ivy", run_id="trip"),
+        )
+    with Memory(db_path, embedder=embedder) as memory:  # another process resumes session "trip"
+        resumed = MemspanMemory.from_defaults(memory, user_id="ivy", run_id="trip")
+        roles = [m.role for m in resumed.get_all()]
+        assert roles == [MessageRole.USER, MessageRole.ASSISTANT, MessageRole.TOOL, MessageRole.ASSISTANT]
+        call_block = resumed.get_all()[1].blocks[0]
+        assert isinstance(call_block, ToolCallBlock) and call_block.tool_kwargs == {"city": "Kyoto"}
+        await concierge.run("Which city did I book?", memory=resumed)
+        assert [m.role for m in script.seen[-1]][-2:] == [MessageRole.ASSISTANT, MessageRole.USER]
+        assert (
+            len(script.seen[-1]) == 7
+        )  # system prompt + recalled memories merged, 4 old turns, new question
+        # long-term memory holds the fact once; the transcript stays in the session's scope
+        assert sorted(m.text for m in memory.get_all(user_id="ivy")) == [
+            "Book me a hotel in Kyoto.",
+            "Which city did I book?",
+        ]
+        assert len(memory.get_all(run_id="trip")) == 6
+
+
+async def test_memory_block_recalls_every_turn_and_writes_what_is_flushed(memory: Memory) -> None:
+    def block_memory(user: str) -> LlamaMemory:
+        block = MemspanMemoryBlock(memory=memory, user_id=user)
+        return LlamaMemory.from_defaults(
+            session_id=f"{user}-chat",
+            token_limit=60,
+            chat_history_token_ratio=0.5,
+            token_flush_size=10,
+            memory_blocks=[block],
+        )
+
+    script = Script(*["Understood, noted for later."] * 6, "Sure.", "Sure.")
+    concierge = agent(script)
+    alice = block_memory("alice")
+    for fact in (
+        "My sister Jana lives in Brno.",
+        "I collect vintage fountain pens.",
+        "My flight lands at 9pm.",
+    ):
+        await concierge.run(fact, memory=alice)
+    flushed = [m.text for m in memory.get_all(user_id="alice")]
+    assert "My sister Jana lives in Brno." in flushed  # the oldest turns left the buffer into memspan
+    await concierge.run("Who lives in Brno again?", memory=alice)
+    assert "My sister Jana lives in Brno." in script.system()
+    bob = block_memory("bob")
+    await concierge.run("Who lives in Brno again?", memory=bob)
+    assert "Jana" not in script.system()
+
+
+async def test_async_memory_facade(amemory: AsyncMemory) -> None:
+    script = Script("Noted.", "Oat milk.")
+    concierge = agent(script)
+    await concierge.run("I only drink oat milk.", memory=MemspanMemory.from_defaults(amemory, user_id="kai"))
+    await concierge.run("What milk do I drink?", memory=MemspanMemory.from_defaults(amemory, user_id="kai"))
+    assert "I only drink oat milk." in script.system()
+    block = MemspanMemoryBlock(memory=amemory, user_id="kai")
+    assert "oat milk" in await block.aget([ChatMessage(role="user", content="milk preference")])
+
+
+def test_sync_chat_engine_with_memspan_memory(memory: Memory) -> None:
+    script = Script("Got it.", "Jazz.")
+    llm = MockFunctionCallingLLM(response_generator=script)
+    SimpleChatEngine.from_defaults(llm=llm, memory=MemspanMemory.from_defaults(memory, user_id="lea")).chat(
+        "I love jazz records."
+    )
+    SimpleChatEngine.from_defaults(llm=llm, memory=MemspanMemory.from_defaults(memory, user_id="lea")).chat(
+        "What music do I like?"
+    )
+    assert "I love jazz records." in script.system()
+
+
+def test_chat_store_behind_chat_memory_buffer(memory: Memory) -> None:
+    script = Script("Hello Mia.", "You are Mia.", "Hello.")
+    llm = MockFunctionCallingLLM(response_generator=script)
+    store = MemspanChatStore(memory=memory)
+
+    def engine(key: str) -> SimpleChatEngine:
+        buffer = ChatMemoryBuffer.from_defaults(chat_store=store, chat_store_key=key, token_limit=2000)
+        return SimpleChatEngine.from_defaults(llm=llm, memory=buffer)
+
+    engine("mia-session").chat("Hi, I'm Mia.")
+    engine("mia-session").chat("What's my name?")  # a fresh engine, same key: the history comes back
+    assert [m.content for m in script.seen[-1] if m.role == MessageRole.USER] == [
+        "Hi, I'm Mia.",
+        "What's my name?",
+    ]
+    engine("other-session").chat("Hi")
+    assert [m.content for m in script.seen[-1] if m.role == MessageRole.USER] == ["Hi"]
+
+    assert [m.content for m in store.get_messages("mia-session")][-1] == "You are Mia."
+    assert store.delete_last_message("mia-session").content == "You are Mia."  # type: ignore[union-attr]
+    assert store.delete_message("mia-session", 0).content == "Hi, I'm Mia."  # type: ignore[union-attr]
+    assert [m.content for m in store.get_messages("mia-session")] == ["Hello Mia.", "What's my name?"]
+    assert store.delete_message("mia-session", 9) is None
+    store.set_messages("mia-session", [ChatMessage(role="user", content="fresh start")])
+    assert [m.content for m in store.delete_messages("mia-session") or []] == ["fresh start"]
+    assert store.get_messages("mia-session") == []
+    with pytest.raises(ScopeError, match="cannot list"):
+        store.get_keys()
+
+
+async def test_chat_store_async(amemory: AsyncMemory) -> None:
+    store = MemspanChatStore(memory=amemory)
+    await store.async_add_message("k1", ChatMessage(role="user", content="one"))
+    await store.aset_messages("k2", [ChatMessage(role="user", content="two")])
+    assert [m.content for m in await store.aget_messages("k1")] == ["one"]
+    assert (await store.adelete_last_message("k2")).content == "two"  # type: ignore[union-attr]
+    assert await store.adelete_messages("k2") is None
+
+
+def test_empty_scope_is_refused(memory: Memory) -> None:
+    with pytest.raises(ScopeError):
+        MemspanMemory.from_defaults(memory)
+    with pytest.raises(ScopeError):
+        MemspanMemoryBlock(memory=memory)
