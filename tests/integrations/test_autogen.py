@@ -179,3 +179,24 @@ async def test_an_autogen_model_client_can_be_memspans_extractor(tmp_path: Path,
         MemspanMemory(memory.memory, user_id="alice", model_client=ReplayChatCompletionClient([]))
     await memory.close()
     await again.close()
+
+
+async def test_a_finished_team_run_is_stored_as_one_conversation(amemory: AsyncMemory) -> None:
+    from autogen_agentchat.conditions import MaxMessageTermination
+    from autogen_agentchat.teams import RoundRobinGroupChat
+
+    writer = AssistantAgent("writer", model_client=RecordingReplayClient(["Draft: a window-seat itinerary."]))
+    critic = AssistantAgent("critic", model_client=RecordingReplayClient(["Approved; keep the aisle away."]))
+    team = RoundRobinGroupChat([writer, critic], termination_condition=MaxMessageTermination(3))
+    result = await team.run(task="Plan Alice's Lisbon trip; she wants a window seat.")
+
+    memory = MemspanMemory(amemory, user_id="alice", agent_id="planning-team")
+    stored = await memory.add_task_result(result)
+    by_text = {change.item.text: change.item for change in stored.changes}
+    assert set(by_text) == {
+        "Plan Alice's Lisbon trip; she wants a window seat.",
+        "writer: Draft: a window-seat itinerary.",
+        "critic: Approved; keep the aisle away.",
+    }
+    assert all(item.agent_id == "planning-team" for item in by_text.values())
+    assert {item.source_ids[0] for item in by_text.values()} == {m.id for m in result.messages}
