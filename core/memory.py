@@ -77,7 +77,7 @@ class _Base:
         if graph is not None and graph is not False:  # graph memory: imported only when asked for
             from .graph import build_graph
 
-            graph_engine = build_graph(graph, location)
+            graph_engine = build_graph(graph, location, self.extractor)
         self._engine = Engine(self.store, self.embedder, self.extractor, settings, clock, graph=graph_engine)
 
     @property
@@ -106,9 +106,10 @@ class Memory(_Base):
     @property
     def graph(self) -> GraphAPI:
         """Entities and relations of a Memory opened with ``graph=``."""
+        engine = self._graph_engine()
         from .graph.api import GraphAPI
 
-        return GraphAPI(self._graph_engine(), self._engine.now)
+        return GraphAPI(engine, self._engine.now)
 
     def add(
         self,
@@ -222,9 +223,10 @@ class AsyncMemory(_Base):
     @property
     def graph(self) -> AsyncGraphAPI:
         """Entities and relations of an AsyncMemory opened with ``graph=``."""
+        engine = self._graph_engine()
         from .graph.api import AsyncGraphAPI
 
-        return AsyncGraphAPI(self._graph_engine(), self._engine.now)
+        return AsyncGraphAPI(engine, self._engine.now)
 
     async def add(
         self,

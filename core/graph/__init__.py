@@ -69,18 +69,36 @@ def default_graph_location(memory_location: str | None) -> str:
     return str(Path.home() / ".memspan" / "graph.kuzu")
 
 
-def build_graph(option: GraphOption, memory_location: str | None = None) -> EntityGraph | None:
-    """What ``Memory(graph=...)`` accepts, as an :class:`EntityGraph` (None when off)."""
+def graph_extractor_for(memory_extractor: object | None) -> GraphExtractor:
+    """The model-backed graph extractor when the Memory extracts with a model, else the rules."""
+    if memory_extractor is not None and type(memory_extractor).__name__ == "LLMExtractor":
+        from ..llm import LLMExtractor
+        from .llm_extractor import LLMGraphExtractor
+
+        if isinstance(memory_extractor, LLMExtractor):
+            return LLMGraphExtractor(memory_extractor.llm)
+    return RuleGraphExtractor()
+
+
+def build_graph(
+    option: GraphOption, memory_location: str | None = None, memory_extractor: object | None = None
+) -> EntityGraph | None:
+    """What ``Memory(graph=...)`` accepts, as an :class:`EntityGraph` (None when off).
+
+    A Memory that extracts with a model (``Memory(llm=...)``) gets a model-backed graph extractor
+    too, unless an :class:`EntityGraph` with its own extractor is passed.
+    """
     if option is None or option is False:
         return None
     if isinstance(option, EntityGraph):
         return option
+    extractor = graph_extractor_for(memory_extractor)
     if isinstance(option, GraphStore):
-        return EntityGraph(option)
+        return EntityGraph(option, extractor)
     if option is True:
-        return EntityGraph(open_graph_store(default_graph_location(memory_location)))
+        return EntityGraph(open_graph_store(default_graph_location(memory_location)), extractor)
     if isinstance(option, (str, os.PathLike)):
-        return EntityGraph(open_graph_store(option))
+        return EntityGraph(open_graph_store(option), extractor)
     raise ValidationError(
         f"graph= takes True, a URL or path, a GraphStore or an EntityGraph, got {type(option).__name__}"
     )
@@ -103,5 +121,6 @@ __all__ = [
     "RuleGraphExtractor",
     "build_graph",
     "default_graph_location",
+    "graph_extractor_for",
     "open_graph_store",
 ]

@@ -192,12 +192,16 @@ class CypherGraphStore(GraphStore):
 
     # -- reads -----------------------------------------------------------------------------
 
-    def find_entities(self, scope: Scope, keys: Sequence[str]) -> list[Entity]:
+    def find_entities(
+        self, scope: Scope, keys: Sequence[str], *, include_deleted: bool = False
+    ) -> list[Entity]:
         if not keys:
             return []
         where, params = scope_condition("e", scope)
+        if not include_deleted:
+            where += " AND e.deleted_at IS NULL"
         rows = self.run(
-            f"MATCH (e:MemspanEntity) WHERE e.key IN $keys AND e.deleted_at IS NULL AND {where} "
+            f"MATCH (e:MemspanEntity) WHERE e.key IN $keys AND {where} "
             f"OPTIONAL MATCH (m:MemspanMemory)-[:MENTIONS]->(e) WITH e, count(m) AS n "
             f"RETURN {_ENTITY_FIELDS}, n ORDER BY e.id",
             {**params, "keys": list(dict.fromkeys(keys))},

@@ -308,7 +308,9 @@ class EntityGraph:
     ) -> Flow[list[Relation]]:
         ids: list[str] | None = None
         if entity is not None:
-            found: list[Entity] = yield call(self.store, "find_entities", scope, [entity_key(entity)])
+            found: list[Entity] = yield call(
+                self.store, "find_entities", scope, [entity_key(entity)], include_deleted=include_deleted
+            )
             ids = [e.id for e in found]
         result: list[Relation] = yield call(
             self.store,

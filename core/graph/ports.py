@@ -62,8 +62,10 @@ class GraphStore(ABC):
         """Merge entities and mentions, create relations, end contradicted ones: atomically."""
 
     @abstractmethod
-    def find_entities(self, scope: Scope, keys: Sequence[str]) -> list[Entity]:
-        """Live entities of the scope whose key is one of ``keys``, with their mention counts."""
+    def find_entities(
+        self, scope: Scope, keys: Sequence[str], *, include_deleted: bool = False
+    ) -> list[Entity]:
+        """Entities of the scope whose key is one of ``keys``, with their mention counts."""
 
     @abstractmethod
     def entities_of_memories(self, scope: Scope, memory_ids: Sequence[str]) -> dict[str, list[Entity]]:

@@ -18,6 +18,7 @@ from .ports import GraphExtractor
 
 _SPEAKER = re.compile(r"^([A-Z][\w.'\- ]{0,40}?):\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"[.!?]\s*$")
 _WORD = re.compile(r"[A-Za-z][\w'’&.\-]*[\w]|[A-Z]")
 _CONNECTORS = frozenset({"of", "the", "de", "del", "la", "van", "von", "and", "&"})
 _COMMON_WORDS = """
@@ -39,6 +40,29 @@ _COMMON_WORDS = """
     check remember gonna wanna got whoa oops hmmm yup nah man dude guys hah ha hehe bummer ugh
 """
 _COMMON = frozenset(_COMMON_WORDS.split())
+#: filler words that begin place names when a capitalised word follows ("New York", "Great Britain")
+_NAME_STARTERS = frozenset(
+    [
+        "new",
+        "old",
+        "north",
+        "south",
+        "east",
+        "west",
+        "upper",
+        "lower",
+        "great",
+        "little",
+        "san",
+        "santa",
+        "los",
+        "las",
+        "saint",
+        "st",
+        "united",
+        "royal",
+    ]
+)
 _PLACE_HINT = re.compile(r"\b(?:in|at|to|from|near|visited|visit|around|across|outside)\s+$", re.I)
 _PERSON_HINT = re.compile(
     r"\b(?:with|friend|friends|sister|brother|mom|mother|dad|father|son|daughter|wife|husband|partner|"
@@ -150,11 +174,23 @@ def is_filler(word: str) -> bool:
 def capitalised_phrases(sentence: str) -> list[tuple[str, int]]:
     """(phrase, start offset) of runs of capitalised words that are not sentence-start filler."""
     words = [(m.group(), m.start()) for m in _WORD.finditer(sentence)]
+
+    def initial(start: int) -> bool:
+        return start == 0 or _SENTENCE_END.search(sentence, 0, start) is not None
+
+    def name_word(i: int) -> bool:
+        word, start = words[i]
+        if not word[0].isupper() or is_filler(word):
+            return False
+        # a sentence's first word is capitalised anyway: "Researching ...", "Finally ..." are not names
+        return not (initial(start) and word.lower().endswith(("ing", "ed", "ly")))
+
     phrases: list[tuple[str, int]] = []
     i = 0
     while i < len(words):
         word, start = words[i]
-        if not word[0].isupper() or is_filler(word):
+        starter = word.casefold() in _NAME_STARTERS and i + 1 < len(words) and name_word(i + 1)
+        if not (name_word(i) or (word[0].isupper() and starter)):
             i += 1
             continue
         run = [word]
@@ -164,14 +200,15 @@ def capitalised_phrases(sentence: str) -> list[tuple[str, int]]:
             if nxt[0].isupper() and not is_filler(nxt):
                 run.append(nxt)
                 j += 1
-            elif nxt.casefold() in _CONNECTORS and j + 1 < len(words) and words[j + 1][0][0].isupper():
+            elif nxt.casefold() in _CONNECTORS and j + 1 < len(words) and name_word(j + 1):
                 run.extend([nxt, words[j + 1][0]])
                 j += 2
             else:
                 break
         phrase = re.sub(r"(?:'s|’s)$", "", " ".join(run)).strip(" .-")
-        at_start = start == 0
-        if phrase and not (at_start and len(run) == 1 and sentence[len(word) : len(word) + 1] in (",", "!")):
+        after = sentence[start + len(word) : start + len(word) + 1]
+        interjection = initial(start) and len(run) == 1 and after in (",", "!")
+        if phrase and not interjection:
             phrases.append((phrase, start))
         i = j
     return phrases
