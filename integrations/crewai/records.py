@@ -15,26 +15,28 @@ AGENT_ROLE_KEY = "crewai_agent"
 CATEGORIES_KEY = "categories"
 FRAMEWORK_KEY = "framework"
 
-#: how crewai's executor describes a finished task before asking memory to extract from it
-_TASK_RECORD = re.compile(
-    r"Task: (?P<task>.*?)\nAgent: .*?\nExpected result: .*?\nResult: (?P<result>.*)\Z", re.DOTALL
+#: how crewai describes finished work before asking memory to extract from it: a crew task
+#: (``Task:`` … ``Expected result:`` …) or a standalone ``Agent.kickoff`` (``Input:`` …)
+_WORK_RECORD = re.compile(
+    r"(?P<label>Task|Input): (?P<task>.*?)\nAgent: [^\n]*\n(?:Expected result: .*?\n)?Result: (?P<result>.*)\Z",
+    re.DOTALL,
 )
 
 
 def task_summary(content: str) -> str:
-    """``Task: <task> Result: <final answer>`` from crewai's task record; other text unchanged.
+    """``Task: <task> Result: <final answer>`` from crewai's record of finished work; other text unchanged.
 
     The record's result often still carries the ReAct ``Thought:``; only the final answer is kept,
     and the ``Agent:`` / ``Expected result:`` lines are dropped (the agent is the speaker already).
     """
-    task = _TASK_RECORD.match(content.strip())
-    if task is None:
+    work = _WORK_RECORD.match(content.strip())
+    if work is None:
         return content if content.strip() else ""
-    result = task["result"]
+    result = work["result"]
     answer = " ".join(
         result.rpartition("Final Answer:")[2].split() if "Final Answer:" in result else result.split()
     )
-    return f"Task: {' '.join(task['task'].split())} Result: {answer}" if answer else ""
+    return f"{work['label']}: {' '.join(work['task'].split())} Result: {answer}" if answer else ""
 
 
 def to_record(item: MemoryItem, importance: float) -> MemoryRecord:

@@ -216,3 +216,26 @@ def test_the_crews_own_model_can_be_memspans_extractor(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="already open"):
         MemspanMemory(backend=crew_memory.backend, user_id="alice", llm=llm)
     crew_memory.close()
+
+
+@pytest.mark.parametrize(
+    ("record", "kept"),
+    [
+        (
+            "Task: Plan a\nflight\nAgent: Planner\nExpected result: a plan\nResult: Thought: ok\nFinal Answer: Book a\n window.",
+            "Task: Plan a flight Result: Book a window.",
+        ),
+        (
+            "Input: Book my seat\nAgent: Booker\nResult: Window seat booked.",
+            "Input: Book my seat Result: Window seat booked.",
+        ),
+        ("Task: x\nAgent: X\nExpected result: y\nResult: Thought: hmm\nFinal Answer:  ", None),
+        ("Alice prefers trains", "Alice prefers trains"),
+        ("   ", None),
+    ],
+)
+def test_crewai_work_records_are_cut_to_task_and_answer(
+    memory: Memory, record: str, kept: str | None
+) -> None:
+    extracted = MemspanMemory(backend=memory, user_id="alice").extract_memories(record)
+    assert extracted == ([kept] if kept else [])
