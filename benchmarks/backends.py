@@ -34,24 +34,14 @@ from memspan.stores.sqlite import SQLiteStore
 from memspan.testing import start_postgres
 from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType
 
-WORDS = [
-    "tea",
-    "coffee",
-    "hiking",
-    "chess",
-    "piano",
-    "lisbon",
-    "tokyo",
-    "berlin",
-    "dog",
-    "cat",
-    "garden",
-    "novel",
-    "jazz",
-    "cycling",
-    "sushi",
-    "yoga",
-]
+#: a Zipf-distributed vocabulary, so keyword search sees rare and common words as in real text
+VOCABULARY = np.array([f"w{k}" for k in range(5000)])
+WORD_WEIGHTS = 1.0 / np.arange(1, 5001) ** 1.1
+WORD_WEIGHTS /= WORD_WEIGHTS.sum()
+
+
+def words(rng: np.random.Generator, count: int) -> str:
+    return " ".join(rng.choice(VOCABULARY, size=count, p=WORD_WEIGHTS))
 
 
 def make_data(n: int, users: int, dim: int, seed: int = 0) -> tuple[list[MemoryItem], np.ndarray]:
@@ -62,7 +52,7 @@ def make_data(n: int, users: int, dim: int, seed: int = 0) -> tuple[list[MemoryI
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     items = []
     for i in range(n):
-        text = f"memory {i}: " + " ".join(rng.choice(WORDS, size=6))
+        text = f"memory {i}: " + words(rng, 8)
         stamp = "2025-01-01T00:00:00.000000Z"
         items.append(
             MemoryItem(
@@ -122,7 +112,7 @@ def measure(
     embedder = HashingEmbedder(vectors.shape[1])
     embedder.model_id = "bench-random"
     memory = Memory(store=store, embedder=embedder)
-    texts = [f"fact {i} about " + " ".join(rng.choice(WORDS, size=5)) for i in range(args.adds)]
+    texts = [f"fact {i} about " + words(rng, 8) for i in range(args.adds)]
     start = time.perf_counter()
     for i, text in enumerate(texts):
         memory.add(text, user_id=f"user-{i % 10}", infer=False)
@@ -130,7 +120,7 @@ def measure(
     e2e = []
     for i in range(args.queries):
         start = time.perf_counter()
-        memory.search(" ".join(rng.choice(WORDS, size=3)), user_id=f"user-{i % 10}", limit=10)
+        memory.search(words(rng, 3), user_id=f"user-{i % 10}", limit=10)
         e2e.append(time.perf_counter() - start)
     return {
         "backend": name,

@@ -14,6 +14,7 @@ Async: no native coroutines; :class:`~memspan.AsyncMemory` runs these methods in
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -22,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import weaviate
+from weaviate.classes.config import DataType, Property, Tokenization
 from weaviate.classes.data import DataObject
 from weaviate.classes.query import Filter, HybridFusion, MetadataQuery
 from weaviate.classes.tenants import Tenant
@@ -37,6 +39,7 @@ from . import _weaviate_schema as schema
 from ._weaviate_filters import ID_PROPERTY, FilterTranslator, property_types
 
 PAGE = 1000
+HISTORY_FIELDS = (ID_PROPERTY, "seq", "event_json")
 
 
 class WeaviateStore(MemoryStore):
@@ -50,18 +53,22 @@ class WeaviateStore(MemoryStore):
         self.client = client
         self.name = collection
         self.index = index
+        self._schema_lock = threading.Lock()
         self._open()
 
     def _open(self) -> None:
         client, collection, index = self.client, self.name, self.index
         try:
-            for name, config in (
-                (collection, schema.memory_collection_config(collection, index=index)),
-                (f"{collection}History", schema.side_collection_config(f"{collection}History", (ID_PROPERTY, "seq", "event_json"), tenants=True)),
-                (f"{collection}Directory", schema.side_collection_config(f"{collection}Directory", (ID_PROPERTY, "tenant"), tenants=False)),
-                (f"{collection}Settings", schema.side_collection_config(f"{collection}Settings", ("key", "value"), tenants=False)),
-            ):  # fmt: skip
-                if not client.collections.exists(name):
+            configs = [
+                schema.memory_collection_config(collection, index=index),
+                schema.side_collection_config(f"{collection}History", HISTORY_FIELDS, tenants=True),
+                schema.side_collection_config(
+                    f"{collection}Directory", (ID_PROPERTY, "tenant"), tenants=False
+                ),
+                schema.side_collection_config(f"{collection}Settings", ("key", "value"), tenants=False),
+            ]
+            for config in configs:
+                if not client.collections.exists(config["name"]):
                     client.collections.create(**config)
             self._memories = client.collections.get(collection)
             self._history = client.collections.get(f"{collection}History")
@@ -103,25 +110,34 @@ class WeaviateStore(MemoryStore):
         return schema.scope_tenants(scope, sorted(self._tenants))
 
     def _tenant(self, name: str, collection: Any = None) -> Any:
+        """A collection handle for one tenant, creating the tenant (in both per-tenant
+        collections) on first use; other writers may race us, so the list is re-read first."""
         target = collection if collection is not None else self._memories
         if name not in self._tenants:
-            for side in (self._memories, self._history):
-                side.tenants.create([Tenant(name=name)])
-            self._tenants.add(name)
+            with self._schema_lock:
+                self._tenants = set(self._memories.tenants.get())
+                if name not in self._tenants:
+                    for side in (self._memories, self._history):
+                        side.tenants.create([Tenant(name=name)])
+                    self._tenants.add(name)
         return target.with_tenant(name)
 
     def _ensure_properties(self, props: dict[str, Any]) -> None:
         """Add the typed metadata properties these objects need (Weaviate's schema is explicit)."""
-        from weaviate.classes.config import Property, Tokenization
-
-        for name, data_type in property_types(
-            set(props) - self._known - set(schema.MEMORY_PROPERTIES)
-        ).items():
-            text = data_type.value.startswith("text")
-            self._memories.config.add_property(
-                Property(name=name, data_type=data_type, tokenization=Tokenization.FIELD if text else None, skip_vectorization=True)
-            )  # fmt: skip
-            self._known.add(name)
+        missing = set(props) - self._known - set(schema.MEMORY_PROPERTIES)
+        if not missing:
+            return
+        with self._schema_lock:
+            self._known = {p.name for p in self._memories.config.get().properties}
+            for name, data_type in property_types(missing - self._known).items():
+                text = data_type in (DataType.TEXT, DataType.TEXT_ARRAY)
+                tokenization = Tokenization.FIELD if text else None
+                self._memories.config.add_property(
+                    Property(
+                        name=name, data_type=data_type, tokenization=tokenization, skip_vectorization=True
+                    )
+                )
+                self._known.add(name)
 
     @staticmethod
     def _check(result: Any, what: str) -> None:
@@ -183,16 +199,26 @@ class WeaviateStore(MemoryStore):
             props = schema.memory_properties(item)
             self._ensure_properties(props)
             by_tenant.setdefault(schema.tenant_of(item.user_id), []).append(
-                DataObject(properties=props, uuid=schema.object_uuid(item.id), vector={schema.VECTOR_NAME: schema.as_list(vector)})
-            )  # fmt: skip
+                DataObject(
+                    properties=props,
+                    uuid=schema.object_uuid(item.id),
+                    vector={schema.VECTOR_NAME: schema.as_list(vector)},
+                )
+            )
         for tenant, objects in by_tenant.items():
             self._check(self._tenant(tenant).data.insert_many(objects), "memories")
         self._check(
             self._directory.data.insert_many(
-                [DataObject(properties={ID_PROPERTY: i.id, "tenant": schema.tenant_of(i.user_id)}, uuid=schema.object_uuid(i.id)) for i in items]
+                [
+                    DataObject(
+                        properties={ID_PROPERTY: i.id, "tenant": schema.tenant_of(i.user_id)},
+                        uuid=schema.object_uuid(i.id),
+                    )
+                    for i in items
+                ]
             ),
             "directory entries",
-        )  # fmt: skip
+        )
         self._write_events(events, {i.id: schema.tenant_of(i.user_id) for i in items})
 
     def _write_events(self, events: Sequence[HistoryEvent], tenants: dict[str, str]) -> None:
@@ -245,9 +271,22 @@ class WeaviateStore(MemoryStore):
                     continue
                 for item in items:
                     self.update(
-                        replace(item, deleted_at=at, updated_at=at), None,
-                        HistoryEvent(item.id, Event.DELETE, item.text, None, at, item.user_id, item.agent_id, item.run_id, item.metadata, None, "delete_all"),
-                    )  # fmt: skip
+                        replace(item, deleted_at=at, updated_at=at),
+                        None,
+                        HistoryEvent(
+                            item.id,
+                            Event.DELETE,
+                            item.text,
+                            None,
+                            at,
+                            item.user_id,
+                            item.agent_id,
+                            item.run_id,
+                            item.metadata,
+                            None,
+                            "delete_all",
+                        ),
+                    )
         return count
 
     def reset(self) -> None:
@@ -296,9 +335,12 @@ class WeaviateStore(MemoryStore):
         hits: ScoredItems = []
         for tenant in self._scope_tenants(scope):
             result = self._tenant(tenant).query.near_vector(
-                near_vector=schema.as_list(vector), target_vector=schema.VECTOR_NAME, filters=self._where(scope, flt),
-                limit=limit, return_metadata=MetadataQuery(distance=True),
-            )  # fmt: skip
+                near_vector=schema.as_list(vector),
+                target_vector=schema.VECTOR_NAME,
+                filters=self._where(scope, flt),
+                limit=limit,
+                return_metadata=MetadataQuery(distance=True),
+            )
             hits.extend(
                 (schema.item_from_properties(o.properties), 1.0 - float(o.metadata.distance or 0.0))
                 for o in result.objects
@@ -310,9 +352,12 @@ class WeaviateStore(MemoryStore):
         hits: ScoredItems = []
         for tenant in self._scope_tenants(scope):
             result = self._tenant(tenant).query.bm25(
-                query=query, query_properties=["text"], filters=self._where(scope, flt), limit=limit,
+                query=query,
+                query_properties=["text"],
+                filters=self._where(scope, flt),
+                limit=limit,
                 return_metadata=MetadataQuery(score=True),
-            )  # fmt: skip
+            )
             hits.extend(
                 (schema.item_from_properties(o.properties), float(o.metadata.score or 0.0))
                 for o in result.objects
@@ -334,10 +379,16 @@ class WeaviateStore(MemoryStore):
         hits: ScoredItems = []
         for tenant in self._scope_tenants(scope):
             result = self._tenant(tenant).query.hybrid(
-                query=query, vector=schema.as_list(vector), target_vector=schema.VECTOR_NAME, alpha=alpha,
-                fusion_type=HybridFusion.RELATIVE_SCORE, query_properties=["text"], filters=self._where(scope, flt),
-                limit=limit, return_metadata=MetadataQuery(score=True),
-            )  # fmt: skip
+                query=query,
+                vector=schema.as_list(vector),
+                target_vector=schema.VECTOR_NAME,
+                alpha=alpha,
+                fusion_type=HybridFusion.RELATIVE_SCORE,
+                query_properties=["text"],
+                filters=self._where(scope, flt),
+                limit=limit,
+                return_metadata=MetadataQuery(score=True),
+            )
             hits.extend(
                 (schema.item_from_properties(o.properties), float(o.metadata.score or 0.0))
                 for o in result.objects

