@@ -240,8 +240,8 @@ def _run(memory: Memory, examples: int, steps: int) -> int:
 
 
 def test_no_scoped_call_crosses_users(isolated_memory: Memory, figures: Any) -> None:
-    calls = _run(isolated_memory, examples=60, steps=25)
-    figures(suite="isolation", examples=60, steps=25, api_calls=calls, violations=0)
+    calls = _run(isolated_memory, examples=40, steps=25)
+    figures(suite="isolation", examples=40, steps=25, api_calls=calls, violations=0)
 
 
 @pytest.mark.slow
