@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import runpy
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,15 @@ async def test_a_finished_team_run_is_stored_as_one_conversation(amemory: AsyncM
     }
     assert all(item.agent_id == "planning-team" for item in by_text.values())
     assert {item.source_ids[0] for item in by_text.values()} == {m.id for m in result.messages}
+
+
+async def test_the_autogen_example_recalls_what_its_tool_saved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = runpy.run_path(
+        str(Path(__file__).parents[2] / "examples" / "autogen_memory.py"), run_name="example"
+    )
+    await example["main"](str(tmp_path / "example.db"))
+    out = capsys.readouterr().out
+    assert "the model saved: ADD: Alice is vegetarian" in out
+    assert "recalled before answering: ['Alice is vegetarian']" in out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import runpy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -239,3 +240,15 @@ def test_crewai_work_records_are_cut_to_task_and_answer(
 ) -> None:
     extracted = MemspanMemory(backend=memory, user_id="alice").extract_memories(record)
     assert extracted == ([kept] if kept else [])
+
+
+def test_the_crewai_example_remembers_across_kickoffs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = runpy.run_path(
+        str(Path(__file__).parents[2] / "examples" / "crewai_memory.py"), run_name="example"
+    )
+    example["main"](["--db", str(tmp_path / "example.db")])
+    second = capsys.readouterr().out.split("kickoff 2")[1]
+    assert "I'm vegetarian and I always want a window seat." in second
+    assert "answer: Lisbon, window seat, vegetarian meal." in second
