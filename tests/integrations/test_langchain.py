@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -368,3 +370,20 @@ async def test_retriever_async(amemory: AsyncMemory) -> None:
     await amemory.add("I drink oat milk.", user_id="hana")
     docs = await MemspanRetriever(memory=amemory, user_id="hana").ainvoke("milk")
     assert docs[0].page_content == "I drink oat milk." and docs[0].metadata["user_id"] == "hana"
+
+
+def test_example_runs_offline_and_prints_what_was_recalled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = Path(__file__).resolve().parents[2] / "examples" / "langchain_agent_memory.py"
+    spec = importlib.util.spec_from_file_location("langchain_example", path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, example)  # pydantic resolves the example's annotations there
+    spec.loader.exec_module(example)
+    example.main(tmp_path / "example.db")
+    out = capsys.readouterr().out
+    tuesday = out.split("[alice/tuesday] user: What should I cook tonight?")[1].split("[bob/")[0]
+    assert "- I'm vegetarian and allergic to peanuts." in tuesday
+    bob = out.split("[bob/tuesday]")[1].split("alice's memories")[0]
+    assert "(nothing)" in bob and "peanuts" not in bob

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -219,3 +221,21 @@ def test_empty_scope_is_refused(memory: Memory) -> None:
         MemspanMemory.from_defaults(memory)
     with pytest.raises(ScopeError):
         MemspanMemoryBlock(memory=memory)
+
+
+def test_example_runs_offline_and_prints_what_was_recalled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = Path(__file__).resolve().parents[2] / "examples" / "llamaindex_agent_memory.py"
+    spec = importlib.util.spec_from_file_location("llamaindex_example", path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, example)  # pydantic resolves the example's annotations there
+    spec.loader.exec_module(example)
+    example.main(tmp_path / "example.db")
+    out = capsys.readouterr().out
+    tuesday = out.split("[alice/tuesday]")[1].split("[bob/")[0]
+    assert "- I'm vegetarian and I'm allergic to peanuts." in tuesday
+    assert "(nothing)" in out.split("[bob/tuesday]")[1].split("2. memory block")[0]
+    assert "- My sister Jana lives in Brno." in out.split("[carol] user: Who lives in Brno?")[1]
+    assert "assistant: (answered after reading 3 messages)" in out  # the second engine saw the first turn
