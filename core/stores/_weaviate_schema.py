@@ -15,6 +15,7 @@ import json
 import re
 import uuid
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
 
@@ -167,3 +168,22 @@ def scope_tenants(scope: Scope, existing: list[str]) -> list[str]:
 
 def as_list(vector: Vector) -> list[float]:
     return [float(x) for x in vector]
+
+
+def connection_options(url: str, env_api_key: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """``weaviate_client.connect_to_custom`` arguments (plus ``api_key``) and memspan's options
+    from a ``weaviate://`` or ``weaviate+https://`` URL."""
+    parts = urlsplit(url)
+    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    secure = parts.scheme.lower() in ("weaviate+https", "weaviate+tls")
+    host = parts.hostname or "localhost"
+    connect: dict[str, Any] = {
+        "http_host": host,
+        "http_port": parts.port or (443 if secure else 8080),
+        "http_secure": secure,
+        "grpc_host": options.get("grpc_host", host),
+        "grpc_port": int(options.get("grpc_port", 443 if secure else 50051)),
+        "grpc_secure": secure,
+        "api_key": options.get("api_key") or env_api_key,
+    }
+    return connect, options

@@ -19,7 +19,6 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import weaviate
@@ -81,20 +80,12 @@ class WeaviateStore(MemoryStore):
 
     @classmethod
     def from_url(cls, url: str) -> WeaviateStore:
-        """``weaviate://host:8080?grpc_port=50051&collection=Memspan&api_key=...`` (``weaviates://``
-        for TLS); the API key may also come from ``$WEAVIATE_API_KEY``."""
-        parts = urlsplit(url)
-        options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        secure = parts.scheme.endswith("s")
-        api_key = options.get("api_key") or os.environ.get("WEAVIATE_API_KEY")
+        """``weaviate://host:8080?grpc_port=50051&collection=Memspan&api_key=...``
+        (``weaviate+https://`` for TLS); the API key may also come from ``$WEAVIATE_API_KEY``."""
+        connect, options = schema.connection_options(url, os.environ.get("WEAVIATE_API_KEY"))
+        api_key = connect.pop("api_key")
         client = weaviate.connect_to_custom(
-            http_host=parts.hostname or "localhost",
-            http_port=parts.port or (443 if secure else 8080),
-            http_secure=secure,
-            grpc_host=options.get("grpc_host", parts.hostname or "localhost"),
-            grpc_port=int(options.get("grpc_port", 50051)),
-            grpc_secure=secure,
-            auth_credentials=weaviate.auth.AuthApiKey(api_key) if api_key else None,
+            **connect, auth_credentials=weaviate.auth.AuthApiKey(api_key) if api_key else None
         )
         return cls(
             client, collection=options.get("collection", "Memspan"), index=options.get("index", "flat")
