@@ -71,6 +71,13 @@ def _text(content: MemoryContent) -> str:
     raise ValidationError(f"MemoryContent of type {type(content.content).__name__} is not text")
 
 
+def _user_text(message: UserMessage) -> str:
+    """The text of a user turn; images in a multimodal turn are left out of the query."""
+    if isinstance(message.content, str):
+        return message.content
+    return "\n".join(part for part in message.content if isinstance(part, str))
+
+
 def _content(item: MemoryItem) -> MemoryContent:
     metadata: dict[str, Any] = dict(item.metadata)
     metadata.update(
@@ -164,6 +171,11 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
         unknown = set(kwargs) - {"limit", "threshold", "filters"}
         if unknown:
             raise ValidationError(f"unknown query options {sorted(unknown)}; use limit, threshold or filters")
+        if not text.strip():  # like ListMemory: no query lists what there is, newest first
+            listed = await self._memory.get_all(
+                **self._recall, limit=kwargs.get("limit", self._limit), filters=kwargs.get("filters")
+            )
+            return MemoryQueryResult(results=[_content(item) for item in listed])
         found = await self._memory.search(
             text,
             **self._recall,
@@ -176,15 +188,8 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
     async def update_context(self, model_context: ChatCompletionContext) -> UpdateContextResult:
         """Search with the newest user text and hand what was found to the model as a system message."""
         messages = await model_context.get_messages()
-        query = next(
-            (
-                m.content
-                for m in reversed(messages)
-                if isinstance(m, UserMessage) and isinstance(m.content, str)
-            ),
-            None,
-        )
-        if not query or not query.strip():
+        query = next((_user_text(m) for m in reversed(messages) if isinstance(m, UserMessage)), "")
+        if not query.strip():
             return UpdateContextResult(memories=MemoryQueryResult(results=[]))
         result = await self.query(query)
         if result.results:

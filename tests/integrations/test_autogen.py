@@ -95,6 +95,8 @@ async def test_scopes_never_mix_and_clear_keeps_other_agents_memories(amemory: A
     await amemory.add("I am afraid of flying over water", user_id="alice", agent_id="crew")
     alice = MemspanMemory(amemory, user_id="alice", agent_id="helper")
     await alice.add(MemoryContent(content="Alice collects stamps", mime_type=MemoryMimeType.TEXT))
+    everything = [m.content for m in (await alice.query()).results]  # no query: newest first, like ListMemory
+    assert everything == ["Alice collects stamps", "I am afraid of flying over water"]
     client = RecordingReplayClient([tool_call("search_memory", query="passport number"), "Done."])
     agent = AssistantAgent("helper", model_client=client, memory=[alice], tools=memory_tools(alice))
     result = await agent.run(task="What is my passport number? I hate flying.")
