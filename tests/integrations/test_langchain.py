@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -387,3 +388,13 @@ def test_example_runs_offline_and_prints_what_was_recalled(
     assert "- I'm vegetarian and allergic to peanuts." in tuesday
     bob = out.split("[bob/tuesday]")[1].split("alice's memories")[0]
     assert "(nothing)" in bob and "peanuts" not in bob
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "integrations" / "langchain.md"
+DOC_BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+
+
+@pytest.mark.parametrize("index", range(len(DOC_BLOCKS)))
+def test_docs_python_blocks_run(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the snippets open memspan.db in the working directory
+    exec(compile(DOC_BLOCKS[index], f"{DOC.name} block {index}", "exec"), {"__name__": "__main__"})

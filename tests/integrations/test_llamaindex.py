@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -239,3 +240,13 @@ def test_example_runs_offline_and_prints_what_was_recalled(
     assert "(nothing)" in out.split("[bob/tuesday]")[1].split("2. memory block")[0]
     assert "- My sister Jana lives in Brno." in out.split("[carol] user: Who lives in Brno?")[1]
     assert "assistant: (answered after reading 3 messages)" in out  # the second engine saw the first turn
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "integrations" / "llamaindex.md"
+DOC_BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+
+
+@pytest.mark.parametrize("index", range(len(DOC_BLOCKS)))
+def test_docs_python_blocks_run(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the snippets open memspan.db in the working directory
+    exec(compile(DOC_BLOCKS[index], f"{DOC.name} block {index}", "exec"), {"__name__": "__main__"})
