@@ -1,0 +1,102 @@
+"""RemoteMemory against a real server (uvicorn on 127.0.0.1): the same answers and errors as Memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from memspan import FilterError, Memory, NotFoundError, ScopeError
+from memspan.client import AuthenticationError, ForbiddenError, RateLimitedError, RemoteMemory
+from memspan.ports import Embedder
+from memspan.server.app import ServiceSettings
+from memspan.types import Event, HistoryEvent
+
+from .conftest import Svc, ThreadedServer, make_service
+
+
+def script(memory: Any) -> dict[str, Any]:
+    """One scenario, run against any object with Memory's interface; returns what it observed."""
+    added = memory.add(
+        [
+            {"role": "user", "content": "I moved to Porto last spring."},
+            {"role": "user", "content": "My sister is called Inês."},
+        ],
+        user_id="ana",
+        metadata={"topic": "life"},
+        infer=False,
+    )
+    memory.add("Ana's favourite band is Radiohead", user_id="ana", run_id="chat-1", memory_type="episodic")
+    porto = added.changes[0].item
+    found = memory.search("where does she live", user_id="ana", filters={"topic": "life"}, limit=5)
+    updated = memory.update(porto.id, "I moved to Lisbon last spring.", metadata={"topic": "moves"})
+    history: list[HistoryEvent] = memory.history(porto.id)
+    deleted = memory.delete(porto.id)
+    return {
+        "added": [(c.event, c.item.text, c.item.metadata, c.item.memory_type.value) for c in added.changes],
+        "usage": added.usage,
+        "found_first": found[0].text,
+        "found_scores_ok": all(0 <= i.score <= 1 for i in found),
+        "updated": (updated.text, updated.metadata, updated.id == porto.id),
+        "history": [(e.event, e.old_text, e.new_text) for e in history],
+        "deleted": deleted.deleted_at is not None,
+        "get_deleted": memory.get(porto.id, include_deleted=True).text,
+        "all": sorted(i.text for i in memory.get_all(user_id="ana")),
+        "run": [i.text for i in memory.get_all(user_id="ana", run_id="chat-1")],
+        "with_deleted": len(memory.get_all(user_id="ana", include_deleted=True)),
+        "delete_all": memory.delete_all(user_id="ana"),
+        "after": memory.get_all(user_id="ana"),
+    }
+
+
+def test_remote_memory_behaves_like_memory(svc: Svc, live: str, tmp_path: Path, embedder: Embedder) -> None:
+    with Memory(tmp_path / "local.db", embedder=embedder) as local:
+        expected = script(local)
+    with RemoteMemory(live, svc.key("ana", ({"user_id": "ana"}, "write"))) as remote:
+        observed = script(remote)
+    assert observed == expected
+    assert observed["history"][1][0] is Event.UPDATE
+
+
+def test_remote_errors_are_memspans_errors(svc: Svc, live: str) -> None:
+    with RemoteMemory(live, svc.key("ana", ({"user_id": "ana"}, "write"))) as remote:
+        with pytest.raises(NotFoundError):
+            remote.get("00000000-0000-0000-0000-000000000000")
+        with pytest.raises(ScopeError):
+            remote.add("no scope")
+        with pytest.raises(FilterError):
+            remote.search("x", user_id="ana", filters={"a": {"between": [1, 2]}})
+        with pytest.raises(ForbiddenError):
+            remote.get_all(user_id="bob")
+        bob_item = svc.memory.add("Bob's secret", user_id="bob", infer=False).changes[0].item
+        with pytest.raises(NotFoundError):  # another user's memory looks exactly like no memory
+            remote.history(bob_item.id)
+    with RemoteMemory(live, "msk_000000000000_wrong") as stranger, pytest.raises(AuthenticationError):
+        stranger.get_all(user_id="ana")
+    with pytest.raises(AuthenticationError, match="MEMSPAN_API_KEY"):
+        RemoteMemory(live, None)
+
+
+def test_get_all_pages_through_the_server(tmp_path: Path, embedder: Embedder) -> None:
+    for svc in make_service(tmp_path, embedder, ServiceSettings(page_max=3, rate_per_minute=0)):
+        svc.memory.add([f"fact {i}" for i in range(8)], user_id="ana", infer=False)
+        with ThreadedServer(svc.app) as server, RemoteMemory(server.url, svc.admin_key) as remote:
+            assert len(remote.get_all(user_id="ana", limit=7)) == 7
+            every = remote.get_all(user_id="ana")
+            assert sorted(i.text for i in every) == sorted(f"fact {i}" for i in range(8))
+            assert [i.id for i in remote.get_all(user_id="ana", offset=6)] == [i.id for i in every[6:]]
+
+
+def test_rate_limited_calls_are_retried_after_retry_after(tmp_path: Path, embedder: Embedder) -> None:
+    for svc in make_service(tmp_path, embedder, ServiceSettings(rate_per_minute=120, rate_burst=1)):
+        with ThreadedServer(svc.app) as server:
+            with RemoteMemory(server.url, svc.admin_key, retries=1) as patient:
+                assert patient.get_all(user_id="ana") == []
+                assert patient.get_all(user_id="ana") == []  # waited Retry-After, then succeeded
+            with (
+                RemoteMemory(server.url, svc.admin_key, retries=0) as impatient,
+                pytest.raises(RateLimitedError),  # a burst of one: the second call at the latest
+            ):
+                for _ in range(2):
+                    impatient.get_all(user_id="ana")
