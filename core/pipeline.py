@@ -230,6 +230,11 @@ class Engine:
         changes: list[MemoryChange] = []
         additions: list[tuple[Decision, str, str]] = []  # decision, text, hash
         seen_hashes: set[str] = set()
+        for decision in plan.decisions:  # refuse an unusable plan before any part of it is written
+            if decision.action in ("ADD", "UPDATE"):
+                validate_text(decision.text, "extracted memory")
+            if decision.action in ("UPDATE", "DELETE") and decision.target_ref not in by_ref:
+                raise StoreError(f"{decision.action} names memory {decision.target_ref}, which was not offered")
         for decision in plan.decisions:
             if decision.action == "ADD":
                 text = validate_text(decision.text, "extracted memory")
