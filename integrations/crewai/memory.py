@@ -60,6 +60,8 @@ class MemspanMemory(CrewMemory):
     """
 
     backend: Any = Field(exclude=True, description="A memspan.Memory, or a store path / URL to open.")
+    llm: Any = Field(default=None, description="A crewai model to be memspan's extractor (path backends).")
+    storage: Any = Field(default="memspan", description="Always memspan: pass the store as backend=.")
     user_id: str | None = None
     agent_id: str | None = "crewai"
     run_id: str | None = None
