@@ -34,7 +34,7 @@ from memspan.config import default_embedder
 from memspan.extract import is_small_talk
 from memspan.llm import OpenAIChatLLM
 from memspan.llm.prompt import as_data
-from memspan.llm.scripted import ChatRequest, ScriptedChatServer, reply_json
+from memspan.llm.scripted import ChatRequest, ScriptedChatServer, offered, reply_json
 from memspan.scope import Scope
 
 DEFAULT_DATA = Path("/work/shared/data/locomo/locomo_dev5.json")
@@ -133,8 +133,9 @@ class Totals:
     one_call_prompt: list[int] = field(default_factory=list)
     classic_prompt: list[int] = field(default_factory=list)
     classic_per_fact_prompt: list[int] = field(default_factory=list)
-    classic_calls: list[int] = field(default_factory=list)
     per_fact_calls: list[int] = field(default_factory=list)
+    one_call_shown: list[int] = field(default_factory=list)  # existing memories in the prompt
+    classic_shown: list[int] = field(default_factory=list)
 
 
 def conversation_block(messages: list[dict[str, Any]]) -> str:
@@ -150,12 +151,13 @@ def conversation_block(messages: list[dict[str, Any]]) -> str:
 
 def classic_prompts(
     memory: Memory, scope: Scope, messages: list[dict[str, Any]], count: Callable[[str], int]
-) -> tuple[int, int, int]:
-    """Prompt tokens of the classic pipeline for one add: (two calls, per-fact variant, per-fact calls)."""
+) -> tuple[int, int, int, int]:
+    """Prompt tokens of the classic pipeline for one add: (two calls, per-fact variant, per-fact calls,
+    existing memories shown in call 2)."""
     extract = count(CLASSIC_EXTRACT) + count(conversation_block(messages))
     facts = [text for _, text in scripted_facts(messages)]
     if not facts:
-        return extract, extract, 1
+        return extract, extract, 1, 0
     vectors = memory.embedder.embed(facts, kind="query")
     neighbours_per_fact = [
         [item.text for item, _ in memory.store.search_vector(scope, v, None, NEIGHBOURS)] for v in vectors
@@ -174,7 +176,7 @@ def classic_prompts(
     per_fact = extract + sum(
         update_prompt(group, [fact]) for group, fact in zip(neighbours_per_fact, facts, strict=True)
     )
-    return two_calls, per_fact, 1 + len(facts)
+    return two_calls, per_fact, 1 + len(facts), len(union)
 
 
 def main() -> None:
@@ -198,7 +200,9 @@ def main() -> None:
             for sample_id, sessions in load_sessions(args.data, args.conversations):
                 scope = Scope.of(sample_id, None, None, operation="add")
                 for messages in sessions:
-                    two_calls, per_fact, per_fact_calls = classic_prompts(memory, scope, messages, count)
+                    two_calls, per_fact, per_fact_calls, shown = classic_prompts(
+                        memory, scope, messages, count
+                    )
                     before = len(server.requests)
                     result = memory.add(messages, user_id=sample_id)
                     assert len(server.requests) - before == result.usage.llm_calls == 1
@@ -207,6 +211,8 @@ def main() -> None:
                     totals.classic_prompt.append(two_calls)
                     totals.classic_per_fact_prompt.append(per_fact)
                     totals.per_fact_calls.append(per_fact_calls)
+                    totals.one_call_shown.append(len(offered(server.requests[-1])))
+                    totals.classic_shown.append(shown)
             usage = memory.usage
         system_tokens = count(server.requests[0].messages[0]["content"])
     elapsed = time.perf_counter() - started
@@ -226,6 +232,10 @@ def main() -> None:
         f"prompt tokens per add, classic 2-call: {two:,.0f} (median {statistics.median(totals.classic_prompt):,.0f})"
     )
     print(f"prompt tokens per add, classic per-fact: {per_fact:,.0f}")
+    print(
+        f"existing memories shown per add: memspan {statistics.mean(totals.one_call_shown):.1f}, "
+        f"classic call 2 {statistics.mean(totals.classic_shown):.1f} (union of 5 per fact)"
+    )
     print(f"memspan / classic 2-call: {one / two:.2f}; memspan / per-fact: {one / per_fact:.2f}")
     print(
         f"memspan instructions (system prompt): {system_tokens} tokens; completion tokens per add: "

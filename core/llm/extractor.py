@@ -18,11 +18,11 @@ from ..effects import Flow, call, run_async, run_sync
 from ..errors import ExtractionError, ValidationError
 from ..pipeline import text_hash
 from ..ports import Decision, ExtractionPlan, ExtractionRequest, Extractor
-from ..types import MemoryType, Usage
+from ..types import MemoryItem, MemoryType, Usage
 from .base import LLM, ChatMessage, Completion
 from .guards import find_secret, resolve_relative_dates
 from .prompt import Prompt, build_prompt, remembered, repair_messages
-from .reply import REPLY_SCHEMA, ReplyEntry, ReplyError, parse_reply
+from .reply import REPLY_SCHEMA, Action, ReplyEntry, ReplyError, parse_reply
 
 log = logging.getLogger("memspan.llm")
 
@@ -93,21 +93,9 @@ class LLMExtractor(Extractor):
         used_refs: set[int] = set()
         decisions: list[Decision] = []
         for entry in entries:
-            action = entry.action
-            if entry.ref is not None and action != "ADD":
-                if entry.ref not in offered:
-                    if action == "UPDATE":
-                        # the fact itself is new information: keep it, but never touch an unshown memory
-                        log.warning(
-                            "%s: UPDATE of unknown ref %s kept as a new memory", self.llm.model_id, entry.ref
-                        )
-                        action = "ADD"
-                    else:
-                        log.warning("%s: %s of unknown ref %s rejected", self.llm.model_id, action, entry.ref)
-                        continue
-                elif entry.ref in used_refs:
-                    log.warning("%s: second decision on ref %s rejected", self.llm.model_id, entry.ref)
-                    continue
+            action = self._checked_action(entry, offered, used_refs)
+            if action is None:
+                continue
             cited = [s for s in entry.sources if 0 <= s < len(request.messages)]
             if action in ("ADD", "UPDATE") and cited and not any(s in speakers for s in cited):
                 # e.g. the assistant's words stored as a user fact when no agent is in scope
@@ -122,10 +110,14 @@ class LLMExtractor(Extractor):
                 if secret is not None:
                     log.warning("%s: a memory containing %s was refused", self.llm.model_id, secret)
                     continue
-            if action == "NOOP" and entry.ref not in offered:
-                continue  # nothing to do and nothing to point at
-            if action == "UPDATE" and text is not None and text_hash(text) == offered[entry.ref].hash:  # type: ignore[index]
-                action = "NOOP"
+            target = offered.get(entry.ref) if entry.ref is not None else None
+            if (
+                action == "UPDATE"
+                and target is not None
+                and text is not None
+                and text_hash(text) == target.hash
+            ):
+                action = "NOOP"  # "updated" to the same words: nothing changes, no history entry
             if action != "ADD" and entry.ref is not None:
                 used_refs.add(entry.ref)
             decisions.append(
@@ -145,6 +137,26 @@ class LLMExtractor(Extractor):
                 )
             )
         return decisions
+
+    def _checked_action(
+        self, entry: ReplyEntry, offered: dict[int, MemoryItem], used_refs: set[int]
+    ) -> Action | None:
+        """The action to take for an entry, or None to reject it: only offered refs, each once."""
+        if entry.action == "ADD":
+            return "ADD"
+        if entry.ref is None:  # only NOOP may omit a ref (the reply reader enforces it)
+            return None
+        if entry.ref not in offered:
+            if entry.action == "UPDATE":
+                # the fact is new information: keep it, but never touch a memory that was not shown
+                log.warning("%s: UPDATE of unknown ref %s kept as a new memory", self.llm.model_id, entry.ref)
+                return "ADD"
+            log.warning("%s: %s of unknown ref %s rejected", self.llm.model_id, entry.action, entry.ref)
+            return None
+        if entry.ref in used_refs:
+            log.warning("%s: second decision on ref %s rejected", self.llm.model_id, entry.ref)
+            return None
+        return entry.action
 
     @staticmethod
     def _memory_type(entry: ReplyEntry, request: ExtractionRequest) -> MemoryType | None:
