@@ -200,43 +200,51 @@ class EntityGraph:
     def expand(
         self, memories: MemoryStore, scope: Scope, query: str, ranked: list[MemoryItem], flt: Filter | None
     ) -> Flow[tuple[list[MemoryItem], GraphContext]]:
-        """Re-rank ``ranked`` with memories linked to the query's entities; return the graph context."""
+        """Re-rank ``ranked`` with memories linked to the query's entities; return the graph context.
+
+        A scope can hold one entity per owner (a user's scope spans its runs), so rarity and links
+        are counted per entity *key* across the owners the scope contains.
+        """
         cfg = self.settings
         named: list[Entity] = yield call(self.store, "find_entities", scope, query_keys(query))
         seeds = [m.id for m in ranked[: cfg.seed_memories]]
         of_seeds: dict[str, list[Entity]] = yield call(self.store, "entities_of_memories", scope, seeds)
+        named_keys = {e.key for e in named}
+        hop_keys = sorted({e.key for group in of_seeds.values() for e in group} - named_keys)
+        siblings: list[Entity] = (
+            (yield call(self.store, "find_entities", scope, hop_keys)) if hop_keys else []
+        )
+        by_key: dict[str, dict[str, Entity]] = {}
+        for e in [*named, *siblings]:
+            by_key.setdefault(e.key, {})[e.id] = e
         total = max(int((yield call(memories, "count", scope))), 1)
         ceiling = max(cfg.max_entity_share * total, 3.0)
 
-        def rarity(entity: Entity) -> float:
-            if entity.mentions <= 0 or entity.mentions > ceiling:
+        def rarity(key: str) -> float:
+            mentions = sum(e.mentions for e in by_key.get(key, {}).values())
+            if mentions <= 0 or mentions > ceiling:
                 return 0.0
-            return math.log((total + 1) / entity.mentions) / math.log(total + 1)
+            return math.log((total + 1) / mentions) / math.log(total + 1)
 
-        weights: dict[str, float] = {}  # entity id -> weight
-        origin: dict[str, set[str]] = {}  # hop entity id -> the seed memories it came from
-        for e in named:
-            weights[e.id] = max(weights.get(e.id, 0.0), rarity(e))
+        weights = {key: rarity(key) for key in named_keys}
         fused = {m.id: m.score or 0.0 for m in ranked}
+        origin: dict[str, set[str]] = {}  # hop key -> the seed memories it came from (not re-counted)
         for memory_id, entities in of_seeds.items():
-            for e in entities:
-                if e.id in weights and e.id not in origin:
-                    continue  # named by the query: full weight already
-                weights[e.id] = max(
-                    weights.get(e.id, 0.0), cfg.hop_weight * rarity(e) * fused.get(memory_id, 0.0)
-                )
-                origin.setdefault(e.id, set()).add(memory_id)
-        active = [eid for eid, w in weights.items() if w > 0]
+            for key in {e.key for e in entities} - named_keys:
+                hop = cfg.hop_weight * rarity(key) * fused.get(memory_id, 0.0)
+                weights[key] = max(weights.get(key, 0.0), hop)
+                origin.setdefault(key, set()).add(memory_id)
+        active = {eid: key for key, w in weights.items() if w > 0 for eid in by_key.get(key, {})}
         linked: dict[str, list[str]] = (
-            (yield call(self.store, "memories_of_entities", scope, active, cfg.memories_per_entity))
+            (yield call(self.store, "memories_of_entities", scope, sorted(active), cfg.memories_per_entity))
             if active
             else {}
         )
         graph_score: dict[str, float] = {}
-        for eid, memory_ids in linked.items():
-            for memory_id in memory_ids:
-                if memory_id not in origin.get(eid, ()):
-                    graph_score[memory_id] = graph_score.get(memory_id, 0.0) + weights[eid]
+        for key in {active[eid] for eid in linked}:
+            found = {m for eid, ids in linked.items() if active[eid] == key for m in ids}
+            for memory_id in found - origin.get(key, set()):
+                graph_score[memory_id] = graph_score.get(memory_id, 0.0) + weights[key]
         reranked = ranked
         if graph_score and cfg.weight > 0:
             reranked = yield from self._merge(memories, scope, ranked, graph_score, flt)
@@ -277,14 +285,18 @@ class EntityGraph:
     def _context(
         self, scope: Scope, named: list[Entity], of_seeds: dict[str, list[Entity]]
     ) -> Flow[GraphContext]:
+        """The query's entities (then the best hits' ones), one per name, and the relations touching them."""
         cfg = self.settings
         entities: dict[str, Entity] = {}
         for e in [*named, *(e for group in of_seeds.values() for e in group)]:
-            entities.setdefault(e.id, e)
+            entities.setdefault(e.key, e)
         chosen = list(entities.values())[: cfg.context_entities]
         relations: list[Relation] = []
         if chosen:
-            ids = [e.id for e in named] or [e.id for e in chosen]
+            chosen_keys = {e.key for e in chosen}
+            ids = [e.id for e in named] or [
+                e.id for group in of_seeds.values() for e in group if e.key in chosen_keys
+            ]
             relations = yield call(self.store, "relations", scope, ids, limit=cfg.context_relations)
         return GraphContext(chosen, relations)
 
