@@ -90,6 +90,9 @@ class BodySizeLimit:
 class RateLimiter:
     """A token bucket per caller: ``per_minute`` requests a minute on average, bursts up to ``burst``."""
 
+    #: past this many callers, idle ones are forgotten (failed logins from many addresses)
+    MAX_CALLERS = 10_000
+
     def __init__(
         self, per_minute: float, burst: int | None = None, clock: Callable[[], float] = time.monotonic
     ):
@@ -105,6 +108,8 @@ class RateLimiter:
             return 0.0
         now = self._clock()
         with self._lock:
+            if len(self._buckets) > self.MAX_CALLERS:
+                self._forget_idle(now)
             tokens, last = self._buckets.get(caller, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.rate)
             if tokens >= 1.0:
@@ -112,6 +117,16 @@ class RateLimiter:
                 return 0.0
             self._buckets[caller] = (tokens, now)
             return max(0.001, (1.0 - tokens) / self.rate)
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop callers whose bucket has refilled: they are indistinguishable from new ones."""
+        full = [
+            c
+            for c, (tokens, last) in self._buckets.items()
+            if tokens + (now - last) * self.rate >= self.burst
+        ]
+        for caller in full:
+            del self._buckets[caller]
 
     @staticmethod
     def retry_after(seconds: float) -> str:

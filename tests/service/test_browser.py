@@ -33,14 +33,21 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="the dev extra installs playwright")
 
 
-@pytest.fixture
-def page() -> Iterator[object]:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(accept_downloads=True)  # a fresh profile: no key left in storage
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
 
 
 def test_browse_search_edit_and_delete(svc: Svc, live: str, page) -> None:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from memspan.ports import Embedder
 from memspan.server.app import ServiceSettings
+from memspan.server.limits import RateLimiter
 
 from .conftest import Svc, make_service
 
@@ -248,3 +249,17 @@ def test_browser_page_is_served_with_a_strict_policy(client: TestClient) -> None
     assert r.status_code == 200 and "memspan" in r.text
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_rate_limiter_refills_and_forgets_idle_callers() -> None:
+    now = [0.0]
+    limiter = RateLimiter(60, burst=2, clock=lambda: now[0])
+    assert [limiter.take("a") for _ in range(3)] == [0.0, 0.0, pytest.approx(1.0)]
+    now[0] += 1.0
+    assert limiter.take("a") == 0.0  # one token back after a second at 60/min
+    limiter.MAX_CALLERS = 5
+    for i in range(10):
+        limiter.take(f"addr-{i}")
+    now[0] += 10.0
+    limiter.take("late")
+    assert len(limiter._buckets) <= 2  # every idle, refilled bucket was dropped
