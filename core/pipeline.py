@@ -24,7 +24,7 @@ from .filters import format_timestamp, parse_filter
 from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages, require_utf8
 from .ports import Candidate, Decision, Embedder, ExtractionPlan, ExtractionRequest, Extractor, MemoryStore
 from .rerank.base import Reranker, rerank_flow
-from .retrieval import FusionWeights, fuse
+from .retrieval import FusionWeights, Retrieval, fuse, refine
 from .scope import Scope, validate_id
 from .types import (
     AddResult,
@@ -129,6 +129,8 @@ class Settings:
     #: a second look at the best candidates; used by every search unless it passes rerank=False
     reranker: Reranker | None = None
     rerank_candidates: int = 20
+    #: how candidates are fused, boosted and expanded (``Retrieval.baseline()`` = plain weighted fusion)
+    retrieval: Retrieval = field(default_factory=Retrieval)
     #: plain fusion only: no query handling, date awareness or neighbour expansion (for baselines)
     plain: bool = False
 
@@ -397,6 +399,7 @@ class Engine:
             (yield call(self.store, "search_keyword", scope, query, flt, pool)) if weights.keyword else []
         )
         ranked = fuse(dense, keyword, weights)
+        ranked = yield from refine(self.store, scope, flt, query, ranked, self.settings.retrieval)
         graph_context = None
         if self.graph is not None:  # graph memory hook: expand from entities, collect relations
             ranked, graph_context = yield from self.graph.expand(self.store, scope, query, ranked, flt)

@@ -1,15 +1,33 @@
-"""Hybrid retrieval: dense and keyword candidates fused into one similarity in [0, 1].
+"""Hybrid retrieval: dense and keyword candidates fused into one similarity in [0, 1], then refined.
 
-Keyword (BM25) scores are unbounded; each is divided by the best keyword score of the query, so the
-strongest lexical match counts 1 and the rest count in proportion. Dense scores are cosine
-similarities clipped to [0, 1]. The fused score is the weighted mean of the two.
+Fusion: keyword (BM25) scores are unbounded; each is divided by the best keyword score of the query,
+so the strongest lexical match counts 1 and the rest count in proportion. Dense scores are cosine
+similarities clipped to [0, 1]. The fused score is the weighted mean of the two. (Saturating BM25,
+min-max scaling and reciprocal-rank fusion were measured on LOCOMO and did no better; see
+docs/benchmarks.md.)
+
+Three refinements follow, each measured on LOCOMO's dev split before it was kept:
+
+* **neighbours** — a conversation's answer often sits in the turn right after the one that matches
+  the question ("What was it about?" → the next turn says what). The memories just before and after
+  each of the best few hits, in the same run, join the results at a fraction of their parent's score.
+* **time questions** — a "when ..." question is answered by a memory that mentions a time
+  ("last Saturday", "in 2022"), so such memories get a small boost.
+* **dated questions** — a question that names a month or a year ("in August 2023") favours
+  memories created then.
+
+Every score stays a similarity in [0, 1]; ``explain=True`` shows the parts.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from .ports import ScoredItems
+from .effects import Flow, call
+from .filters import Filter
+from .ports import MemoryStore, ScoredItems
+from .scope import Scope
 from .types import MemoryItem
 
 
@@ -21,6 +39,39 @@ class FusionWeights:
     def __post_init__(self) -> None:
         if self.dense < 0 or self.keyword < 0 or self.dense + self.keyword <= 0:
             raise ValueError("fusion weights must be non-negative and not both zero")
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """Refinements after fusion (defaults measured on LOCOMO; ``baseline()`` switches them off)."""
+
+    #: how many of the best hits bring their neighbouring memories (same run) along
+    neighbours: int = 3
+    #: a neighbour's score as a share of its parent's: the memory right after, and right before
+    next_weight: float = 0.8
+    previous_weight: float = 0.7
+    #: boost (×(1 + x)) of memories that mention a time, for questions that ask when
+    temporal: float = 0.2
+    #: boost of memories created in the month or year a question names
+    dated: float = 0.3
+    #: most memories of one run read when looking for neighbours
+    run_window: int = 500
+    plain: bool = False
+
+    def __post_init__(self) -> None:
+        if self.neighbours < 0 or min(self.next_weight, self.previous_weight, self.temporal, self.dated) < 0:
+            raise ValueError("retrieval settings must be non-negative")
+        if max(self.next_weight, self.previous_weight) > 1:
+            raise ValueError("a neighbour cannot score more than the memory that brought it")
+
+    @classmethod
+    def baseline(cls) -> Retrieval:
+        """Plain weighted fusion, nothing else (what the benchmark's baselines use)."""
+        return cls(plain=True)
+
+
+def _ranked(items: dict[str, MemoryItem]) -> list[MemoryItem]:
+    return sorted(items.values(), key=lambda m: (-(m.score or 0.0), m.id))
 
 
 def fuse(dense: ScoredItems, keyword: ScoredItems, weights: FusionWeights) -> list[MemoryItem]:
@@ -35,10 +86,103 @@ def fuse(dense: ScoredItems, keyword: ScoredItems, weights: FusionWeights) -> li
     for item, score in keyword:
         items.setdefault(item.id, item)
         parts.setdefault(item.id, {})["keyword"] = score / best_keyword if best_keyword > 0 else 0.0
-    scored: list[MemoryItem] = []
+    scored: dict[str, MemoryItem] = {}
     for memory_id, item in items.items():
         p = parts[memory_id]
         fused = (weights.dense * p.get("dense", 0.0) + weights.keyword * p.get("keyword", 0.0)) / total
-        scored.append(item.with_score(min(max(fused, 0.0), 1.0), p))
-    scored.sort(key=lambda m: (-(m.score or 0.0), m.id))
-    return scored
+        scored[memory_id] = item.with_score(min(max(fused, 0.0), 1.0), p)
+    return _ranked(scored)
+
+
+_ASKS_WHEN = re.compile(
+    r"^\s*(when|what (year|month|date|day|time)|how long|how many (years|months|weeks|days))\b", re.I
+)
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MENTIONS_TIME = re.compile(
+    r"\b(yesterday|today|tonight|tomorrow|ago|last|next|recently|weekend|week|month|year|since|until|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|" + "|".join(_MONTHS) + r"|(19|20)\d\d)\b",
+    re.I,
+)
+_NAMES_DATE = re.compile(r"\b(?:(" + "|".join(_MONTHS) + r")\s*,?\s*)?((?:19|20)\d\d)\b", re.I)
+
+
+def _boost(ranked: list[MemoryItem], hit: list[bool], factor: float, part: str) -> list[MemoryItem]:
+    out: dict[str, MemoryItem] = {}
+    for item, boosted in zip(ranked, hit, strict=True):
+        if boosted:
+            details = {**(item.score_details or {}), part: factor}
+            item = item.with_score(min(1.0, (item.score or 0.0) * (1 + factor)), details)
+        out[item.id] = item
+    return _ranked(out)
+
+
+def boost_time(query: str, ranked: list[MemoryItem], config: Retrieval) -> list[MemoryItem]:
+    """Favour memories that mention a time for "when" questions, and those from a named month/year."""
+    if config.temporal > 0 and _ASKS_WHEN.search(query):
+        ranked = _boost(
+            ranked, [bool(_MENTIONS_TIME.search(m.text)) for m in ranked], config.temporal, "time"
+        )
+    named = _NAMES_DATE.search(query) if config.dated > 0 else None
+    if named:
+        month, year = named.group(1), named.group(2)
+        prefix = f"{year}-{_MONTHS.index(month.lower()) + 1:02d}" if month else year
+        ranked = _boost(ranked, [m.created_at.startswith(prefix) for m in ranked], config.dated, "dated")
+    return ranked
+
+
+def expand_neighbours(
+    store: MemoryStore, scope: Scope, flt: Filter | None, ranked: list[MemoryItem], config: Retrieval
+) -> Flow[list[MemoryItem]]:
+    """Bring in the memories next to the best hits within their run (the filter still applies)."""
+    best = {m.id: m for m in ranked}
+    runs: dict[str, list[MemoryItem]] = {}
+    for parent in ranked[: config.neighbours]:
+        if parent.run_id is None:
+            continue
+        if parent.run_id not in runs:
+            run_scope = Scope(scope.user_id, scope.agent_id, parent.run_id)
+            found = yield call(store, "list_memories", run_scope, flt, config.run_window)
+            runs[parent.run_id] = sorted(found, key=lambda m: (m.created_at, m.id))
+        session = runs[parent.run_id]
+        index = next((i for i, m in enumerate(session) if m.id == parent.id), None)
+        if index is None:
+            continue
+        for j, weight in ((index + 1, config.next_weight), (index - 1, config.previous_weight)):
+            if not 0 <= j < len(session):
+                continue
+            neighbour = session[j]
+            score = (parent.score or 0.0) * weight
+            current = best.get(neighbour.id)
+            if current is None or (current.score or 0.0) < score:
+                best[neighbour.id] = neighbour.with_score(score, {"neighbour_of": parent.id})
+    return _ranked(best)
+
+
+def refine(
+    store: MemoryStore,
+    scope: Scope,
+    flt: Filter | None,
+    query: str,
+    ranked: list[MemoryItem],
+    config: Retrieval,
+) -> Flow[list[MemoryItem]]:
+    """The refinements after fusion, in the order they were measured."""
+    if config.plain:
+        return ranked
+    ranked = boost_time(query, ranked, config)
+    if config.neighbours > 0 and ranked:
+        ranked = yield from expand_neighbours(store, scope, flt, ranked, config)
+    return ranked
