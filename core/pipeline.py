@@ -131,8 +131,6 @@ class Settings:
     rerank_candidates: int = 20
     #: how candidates are fused, boosted and expanded (``Retrieval.baseline()`` = plain weighted fusion)
     retrieval: Retrieval = field(default_factory=Retrieval)
-    #: plain fusion only: no query handling, date awareness or neighbour expansion (for baselines)
-    plain: bool = False
 
 
 class Engine:
