@@ -247,8 +247,8 @@ def test_no_scoped_call_crosses_users(isolated_memory: Memory, figures: Any) -> 
 
 @pytest.mark.slow
 def test_no_scoped_call_crosses_users_long(isolated_memory: Memory, figures: Any) -> None:
-    calls = _run(isolated_memory, examples=1000, steps=40)
-    figures(suite="isolation", backend=_backend(isolated_memory), examples=1000, steps=40, api_calls=calls)
+    calls = _run(isolated_memory, examples=200, steps=40)
+    figures(suite="isolation", backend=_backend(isolated_memory), examples=200, steps=40, api_calls=calls)
 
 
 def _backend(memory: Memory) -> str:

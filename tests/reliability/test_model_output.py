@@ -45,7 +45,7 @@ hostile_text = st.one_of(
     st.sampled_from(INJECTIONS), st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1)
 )
 CLOCK = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
-LONG_EXAMPLES = 400 if os.environ.get("MEMSPAN_SLOW") == "1" else 0
+LONG_EXAMPLES = 150 if os.environ.get("MEMSPAN_SLOW") == "1" else 0
 
 
 def _item(ref: int, text: str) -> MemoryItem:
