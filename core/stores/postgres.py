@@ -44,6 +44,7 @@ class PostgresStore(MemoryStore):
         schema: str = "memspan",
         hnsw: bool = False,
         hnsw_min_scope: int = 20_000,
+        hnsw_ef_search: int = 100,
         pool_size: int = 10,
         create_schema: bool = True,
     ):
@@ -52,6 +53,7 @@ class PostgresStore(MemoryStore):
         self.schema = schema
         self.hnsw = hnsw
         self.hnsw_min_scope = hnsw_min_scope
+        self.hnsw_ef_search = hnsw_ef_search
         self._q = f'"{schema}"'
         self._conninfo = conninfo
         self._prepare(create_schema)
@@ -78,6 +80,7 @@ class PostgresStore(MemoryStore):
                 schema=ours.get("schema", "memspan"),
                 hnsw=ours.get("hnsw", "false").lower() in ("1", "true", "yes", "on"),
                 hnsw_min_scope=int(ours.get("hnsw_min_scope", 20_000)),
+                hnsw_ef_search=int(ours.get("hnsw_ef_search", 100)),
                 pool_size=int(ours.get("pool_size", 10)),
             )
         except ValueError as exc:
@@ -331,7 +334,10 @@ class PostgresStore(MemoryStore):
             try:
                 with self._pool.connection() as conn, conn.transaction():
                     conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-                    conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(max(40, 2 * limit)),))
+                    conn.execute(
+                        "SELECT set_config('hnsw.ef_search', %s, true)",
+                        (str(max(self.hnsw_ef_search, 2 * limit)),),
+                    )
                     rows = conn.execute(sql, params).fetchall()
             except psycopg.Error as exc:
                 raise StoreError(f"PostgreSQL ({self.schema}): {exc}") from exc
