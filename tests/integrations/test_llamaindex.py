@@ -27,6 +27,9 @@ from memspan.errors import ScopeError
 from memspan.integrations.llamaindex import MemspanChatStore, MemspanMemory, MemspanMemoryBlock
 from memspan.ports import Embedder
 
+# FunctionAgent inspects its own pydantic members when built; the deprecation warnings are LlamaIndex's
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:inspect")
+
 
 class Script:
     """Replies in order and records every message list the LLM was given."""
