@@ -1,12 +1,13 @@
 """A client for ``memspan serve`` with the interface of :class:`~memspan.Memory`.
 
-``RemoteMemory`` (blocking) and ``AsyncRemoteMemory`` return the same types as the embedded
-memory, so either can be handed to a framework integration. Like the embedded pipeline, each
+``RemoteMemory`` (blocking, like ``Memory``) and ``AsyncRemoteMemory`` (like ``AsyncMemory``) return
+the same types as the embedded memory, so either can be handed to a framework integration. Like the embedded pipeline, each
 operation is written once as a generator that yields HTTP requests; only the driver differs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Generator, Mapping
@@ -215,6 +216,12 @@ def _settings(url: str | None, api_key: str | None) -> tuple[str, dict[str, str]
     return url.rstrip("/"), {"Authorization": f"Bearer {key}"}
 
 
+def _answer(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        _raise_for(response)
+    return response.json() if response.content else None
+
+
 def _retry_wait(response: httpx.Response, attempt: int, retries: int) -> float | None:
     """Seconds to wait before retrying a rate-limited call, or ``None`` to give up."""
     if response.status_code != 429 or attempt >= retries:
@@ -270,9 +277,7 @@ class RemoteMemory(_Operations):
                 break
             time.sleep(wait)
             attempt += 1
-        if response.status_code >= 400:
-            _raise_for(response)
-        return response.json() if response.content else None
+        return _answer(response)
 
     @property
     def usage(self) -> Usage:
@@ -365,3 +370,139 @@ class RemoteMemory(_Operations):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+class AsyncRemoteMemory(_Operations):
+    """:class:`~memspan.AsyncMemory`'s API over HTTP; the same operations, awaited."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 60.0,
+        retries: int = 2,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        base, headers = _settings(url, api_key)
+        self.url = base
+        self.retries = retries
+        self._http = httpx.AsyncClient(base_url=base, headers=headers, timeout=timeout, transport=transport)
+
+    async def _run(self, op: Op) -> Any:
+        try:
+            request = next(op)
+            while True:
+                request = op.send(await self._send(request))
+        except StopIteration as stop:
+            return stop.value
+
+    async def _send(self, request: Request) -> Any:
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.request(
+                    request.method, request.path, params=request.params or None, json=request.json
+                )
+            except httpx.TransportError as exc:
+                raise ServiceUnavailableError(
+                    f"cannot reach the memspan server at {self.url}: {exc}"
+                ) from exc
+            wait = _retry_wait(response, attempt, self.retries)
+            if wait is None:
+                return _answer(response)
+            await asyncio.sleep(wait)
+            attempt += 1
+
+    @property
+    def usage(self) -> Usage:
+        return Usage()
+
+    async def add(
+        self,
+        messages: MessagesInput,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        memory_type: str | MemoryType | None = None,
+        infer: bool = True,
+    ) -> AddResult:
+        ids = _ids(user_id, agent_id, run_id)
+        result: AddResult = await self._run(self.op_add(messages, ids, metadata, memory_type, infer))
+        return result
+
+    async def search(
+        self,
+        query: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = 10,
+        threshold: float | None = None,
+        explain: bool = False,
+    ) -> SearchResult:
+        ids = _ids(user_id, agent_id, run_id)
+        op = self.op_search(query, ids, filters=filters, limit=limit, threshold=threshold, explain=explain)
+        result: SearchResult = await self._run(op)
+        return result
+
+    async def get(self, memory_id: str, *, include_deleted: bool = False) -> MemoryItem:
+        item: MemoryItem = await self._run(self.op_get(memory_id, include_deleted))
+        return item
+
+    async def get_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        include_deleted: bool = False,
+    ) -> list[MemoryItem]:
+        ids = _ids(user_id, agent_id, run_id)
+        items: list[MemoryItem] = await self._run(
+            self.op_get_all(ids, filters, limit, offset, include_deleted)
+        )
+        return items
+
+    async def update(
+        self, memory_id: str, text: str | None = None, *, metadata: Mapping[str, Any] | None = None
+    ) -> MemoryItem:
+        item: MemoryItem = await self._run(self.op_update(memory_id, text, metadata))
+        return item
+
+    async def delete(self, memory_id: str) -> MemoryItem:
+        item: MemoryItem = await self._run(self.op_delete(memory_id))
+        return item
+
+    async def delete_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        purge: bool = False,
+    ) -> int:
+        count: int = await self._run(self.op_delete_all(_ids(user_id, agent_id, run_id), purge))
+        return count
+
+    async def history(self, memory_id: str) -> list[HistoryEvent]:
+        events: list[HistoryEvent] = await self._run(self.op_history(memory_id))
+        return events
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncRemoteMemory:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

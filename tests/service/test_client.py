@@ -7,8 +7,14 @@ from typing import Any
 
 import pytest
 
-from memspan import FilterError, Memory, NotFoundError, ScopeError
-from memspan.client import AuthenticationError, ForbiddenError, RateLimitedError, RemoteMemory
+from memspan import AsyncMemory, FilterError, Memory, NotFoundError, ScopeError
+from memspan.client import (
+    AsyncRemoteMemory,
+    AuthenticationError,
+    ForbiddenError,
+    RateLimitedError,
+    RemoteMemory,
+)
 from memspan.ports import Embedder
 from memspan.server.app import ServiceSettings
 from memspan.types import Event, HistoryEvent
@@ -100,3 +106,35 @@ def test_rate_limited_calls_are_retried_after_retry_after(tmp_path: Path, embedd
             ):
                 for _ in range(2):
                     impatient.get_all(user_id="ana")
+
+
+async def ascript(memory: Any) -> list[Any]:
+    added = await memory.add(["Ana plays the cello", "Ana lives in Porto"], user_id="ana", infer=False)
+    first = added.changes[0].item
+    found = await memory.search("music", user_id="ana", limit=1)
+    updated = await memory.update(first.id, "Ana plays the viola")
+    deleted = await memory.delete(first.id)
+    history = await memory.history(first.id)
+    rest = await memory.get_all(user_id="ana")
+    return [
+        [c.item.text for c in added.changes],
+        found[0].text,
+        updated.text,
+        deleted.deleted_at is not None,
+        [e.event for e in history],
+        [i.text for i in rest],
+        (await memory.get(first.id, include_deleted=True)).text,
+        await memory.delete_all(user_id="ana"),
+    ]
+
+
+async def test_async_remote_memory_behaves_like_async_memory(
+    svc: Svc, live: str, tmp_path: Path, embedder: Embedder
+) -> None:
+    local = AsyncMemory(tmp_path / "local.db", embedder=embedder)
+    expected = await ascript(local)
+    await local.aclose()
+    async with AsyncRemoteMemory(live, svc.key("ana", ({"user_id": "ana"}, "write"))) as remote:
+        assert await ascript(remote) == expected
+        with pytest.raises(ForbiddenError):
+            await remote.get_all(user_id="bob")
