@@ -84,9 +84,15 @@ class WeaviateStore(MemoryStore):
         (``weaviate+https://`` for TLS); the API key may also come from ``$WEAVIATE_API_KEY``."""
         connect, options = schema.connection_options(url, os.environ.get("WEAVIATE_API_KEY"))
         api_key = connect.pop("api_key")
-        client = weaviate.connect_to_custom(
-            **connect, auth_credentials=weaviate.auth.AuthApiKey(api_key) if api_key else None
-        )
+        try:
+            client = weaviate.connect_to_custom(
+                **connect, auth_credentials=weaviate.auth.AuthApiKey(api_key) if api_key else None
+            )
+        except (WeaviateBaseError, ValueError) as exc:  # pydantic rejects bad connection settings
+            raise StoreError(
+                f"cannot reach Weaviate at {connect['http_host']}:{connect['http_port']} ({exc}); "
+                "is the server running? (see docs/backends.md)"
+            ) from exc
         return cls(
             client, collection=options.get("collection", "Memspan"), index=options.get("index", "flat")
         )

@@ -33,6 +33,7 @@ from .. import AsyncMemory, Memory
 from ..embedders.hashing import HashingEmbedder
 from ..errors import DimensionMismatchError, MemspanError
 from ..filters import parse_filter
+from ..pipeline import text_hash
 from ..ports import MemoryStore
 from ..scope import Scope
 from ..stores.sqlite import filter_record
@@ -288,8 +289,6 @@ def _ts(i: int) -> str:
 
 
 def _item(text: str, **fields: Any) -> MemoryItem:
-    from ..pipeline import text_hash
-
     created = fields.pop("created_at", _ts(0))
     return MemoryItem(
         id=fields.pop("id", str(uuid.uuid4())),

@@ -175,3 +175,17 @@ def test_connection_options_from_urls() -> None:
         True,
         "env-key",
     )
+
+
+def test_unreachable_server_is_a_store_error() -> None:
+    import socket
+
+    from memspan.config import open_store
+    from memspan.errors import StoreError
+
+    with socket.socket() as http, socket.socket() as grpc:
+        http.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+        grpc.bind(("127.0.0.1", 0))
+        url = f"weaviate://127.0.0.1:{http.getsockname()[1]}?grpc_port={grpc.getsockname()[1]}"
+        with pytest.raises(StoreError, match="cannot reach Weaviate"):
+            open_store(url)
