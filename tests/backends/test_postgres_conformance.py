@@ -66,6 +66,21 @@ def test_hnsw_path_keeps_scope_and_filters_and_finds_the_neighbours(pg_server: P
         store.close()
 
 
+def test_memspan_store_setting_selects_postgres(
+    pg_server: PostgresTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from memspan import Memory
+    from memspan.embedders import HashingEmbedder
+
+    schema = f"e_{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("MEMSPAN_STORE", f"{pg_server.url}?schema={schema}")
+    with Memory(embedder=HashingEmbedder(32)) as memory:
+        assert isinstance(memory.store, PostgresStore) and memory.store.schema == schema
+        memory.add("chosen by MEMSPAN_STORE", user_id="u", infer=False)
+        assert memory.search("chosen", user_id="u")[0].text == "chosen by MEMSPAN_STORE"
+        memory.store.drop_schema()
+
+
 def test_url_configuration_and_schema_versions(pg_server: PostgresTestServer) -> None:
     import psycopg
 
