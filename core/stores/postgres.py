@@ -290,7 +290,7 @@ class PostgresStore(MemoryStore):
         live = "" if include_deleted else " AND deleted_at IS NULL"
         rows = self._query(
             f"SELECT {ITEM_COLUMNS} FROM {{s}}.memories WHERE {where}{live}{extra} "
-            "ORDER BY created_at DESC, pk DESC LIMIT %(limit)s OFFSET %(offset)s",
+            'ORDER BY created_at COLLATE "C" DESC, pk DESC LIMIT %(limit)s OFFSET %(offset)s',
             {**params, **extra_params, "limit": limit, "offset": offset},
         )
         return [row_item(r) for r in rows]
