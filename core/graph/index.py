@@ -51,7 +51,7 @@ _QUERY_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 class GraphSettings:
     """How much the graph changes a search. ``weight=0`` keeps the ranking and only adds context."""
 
-    weight: float = 0.3
+    weight: float = 0.1
     #: best hits whose entities seed the second hop
     seed_memories: int = 5
     #: a second-hop entity counts this much of a query entity
