@@ -1,0 +1,220 @@
+"""How memspan's cost grows with the store: search latency, add throughput, memory and disk.
+
+The store is filled through the store port (``SQLiteStore.insert``) with realistic texts (LOCOMO
+turns when the data file is there, else generated sentences) and seeded random unit vectors, because
+embedding 100,000 texts would only measure the embedding model. Every timed search goes through
+``Memory.search`` and embeds its query for real. Add throughput is measured separately through
+``Memory.add(..., infer=False)`` in batches, with real embedding.
+
+    python benchmarks/scale.py [--points 1000,10000,100000] [--single-user 100000] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import locomo_data as ld
+import numpy as np
+
+from memspan import Memory
+from memspan.config import default_embedder
+from memspan.pipeline import text_hash
+from memspan.stores.sqlite import SQLiteStore
+from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType
+
+DIMENSION = 384
+QUERIES = 200
+_WORDS = [
+    "garden",
+    "trip",
+    "sister",
+    "coffee",
+    "painting",
+    "guitar",
+    "marathon",
+    "recipe",
+    "puppy",
+    "museum",
+    "beach",
+    "novel",
+    "camping",
+]
+
+
+def corpus(data: Path | None) -> tuple[list[str], list[str]]:
+    """Texts to store and questions to ask: LOCOMO's when available, generated otherwise."""
+    if data is not None and data.exists():
+        convs = ld.load(data)
+        texts = [f"{t.speaker}: {t.text}" for c in convs for s in c.sessions for t in s.turns]
+        questions = [q.text for c in convs for q in c.questions]
+        return texts, questions
+    rng = random.Random(7)
+    texts = [" ".join(rng.choice(_WORDS) for _ in range(12)) for _ in range(2000)]
+    return texts, [f"what about the {rng.choice(_WORDS)}?" for _ in range(QUERIES)]
+
+
+def unit_vectors(rng: np.random.Generator, n: int) -> np.ndarray:
+    vectors = rng.standard_normal((n, DIMENSION), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
+
+
+def items(texts: Sequence[str], start: int, n: int, users: int) -> Iterator[MemoryItem]:
+    now = "2026-01-01T00:00:00.000000Z"
+    for i in range(start, start + n):
+        text = f"{texts[i % len(texts)]} (#{i})"
+        yield MemoryItem(
+            id=str(uuid.uuid4()),
+            text=text,
+            user_id=f"user-{i % users}",
+            agent_id=None,
+            run_id=f"run-{i // 50}",
+            memory_type=MemoryType.SEMANTIC,
+            metadata={},
+            created_at=now,
+            updated_at=now,
+            hash=text_hash(text),
+        )
+
+
+def fill(store: SQLiteStore, texts: Sequence[str], start: int, n: int, users: int, seed: int) -> float:
+    """Insert ``n`` memories through the store port in batches; return memories per second."""
+    rng = np.random.default_rng(seed + start)
+    began = time.perf_counter()
+    batch = 5_000
+    for offset in range(start, start + n, batch):
+        size = min(batch, start + n - offset)
+        new = list(items(texts, offset, size, users))
+        events = [
+            HistoryEvent(m.id, Event.ADD, None, m.text, m.created_at, m.user_id, None, m.run_id) for m in new
+        ]
+        store.insert(new, unit_vectors(rng, size), events)
+    return n / (time.perf_counter() - began)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def disk_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def time_searches(memory: Memory, questions: Sequence[str], users: int, n: int) -> dict[str, float]:
+    rng = random.Random(11)
+    memory.search("warm up", user_id="user-0")
+    timings = []
+    for i in range(n):
+        query = questions[i % len(questions)]
+        began = time.perf_counter()
+        memory.search(query, user_id=f"user-{rng.randrange(users)}", limit=10)
+        timings.append((time.perf_counter() - began) * 1000)
+    timings.sort()
+    return {"p50": timings[len(timings) // 2], "p95": timings[int(0.95 * (len(timings) - 1))]}
+
+
+def time_embedding(questions: Sequence[str], n: int = 100) -> dict[str, float]:
+    """Query embedding alone, to show how much of a search it is."""
+    embedder = default_embedder()
+    timings = []
+    for i in range(n):
+        began = time.perf_counter()
+        embedder.embed([questions[i % len(questions)]], kind="query")
+        timings.append((time.perf_counter() - began) * 1000)
+    timings.sort()
+    return {"p50": timings[len(timings) // 2], "p95": timings[int(0.95 * (len(timings) - 1))]}
+
+
+def add_throughput(path: Path, texts: Sequence[str], total: int = 300, batch: int = 100) -> float:
+    """``Memory.add(infer=False)`` with real embedding, ``batch`` messages per call."""
+    with Memory(str(path)) as memory:
+        memory.add("warm up", user_id="add-rate", infer=False)
+        began = time.perf_counter()
+        for start in range(0, total, batch):
+            messages = [
+                {"role": "user", "content": texts[i % len(texts)]} for i in range(start, start + batch)
+            ]
+            memory.add(messages, user_id=f"add-{start % 7}", infer=False)
+        return total / (time.perf_counter() - began)
+
+
+def run(
+    workdir: Path, data: Path | None, points: Sequence[int], single_user: int, queries: int
+) -> dict[str, Any]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    texts, questions = corpus(data)
+    report: dict[str, Any] = {"points": [], "queries_per_point": queries}
+    report["query_embedding_ms"] = time_embedding(questions)
+    for label, users, sizes in (
+        ("100 users", 100, points),
+        ("1 user", 1, [single_user] if single_user else []),
+    ):
+        if not sizes:
+            continue
+        path = workdir / f"scale-{users}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        store = SQLiteStore(path)
+        store.bind_embedder(default_embedder().model_id, DIMENSION)
+        filled = 0
+        for size in sizes:
+            insert_rate = fill(store, texts, filled, size - filled, users, seed=users)
+            filled = size
+            with Memory(store) as memory:
+                latency = time_searches(memory, questions, users, queries)
+                rate = add_throughput(workdir / "scale-add.db", texts) if label == "100 users" else None
+            Path(workdir / "scale-add.db").unlink(missing_ok=True)
+            point = {
+                "layout": label,
+                "memories": size,
+                "users": users,
+                "search_ms": latency,
+                "bulk_insert_per_s": insert_rate,
+                "add_per_s": rate,
+                "peak_rss_mb": peak_rss_mb(),
+                "disk_bytes_per_memory": disk_bytes(path) / size,
+            }
+            report["points"].append(point)
+            print(
+                f"scale {label:9s} {size:>8,}: p50 {latency['p50']:.1f} ms  p95 {latency['p95']:.1f} ms",
+                file=sys.stderr,
+            )
+            store = SQLiteStore(path)  # Memory(store).close() closed the connection
+        store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=ld.default_data_path())
+    parser.add_argument("--workdir", type=Path, default=Path(__file__).parent / "results" / "raw")
+    parser.add_argument("--points", default="1000,10000,100000")
+    parser.add_argument("--single-user", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=QUERIES)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    points = [int(p) for p in args.points.split(",")]
+    report = run(args.workdir, args.data, points, args.single_user, args.queries)
+    text = json.dumps(report, indent=2)
+    if args.json:
+        args.json.write_text(text)
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""The refinements after fusion (memspan.retrieval), on a real store with the real embedder."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from memspan import Memory
+from memspan.pipeline import Settings
+from memspan.retrieval import Retrieval
+
+START = datetime(2023, 5, 8, 13, 0, tzinfo=timezone.utc)
+
+
+def _session(memory: Memory, run: str, texts: list[str], start: datetime = START) -> None:
+    memory.add(
+        [
+            {
+                "role": "user",
+                "content": t,
+                "id": f"{run}:{i}",
+                "created_at": (start + timedelta(seconds=i)).isoformat(),
+            }
+            for i, t in enumerate(texts)
+        ],
+        user_id="ana",
+        run_id=run,
+        infer=False,
+    )
+
+
+CHAT = [
+    "Bo: I went to a poetry reading last night.",
+    "Ana: Nice! What was it about?",
+    "Bo: Stories of people finding their own voice, told in verse.",
+    "Ana: I baked bread this morning.",
+]
+
+
+def test_the_turn_after_a_hit_joins_the_results_and_scores_stay_similarities(memory: Memory) -> None:
+    _session(memory, "s1", CHAT)
+    plain = Memory(memory.store, embedder=memory.embedder, settings=Settings(retrieval=Retrieval.baseline()))
+    query = "What was the poetry reading about?"
+    refined = memory.search(query, user_id="ana", limit=3, explain=True).results
+    assert "s1:2" in {s for m in refined for s in m.source_ids}
+    for item in refined:
+        assert item.score is not None and 0.0 <= item.score <= 1.0
+    brought = [m for m in refined if (m.score_details or {}).get("neighbour_of")]
+    assert brought, "a neighbour should say which hit brought it"
+    baseline_ids = [m.id for m in plain.search(query, user_id="ana", limit=10).results]
+    assert all(
+        "neighbour_of" not in (m.score_details or {})
+        for m in plain.search(query, user_id="ana", explain=True).results
+    )
+    assert baseline_ids  # the baseline still answers, without expansion
+
+
+def test_neighbours_come_from_the_same_run_and_respect_filters(memory: Memory) -> None:
+    _session(memory, "s1", CHAT)
+    _session(memory, "s2", ["Bo: poetry is my thing", "Ana: unrelated words about tax forms"])
+    results = memory.search("poetry reading", user_id="ana", run_id="s2", limit=10).results
+    assert {m.run_id for m in results} == {"s2"}
+    filtered = memory.search(
+        "poetry reading",
+        user_id="ana",
+        filters={"created_at": {"lt": (START + timedelta(seconds=1)).isoformat()}},
+        limit=10,
+    )
+    assert all(m.created_at < (START + timedelta(seconds=1)).isoformat() for m in filtered.results)
+
+
+def test_a_dated_question_favours_memories_from_that_month(memory: Memory) -> None:
+    _session(memory, "may", ["Ana: I volunteer at the library."], START)
+    _session(
+        memory, "aug", ["Ana: I volunteer at the animal shelter."], datetime(2023, 8, 2, tzinfo=timezone.utc)
+    )
+    top = memory.search(
+        "Where did Ana volunteer in August 2023?", user_id="ana", limit=1, explain=True
+    ).results[0]
+    assert top.run_id == "aug" and top.score_details is not None and "dated" in top.score_details
+
+
+def test_a_when_question_favours_memories_that_mention_a_time(memory: Memory) -> None:
+    _session(memory, "s1", ["Ana: the marathon was great fun", "Ana: I ran the marathon last Saturday"])
+    top = memory.search("When did Ana run the marathon?", user_id="ana", limit=1, explain=True).results[0]
+    assert "last Saturday" in top.text
+
+
+@pytest.mark.parametrize("bad", [{"neighbours": -1}, {"next_weight": 1.5}, {"temporal": -0.1}])
+def test_bad_retrieval_settings_are_refused(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        Retrieval(**bad)  # type: ignore[arg-type]
