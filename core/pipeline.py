@@ -487,6 +487,9 @@ class Engine:
             new_meta,
         )
         yield call(self.store, "update", item, vector, event)
+        if self.graph is not None and vector is not None:  # graph memory hook: the new text's entities
+            owner = Scope(item.user_id, item.agent_id, item.run_id)
+            yield from self.graph.after_add(owner, [], [MemoryChange(Event.UPDATE, item)], now)
         return item
 
     def delete(self, memory_id: str) -> Flow[MemoryItem]:

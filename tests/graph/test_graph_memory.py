@@ -171,3 +171,12 @@ async def test_async_memory_shares_the_graph_flows(tmp_path: Path) -> None:
     assert len((await memory.graph.get_all(user_id="u")).relations) == 2
     assert await memory.graph.delete_all(user_id="u", purge=True) == 3
     await memory.aclose()
+
+
+def test_update_extracts_the_new_texts_graph(memory: Memory) -> None:
+    item = memory.add("I live in Lisbon.", user_id="u", infer=False).added[0]
+    memory.update(item.id, "I moved to Paris.")
+    history = memory.graph.history("user", user_id="u")
+    assert [(r.target, r.valid_to is None) for r in history] == [("Lisbon", False), ("Paris", True)]
+    memory.update(item.id, metadata={"k": "v"})  # metadata only: nothing new to extract
+    assert len(memory.graph.history("user", user_id="u")) == 2
