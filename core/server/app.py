@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 
+from ..errors import ValidationError
 from ..memory import Memory
 from . import http_errors
 from .access_log import AccessLog
@@ -95,6 +96,15 @@ def authenticate(
     return principal
 
 
+def single_query_values(request: Request) -> None:
+    """Refuse ``?user_id=a&user_id=b``: every query parameter of this API takes one value, and
+    silently using the last of several would hide a client bug."""
+    keys = [key for key, _ in request.query_params.multi_items()]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValidationError(f"query parameter {', '.join(repeated)} given more than once; give it once")
+
+
 def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
     if not principal.admin:
         raise HTTPException(403, "this endpoint needs an admin key")
@@ -122,6 +132,7 @@ def create_app(memory: Memory, db: ServiceDB, settings: ServiceSettings | None =
         description="Long-term memory for AI agents. Every call needs an API key bound to the scopes it "
         "may read or write; an admin key manages keys and reads the access log.",
         responses=http_errors.ERROR_RESPONSES,
+        dependencies=[Depends(single_query_values)],
     )
     app.state.service = Service(memory, KeyStore(db), AccessLog(db), settings)
     http_errors.install(app)

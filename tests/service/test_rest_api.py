@@ -157,6 +157,8 @@ def test_memspan_errors_map_to_statuses(client: TestClient, alice: str) -> None:
     r = client.get("/v1/memories", params={"user_id": "alice", "filters": "{not json"}, headers=auth(alice))
     assert_error(r, 422, "ValidationError")
     assert_error(client.get("/v1/nope", headers=auth(alice)), 404)
+    twice = client.get("/v1/memories?user_id=alice&user_id=bob", headers=auth(alice))
+    assert_error(twice, 422, "ValidationError")
 
 
 def test_bodies_over_the_limit_are_413(tmp_path: Path, embedder: Embedder) -> None:
