@@ -447,6 +447,9 @@ class SQLiteStore(MemoryStore):
                 (json.dumps(scope.as_dict()), count, at),
             )
             conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")
+        # b-tree rebalancing during the delete can leave copies of erased cells that secure_delete
+        # does not reach: rewrite the file from its live content (cost grows with what remains)
+        self._query("VACUUM")
         # the WAL still holds earlier versions of the erased pages: copy it back and empty it
         # (best effort: a reader in another process can keep it until its read ends)
         self._query("PRAGMA wal_checkpoint(TRUNCATE)")
