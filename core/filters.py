@@ -45,7 +45,12 @@ def format_timestamp(moment: datetime) -> str:
     """The one textual form of instants memspan stores: UTC, microseconds, sortable as text."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    try:
+        utc = moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise FilterError(f"{moment.isoformat()} is outside the years 1–9999 once converted to UTC") from None
+    # the year is zero-padded by hand: strftime's %Y is not padded below 1000 on every platform
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_timestamp(value: object, *, what: str = "timestamp") -> str:
@@ -59,9 +64,11 @@ def parse_timestamp(value: object, *, what: str = "timestamp") -> str:
         if text.endswith("Z"):
             text = text[:-1] + "+00:00"
         try:
-            return format_timestamp(datetime.fromisoformat(text))
+            moment = datetime.fromisoformat(text)
         except ValueError:
             pass
+        else:
+            return format_timestamp(moment)
     raise FilterError(f"{what} {value!r} is not a date or ISO-8601 timestamp")
 
 

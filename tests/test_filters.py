@@ -117,3 +117,26 @@ def test_filters_apply_in_search_and_list_on_the_store(memory: Memory) -> None:
     assert len(memory.get_all(user_id="u", filters={"memory_type": "semantic"})) == 3
     with pytest.raises(FilterError):
         memory.search("pasta", user_id="u", filters={"stars": {"like": 4}})
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        ("0384-09-23T10:00:00Z", "0384-09-23T10:00:00.000000Z"),
+        ("2024-02-29", "2024-02-29T00:00:00.000000Z"),
+        ("2024-05-01T12:00:00+02:00", "2024-05-01T10:00:00.000000Z"),
+    ],
+)
+def test_timestamps_have_one_sortable_form(value: str, stored: str) -> None:
+    from memspan.filters import parse_timestamp
+
+    assert parse_timestamp(value) == stored
+    assert parse_timestamp(stored) == stored  # what is stored reads back unchanged
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00", "yesterday", 12])
+def test_unrepresentable_timestamps_are_clear_errors(value: object) -> None:
+    from memspan.filters import parse_timestamp
+
+    with pytest.raises(FilterError):
+        parse_timestamp(value)
