@@ -77,9 +77,9 @@ def test_memories_and_messages_stay_data_inside_their_block(memories: list[str],
     # every line of a block is one JSON object that decodes back to exactly what was stored or said
     assert [json.loads(line)["text"] for line in _block(user, "existing_memories")] == memories
     assert [json.loads(line)["text"] for line in _block(user, "conversation")] == said
-    for text in memories + said:
-        if len(text.strip()) > 3:
-            assert text not in system, "user-controlled text reached the system turn"
+    # the rules do not depend on what was stored or said: none of it reaches the system turn
+    neutral = ExtractionRequest([Message("user", "hello")], Scope(user_id="u"), None, [], {}, None)
+    assert system == build_prompt(neutral, CLOCK, None).messages[0]["content"]
 
 
 @pytest.fixture(scope="module")
