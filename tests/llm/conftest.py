@@ -68,7 +68,7 @@ def server() -> Iterator[ScriptedChatServer]:
         yield s
 
 
-def scripted(protocol: str, server: ScriptedChatServer, timeout: float = 2.0) -> LLM:
+def scripted(protocol: str, server: ScriptedChatServer, timeout: float = 10.0) -> LLM:
     if protocol == "openai":
         return OpenAIChatLLM("scripted-model", base_url=server.openai_url, timeout=timeout, retry=FAST_RETRY)
     return AnthropicLLM(
@@ -84,7 +84,7 @@ def protocol(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def make_llm(server: ScriptedChatServer, protocol: str) -> Callable[..., LLM]:
     """A provider of this test's protocol pointed at this test's scripted server."""
-    return lambda timeout=2.0: scripted(protocol, server, timeout)
+    return lambda timeout=10.0: scripted(protocol, server, timeout)
 
 
 @pytest.fixture(params=["scripted-openai", "scripted-anthropic", *LIVE])
