@@ -83,3 +83,14 @@ def test_delete_all_of_one_user_leaves_others_alone(shared: Memory) -> None:
     assert shared.get_all(user_id="alice", include_deleted=True) == []
     assert len(shared.get_all(user_id="bob")) == 1
     assert shared.get_all(agent_id="planner")[0].text == "Agent lesson: always confirm dates"
+
+
+def test_keyword_search_matches_only_inside_the_scope(memory: Memory) -> None:
+    # same words for many users: the keyword index must restrict the match to the scope itself
+    for user in ("ann", "ann-2", "ann.2", "2-ann"):
+        memory.add("zebra crossing near the bakery", user_id=user, run_id="r-1", infer=False)
+    from memspan import Scope
+
+    hits = memory.store.search_keyword(Scope(user_id="ann-2", run_id="r-1"), "zebra bakery", None, 10)
+    assert [(h.user_id, h.run_id) for h, _ in hits] == [("ann-2", "r-1")]
+    assert memory.store.search_keyword(Scope(user_id="ann-2", run_id="r-2"), "zebra", None, 10) == []

@@ -97,8 +97,43 @@ INSERT INTO memories_fts(memories_fts) VALUES ('delete-all');
 INSERT INTO memories_fts(rowid, text) SELECT pk, text FROM memories WHERE deleted_at IS NULL;
 """
 
+# the keyword index also holds each memory's scope as one token per id ('u' + hex of user_id...),
+# so a keyword search matches only inside its scope instead of ranking the whole table first
+V3 = """
+ALTER TABLE memories ADD COLUMN scope_text TEXT GENERATED ALWAYS AS (
+    CASE WHEN user_id IS NULL THEN '' ELSE 'u' || hex(user_id) END || ' ' ||
+    CASE WHEN agent_id IS NULL THEN '' ELSE 'a' || hex(agent_id) END || ' ' ||
+    CASE WHEN run_id IS NULL THEN '' ELSE 'r' || hex(run_id) END
+) VIRTUAL;
+DROP TRIGGER memories_fts_insert;
+DROP TRIGGER memories_fts_delete;
+DROP TRIGGER memories_fts_update;
+DROP TABLE memories_fts;
+CREATE VIRTUAL TABLE memories_fts USING fts5(
+    text, scope_text, content='memories', content_rowid='pk',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories WHEN new.deleted_at IS NULL
+BEGIN
+    INSERT INTO memories_fts(rowid, text, scope_text) VALUES (new.pk, new.text, new.scope_text);
+END;
+CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories WHEN old.deleted_at IS NULL
+BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, text, scope_text)
+        VALUES ('delete', old.pk, old.text, old.scope_text);
+END;
+CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, deleted_at ON memories
+BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, text, scope_text)
+        SELECT 'delete', old.pk, old.text, old.scope_text WHERE old.deleted_at IS NULL;
+    INSERT INTO memories_fts(rowid, text, scope_text)
+        SELECT new.pk, new.text, new.scope_text WHERE new.deleted_at IS NULL;
+END;
+INSERT INTO memories_fts(rowid, text, scope_text) SELECT pk, text, scope_text FROM memories WHERE deleted_at IS NULL;
+"""
+
 #: migration N (1-based) is MIGRATIONS[N - 1]; append, never edit a released one
-MIGRATIONS: list[str] = [V1, V2]
+MIGRATIONS: list[str] = [V1, V2, V3]
 
 
 def statements(script: str) -> list[str]:

@@ -113,6 +113,16 @@ def fts_query(text: str) -> str | None:
     return " OR ".join('"' + w.replace('"', '""') + '"' for w in unique)
 
 
+def scope_match(scope: Scope) -> str:
+    """The FTS5 condition that keeps a keyword match inside a scope (see migration 3).
+
+    Each id is one token, ``u``/``a``/``r`` + its UTF-8 bytes in hex, exactly as the generated
+    ``scope_text`` column spells it; the SQL still checks the ids themselves.
+    """
+    tokens = [f'"{key[0]}{value.encode().hex().upper()}"' for key, value in scope.items()]
+    return " AND ".join(f"scope_text : {token}" for token in tokens)
+
+
 def _scope_sql(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
     prefix = f"{alias}." if alias else ""
     clauses = [f"{prefix}{key} = ?" for key, _ in scope.items()]
@@ -559,8 +569,10 @@ class SQLiteStore(MemoryStore):
                 " AND m.pk IN (SELECT value FROM json_each(?))",
                 [json.dumps(sorted(allowed))],
             )
+        match = f"{scope_match(scope)} AND text : ({match})"
         rows = self._query(
-            "SELECT m.pk, -bm25(memories_fts) AS score FROM memories_fts JOIN memories m ON m.pk = memories_fts.rowid "
+            "SELECT m.pk, -bm25(memories_fts, 1.0, 0.0) AS score FROM memories_fts "
+            "JOIN memories m ON m.pk = memories_fts.rowid "
             f"WHERE memories_fts MATCH ? AND m.deleted_at IS NULL AND {where}{extra} ORDER BY score DESC LIMIT ?",
             [match, *params, *extra_params, limit],
         )
