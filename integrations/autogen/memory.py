@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import Self
 
 from memspan import AddResult, AsyncMemory, MemoryItem, Scope, ValidationError
+from memspan.facade import AsyncMemoryFacade, require_async
 
 from .scopes import ScopeKey, recall_ids
 
@@ -47,10 +48,10 @@ class MemspanMemoryConfig(BaseModel):
     model_client: ComponentModel | None = None
 
 
-def _location(memory: AsyncMemory) -> str | None:
-    """The path or URL a memory's store was opened from, when the store says."""
+def _location(memory: AsyncMemoryFacade) -> str | None:
+    """The path or URL a memory's store was opened from, when the store says (a server client has none)."""
     for attribute in ("url", "path"):
-        value = getattr(memory.store, attribute, None)
+        value = getattr(getattr(memory, "store", None), attribute, None)
         if value is not None:
             return str(os.fspath(value))
     return None
@@ -94,7 +95,8 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
 
     Writes carry every id given; queries look within ``recall_within`` (default: the broadest id,
     ``user_id`` when set), so an agent serving a user also sees what the user's other agents, in any
-    framework, remembered. ``memory`` is a :class:`memspan.AsyncMemory` (shared, not closed here)
+    framework, remembered. ``memory`` is a :class:`memspan.AsyncMemory` or a server's
+    :class:`memspan.client.AsyncRemoteMemory` (shared, not closed here)
     or a store path / URL (opened and closed by this object). With a path, ``model_client`` (any
     AutoGen ``ChatCompletionClient``) becomes memspan's extractor model and is part of the config.
     """
@@ -105,7 +107,7 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
 
     def __init__(
         self,
-        memory: AsyncMemory | str | os.PathLike[str],
+        memory: AsyncMemoryFacade | str | os.PathLike[str],
         *,
         user_id: str | None = None,
         agent_id: str | None = None,
@@ -121,19 +123,17 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
         self._recall = recall_ids(self._ids, recall_within)
         self._recall_within = list(recall_within) if recall_within is not None else None
         self._model_client = model_client
-        if isinstance(memory, AsyncMemory):
+        self._memory: AsyncMemoryFacade
+        if isinstance(memory, (str, os.PathLike)):
+            self._memory, self._owned = AsyncMemory(memory, llm=model_client), True
+            self._store: str | None = os.fspath(memory)
+        else:  # an AsyncMemory or an AsyncRemoteMemory, shared; a blocking memory is refused
+            self._memory = require_async(memory, "memory (or a store path/URL)")
             if model_client is not None:
                 raise ValidationError(
                     "memory is already open: give the model to it, memspan.AsyncMemory(..., llm=model_client)"
                 )
-            self._memory, self._owned, self._store = memory, False, _location(memory)
-        elif isinstance(memory, (str, os.PathLike)):
-            self._memory, self._owned = AsyncMemory(memory, llm=model_client), True
-            self._store = os.fspath(memory)
-        else:
-            raise ValidationError(
-                f"memory must be a memspan.AsyncMemory or a store path/URL, got {type(memory).__name__}"
-            )
+            self._owned, self._store = False, _location(self._memory)
         self._limit, self._threshold, self._infer = limit, threshold, infer
         self._name = name or "memspan"
 
@@ -142,7 +142,7 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
         return self._name
 
     @property
-    def memory(self) -> AsyncMemory:
+    def memory(self) -> AsyncMemoryFacade:
         """The memspan memory underneath, for anything this adapter does not cover."""
         return self._memory
 

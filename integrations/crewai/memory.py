@@ -36,6 +36,7 @@ from crewai.memory.unified_memory import Memory as CrewMemory
 from pydantic import Field, PrivateAttr
 
 from memspan import Memory, MemoryItem, MemspanError, NotFoundError, Scope, ValidationError
+from memspan.facade import require_blocking
 
 from .records import AGENT_ROLE_KEY, CATEGORIES_KEY, FRAMEWORK_KEY, NoCrewStorage, task_summary, to_record
 from .scopes import ScopeKey, recall_ids
@@ -59,7 +60,9 @@ class MemspanMemory(CrewMemory):
     private memory with ``Agent(memory=crew_memory.scoped(agent_id="crew/researcher"))``.
     """
 
-    backend: Any = Field(exclude=True, description="A memspan.Memory, or a store path / URL to open.")
+    backend: Any = Field(
+        exclude=True, description="A memspan.Memory or RemoteMemory, or a store path / URL to open."
+    )
     llm: Any = Field(default=None, description="A crewai model to be memspan's extractor (path backends).")
     storage: Any = Field(default="memspan", description="Always memspan: pass the store as backend=.")
     user_id: str | None = None
@@ -85,14 +88,12 @@ class MemspanMemory(CrewMemory):
         if isinstance(self.backend, (str, os.PathLike)):
             self.backend = Memory(self.backend, llm=model)
             self._owns_backend = True
-        elif not isinstance(self.backend, Memory):
-            raise ValidationError(
-                f"backend must be a memspan.Memory or a store path/URL, got {type(self.backend).__name__}"
-            )
-        elif model is not None:
-            raise ValidationError(
-                "backend is already open: give the model to it, memspan.Memory(..., llm=...)"
-            )
+        else:  # a Memory or a RemoteMemory: crewai calls memory synchronously, so awaitables are refused
+            require_blocking(self.backend, "backend")
+            if model is not None:
+                raise ValidationError(
+                    "backend is already open: give the model to it, memspan.Memory(..., llm=...)"
+                )
 
     def model_post_init(self, __context: Any) -> None:
         # crewai's own post-init would build a LanceDB store and an OpenAI embedder; memspan needs neither.

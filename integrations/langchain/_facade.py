@@ -10,38 +10,52 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from memspan import AsyncMemory, Memory, MemoryItem, Scope
+from memspan import MemoryItem, Scope
 from memspan.effects import Flow, call
 from memspan.errors import ValidationError
+from memspan.facade import (
+    AnyFacade,
+    AsyncMemoryFacade,
+    MemoryFacade,
+    blocking_twin,
+    is_async_facade,
+    is_blocking_facade,
+    require_facade,
+)
 
 #: the facade methods adapters call through the port
 FACADE_METHODS = frozenset({"add", "search", "get", "get_all", "update", "delete", "delete_all"})
 
 
 class FacadePort:
-    """A :class:`~memspan.Memory` or :class:`~memspan.AsyncMemory` seen as one port.
+    """Any memspan memory facade (local or a server client, blocking or awaitable) seen as one port.
 
-    Blocking calls go to a ``Memory``; ``a``-prefixed calls go to the ``AsyncMemory`` when the
+    Blocking calls go to a blocking facade; ``a``-prefixed calls go to the awaitable facade when the
     caller gave one (so its native coroutines are awaited), and otherwise ``run_async`` runs the
-    blocking method in a worker thread. Given an ``AsyncMemory``, the blocking twin is a
-    ``Memory`` over the same store, embedder, extractor and settings, so both paths see one memory.
+    blocking method in a worker thread. Given an awaitable facade, the blocking twin is
+    :func:`memspan.facade.blocking_twin`'s: a ``Memory`` over the same store, or a ``RemoteMemory``
+    to the same server with the same key, so both paths see one memory.
     """
 
-    def __init__(self, memory: Memory | AsyncMemory):
-        if isinstance(memory, AsyncMemory):
-            self.blocking = Memory(
-                memory.store, embedder=memory.embedder, extractor=memory.extractor, settings=memory.settings
-            )
-            self.awaitable: AsyncMemory | None = memory
-        elif isinstance(memory, Memory):
-            self.blocking = memory
-            self.awaitable = None
-        else:
-            raise ValidationError(
-                f"expected a memspan Memory or AsyncMemory, got {type(memory).__name__}; "
-                "open one with memspan.Memory('memspan.db')"
-            )
+    def __init__(self, memory: AnyFacade):
+        require_facade(memory)
+        self.awaitable: AsyncMemoryFacade | None = None
+        self._blocking: MemoryFacade | None = None
+        if is_async_facade(memory):
+            self.awaitable = memory
+            self._blocking = blocking_twin(memory)
+        elif is_blocking_facade(memory):
+            self._blocking = memory
         self.memory = memory
+
+    @property
+    def blocking(self) -> MemoryFacade:
+        if self._blocking is None:
+            raise ValidationError(
+                f"{type(self.memory).__name__} is awaitable only, so use the framework's async methods "
+                "(ainvoke, aget, ...), or pass a blocking memspan memory"
+            )
+        return self._blocking
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("a") and name[1:] in FACADE_METHODS:
