@@ -13,8 +13,8 @@ from typing import Any
 from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.messages import AIMessage, BaseMessage, message_to_dict, messages_from_dict
 
-from memspan import AsyncMemory, Memory
 from memspan.effects import Flow, run_async, run_sync
+from memspan.facade import AnyFacade
 from memspan.scope import validate_id
 
 from ._facade import MESSAGE, FacadePort, Transcript, message_text
@@ -33,7 +33,7 @@ def _entry(message: BaseMessage) -> tuple[str, str, dict[str, Any]]:
 class MemspanChatMessageHistory(BaseChatMessageHistory):
     """The messages of one session, keyed by its ``run_id`` (LangChain's ``session_id``)."""
 
-    def __init__(self, memory: Memory | AsyncMemory, run_id: str):
+    def __init__(self, memory: AnyFacade, run_id: str):
         self.transcript = Transcript(FacadePort(memory), "langchain")
         self.run_id = validate_id("run_id", run_id)
 

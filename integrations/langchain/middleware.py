@@ -15,8 +15,8 @@ from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResp
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.config import get_config
 
-from memspan import AsyncMemory, Memory
 from memspan.effects import Flow, run_async, run_sync
+from memspan.facade import AnyFacade
 
 from ._facade import FacadePort, format_memories, message_text, recall, remember
 from .context import RunScope, run_scope
@@ -43,7 +43,7 @@ class MemspanMiddleware(AgentMiddleware):
 
     def __init__(
         self,
-        memory: Memory | AsyncMemory,
+        memory: AnyFacade,
         *,
         limit: int = 5,
         threshold: float | None = None,

@@ -39,9 +39,10 @@ from langgraph.store.base import (
 )
 from langgraph.store.base.embed import get_text_at_path
 
-from memspan import AsyncMemory, Memory, MemoryItem, Scope
+from memspan import MemoryItem, Scope
 from memspan.effects import Flow, call, run_async, run_sync
 from memspan.errors import FilterError, ScopeError, ValidationError
+from memspan.facade import AnyFacade
 from memspan.scope import SCOPE_KEYS
 
 from ._facade import FacadePort
@@ -101,7 +102,7 @@ class MemspanStore(BaseStore):
 
     def __init__(
         self,
-        memory: Memory | AsyncMemory,
+        memory: AnyFacade,
         *,
         scope_keys: Sequence[Literal["user_id", "agent_id", "run_id"]] = ("user_id",),
         index_fields: Sequence[str] | None = None,

@@ -12,9 +12,10 @@ from typing import Any
 from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, StructuredTool
 
-from memspan import AsyncMemory, Event, Memory
+from memspan import Event
 from memspan.effects import Flow, call, run_async, run_sync
 from memspan.errors import NotFoundError
+from memspan.facade import AnyFacade
 
 from ._facade import FacadePort, recall
 from .context import run_scope
@@ -55,7 +56,7 @@ def _forget(port: FacadePort, memory_id: str, runtime: Runtime) -> Flow[str]:
     return f"Forgot: {item.text}"
 
 
-def memory_tools(memory: Memory | AsyncMemory, *, search_limit: int = 5) -> list[BaseTool]:
+def memory_tools(memory: AnyFacade, *, search_limit: int = 5) -> list[BaseTool]:
     """``save_memory``, ``search_memory`` and ``forget_memory``, scoped by the run that calls them.
 
     Each tool's blocking and awaitable bodies drive the same flow, so ``invoke`` and ``ainvoke``

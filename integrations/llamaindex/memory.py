@@ -22,8 +22,9 @@ from llama_index.core.llms import ChatMessage, MessageRole
 from llama_index.core.memory.types import BaseMemory
 from llama_index.core.storage.chat_store import BaseChatStore, SimpleChatStore
 
-from memspan import AsyncMemory, Memory, Scope
+from memspan import Scope
 from memspan.effects import Flow, run_async, run_sync
+from memspan.facade import AnyFacade
 
 from ..langchain._facade import FacadePort, format_memories, long_term_scope, recall, remember
 from ._convert import conversation, latest_user_text, role_of, text_of
@@ -53,7 +54,7 @@ class MemspanMemory(BaseMemory):
     @classmethod
     def from_defaults(  # type: ignore[override]
         cls,
-        memory: Memory | AsyncMemory,
+        memory: AnyFacade,
         *,
         user_id: str | None = None,
         agent_id: str | None = None,
