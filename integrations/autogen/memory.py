@@ -28,7 +28,7 @@ from typing_extensions import Self
 from memspan import AddResult, AsyncMemory, MemoryItem, Scope, ValidationError
 from memspan.facade import AsyncMemoryFacade, require_async
 
-from .scopes import ScopeKey, recall_ids
+from .._scopes import ScopeKey, recall_ids
 
 _TEXT_TYPES = {MemoryMimeType.TEXT.value, MemoryMimeType.MARKDOWN.value, MemoryMimeType.JSON.value}
 

@@ -38,8 +38,8 @@ from pydantic import Field, PrivateAttr
 from memspan import Memory, MemoryItem, MemspanError, NotFoundError, Scope, ValidationError
 from memspan.facade import require_blocking
 
+from .._scopes import ScopeKey, recall_ids
 from .records import AGENT_ROLE_KEY, CATEGORIES_KEY, FRAMEWORK_KEY, NoCrewStorage, task_summary, to_record
-from .scopes import ScopeKey, recall_ids
 
 logger = logging.getLogger("memspan.integrations.crewai")
 
