@@ -16,7 +16,7 @@ from memspan import Scope
 from memspan.errors import ScopeError
 from memspan.scope import SCOPE_KEYS
 
-from ._facade import long_term_scope
+from .._adapter import long_term_scope
 
 
 @dataclass(frozen=True)

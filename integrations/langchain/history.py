@@ -1,6 +1,6 @@
 """A session transcript for LangChain, kept in memspan under the session's ``run_id``.
 
-Messages are stored verbatim in the session's own scope (see :class:`._facade.Transcript` for why
+Messages are stored verbatim in the session's own scope (see :class:`memspan.integrations._adapter.Transcript` for why
 not in the user's), the whole LangChain message in each one's metadata so tool calls and names
 round-trip. Use a session id no other user can guess, such as a LangGraph thread id (a UUID).
 """
@@ -17,7 +17,7 @@ from memspan.effects import Flow, run_async, run_sync
 from memspan.facade import AnyFacade
 from memspan.scope import validate_id
 
-from ._facade import MESSAGE, FacadePort, Transcript, message_text
+from .._adapter import MESSAGE, FacadePort, Transcript, message_text
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 

@@ -18,7 +18,7 @@ from langgraph.config import get_config
 from memspan.effects import Flow, run_async, run_sync
 from memspan.facade import AnyFacade
 
-from ._facade import FacadePort, format_memories, message_text, recall, remember
+from .._adapter import FacadePort, format_memories, message_text, recall, remember
 from .context import RunScope, run_scope
 
 

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, PrivateAttr
 from memspan import MemoryItem, Scope
 from memspan.effects import Flow, call, run_async, run_sync
 
-from ._facade import NOT_TRANSCRIPT, FacadePort
+from .._adapter import NOT_TRANSCRIPT, FacadePort
 
 
 def memory_document(item: MemoryItem) -> Document:

@@ -45,7 +45,7 @@ from memspan.errors import FilterError, ScopeError, ValidationError
 from memspan.facade import AnyFacade
 from memspan.scope import SCOPE_KEYS
 
-from ._facade import FacadePort
+from .._adapter import FacadePort
 
 NAMESPACE = "langgraph_namespace"
 PREFIXES = "langgraph_prefixes"

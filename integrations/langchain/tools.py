@@ -17,7 +17,7 @@ from memspan.effects import Flow, call, run_async, run_sync
 from memspan.errors import NotFoundError
 from memspan.facade import AnyFacade
 
-from ._facade import FacadePort, recall
+from .._adapter import FacadePort, recall
 from .context import run_scope
 
 #: the injected run: typed with Any so it accepts every agent's context and state schema

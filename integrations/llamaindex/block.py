@@ -17,7 +17,7 @@ from llama_index.core.memory.memory import BaseMemoryBlock
 from memspan import Scope
 from memspan.effects import run_async
 
-from ..langchain._facade import FacadePort, format_memories, long_term_scope, recall, remember
+from .._adapter import FacadePort, format_memories, long_term_scope, recall, remember
 from ._convert import conversation, latest_user_text
 
 

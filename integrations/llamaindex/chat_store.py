@@ -5,7 +5,7 @@ Each key is a session id: its messages live in memspan's scope ``run_id=<key>``,
 keeps the conversation where ``Memory.get_all(run_id="s1")`` finds it. Messages are stored
 verbatim, in order, with the whole LlamaIndex message in each one's metadata so tool calls
 round-trip. They stay out of users' scopes on purpose (see the transcript notes in
-:mod:`memspan.integrations.langchain._facade`), so use keys no other user can guess.
+:mod:`memspan.integrations._adapter`), so use keys no other user can guess.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from memspan.effects import Flow, run_async, run_sync
 from memspan.errors import ScopeError
 from memspan.scope import validate_id
 
-from ..langchain._facade import MESSAGE, FacadePort, Transcript
+from .._adapter import MESSAGE, FacadePort, Transcript
 from ._convert import from_payload, transcript_entry
 
 

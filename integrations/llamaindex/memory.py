@@ -26,7 +26,7 @@ from memspan import Scope
 from memspan.effects import Flow, run_async, run_sync
 from memspan.facade import AnyFacade
 
-from ..langchain._facade import FacadePort, format_memories, long_term_scope, recall, remember
+from .._adapter import FacadePort, format_memories, long_term_scope, recall, remember
 from ._convert import conversation, latest_user_text, role_of, text_of
 from .chat_store import MemspanChatStore
 
