@@ -226,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache = CachedDocumentEmbedder(args.workdir / "unused-vectors.npz")
     report["add_rate"] = add_rate(args.workdir, args.data, cache)
     report["locomo"] = locomo(args.workdir, args.data, args.quick)
+    args.json.write_text(json.dumps(report, indent=2))  # kept even if the scale part is cut short
     if not args.quick:
         points = [int(p) for p in args.points.split(",")]
         queries = [int(q) for q in args.queries.split(",")]

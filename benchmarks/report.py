@@ -170,6 +170,19 @@ def scale_section(scale: dict[str, Any], mem0: dict[str, Any] | None, img: Path)
             else:
                 row += " – | – |"
         lines.append(row)
+    at_100k = next((p for p in scale["points"] if p["memories"] == 100_000 and p["users"] == 100), None)
+    adds = [p["add_per_s"] for p in scale["points"] if p["add_per_s"]]
+    if at_100k and adds:
+        p95, rate = at_100k["search_ms"]["p95"], min(adds)
+        lines += [
+            "",
+            f"Targets (issue 2, idle 2-core CPU): search p95 ≤ 20 ms at 100k — measured {p95:.0f} ms "
+            f"({'met' if p95 <= 20 else 'NOT met'}); ≥ 100 memories/s added with `infer=False` — measured "
+            f"{rate:.0f}/s ({'met' if rate >= 100 else 'NOT met'}). On a shared, loaded CPU the query embedding "
+            "alone exceeds the latency budget and the add rate is the embedding model's; the growth from 10k to "
+            "100k memories is the store's own cost (the keyword index is searched store-wide and filtered to the "
+            "scope afterwards). 1M memories were not run in the time available.",
+        ]
     lines += ["", "![search latency by store size](img/scale_latency.png)", ""]
     plot_scale(scale, mem0, img / "scale_latency.png")
     return lines
@@ -248,8 +261,13 @@ def write(results: dict[str, Any], docs: Path) -> None:
             f"{d['overall']['recall']['10'] / m['recall']['10']:.2f} |",
             f"| LOCOMO search p50 ms | {d['search_ms']['p50']:.1f} | {mem0_ok['locomo']['search_ms']['p50']:.1f} | "
             f"{d['search_ms']['p50'] / mem0_ok['locomo']['search_ms']['p50']:.2f} |",
-            f"| add, turns/s (infer=False, real embedding) | {loc['add_rate']['per_s']:.1f} | "
-            f"{mem0_ok['add_rate']['per_s']:.1f} | {loc['add_rate']['per_s'] / mem0_ok['add_rate']['per_s']:.2f} |",
+        ]
+        if "add_rate" in loc:
+            mine, theirs = loc["add_rate"]["per_s"], mem0_ok["add_rate"]["per_s"]
+            lines.append(
+                f"| add, turns/s (infer=False, real embedding) | {mine:.1f} | {theirs:.1f} | {mine / theirs:.2f} |"
+            )
+        lines += [
             "",
             f"mem0 {mem0_ok['version']} ran in its own virtual environment (`benchmarks/.mem0-venv`), offline, "
             "with its default local store (Qdrant local mode). Changed to make it run: the embedder is mem0's "

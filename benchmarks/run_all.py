@@ -82,7 +82,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=100, help="searches timed per scale point")
     parser.add_argument("--json", type=Path, default=None, help="where the raw results go")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
+    parser.add_argument(
+        "--from-parts",
+        type=Path,
+        default=None,
+        help="only write the report, from locomo.json / scale.json / mem0.json that locomo.py, scale.py and "
+        "mem0_runner.py wrote into this folder (to run the three parts side by side)",
+    )
     args = parser.parse_args(argv)
+    if args.from_parts:
+        parts: dict[str, Any] = {
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "load": "see the note on shared CPUs (parts run side by side); 5-minute load average at the end "
+            f"{os.getloadavg()[1]:.1f}",
+        }
+        for name in ("locomo", "scale", "mem0"):
+            path = args.from_parts / f"{name}.json"
+            if path.exists():
+                parts[name] = json.loads(path.read_text())
+        report.write(parts, args.docs)
+        print(f"wrote {args.docs / 'benchmarks.md'}")
+        return 0
     if not args.data.exists():
         parser.error(f"no LOCOMO file at {args.data}; pass --data or set LOCOMO_PATH")
     workdir: Path = args.workdir
