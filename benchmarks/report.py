@@ -250,7 +250,15 @@ def write(results: dict[str, Any], docs: Path) -> None:
     lines += ["![recall@k](img/locomo_recall.png)", ""]
     if scale:
         lines += scale_section(scale, mem0_ok, img)
-    lines += ["## memspan ÷ mem0, one run", ""]
+    lines += ["## memspan ÷ mem0", ""]
+    if results.get("parts"):
+        lines += [
+            "> **Caveat for this edition:** the parts ran at different times on a shared CPU (memspan's LOCOMO "
+            "evaluation as four processes side by side, mem0's afterwards, alone), so the latency and add-rate "
+            "ratios below are NOT like-for-like; only the recall figures are. Run `python benchmarks/run_all.py` "
+            "on a quiet machine for a one-run comparison.",
+            "",
+        ]
     if mem0_ok:
         m = mem0_summary(mem0_ok["locomo"]["rows"])["overall"]
         d = loc["modes"]["turns"]["configs"]["default"]

@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "load": "see the note on shared CPUs (parts run side by side); 5-minute load average at the end "
             f"{os.getloadavg()[1]:.1f}",
+            "parts": True,
         }
         for name in ("locomo", "scale", "mem0"):
             path = args.from_parts / f"{name}.json"
