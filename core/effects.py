@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-Flow = Generator["Call", Any, T]
+Flow = Generator["Call | Gather", Any, T]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +33,37 @@ def call(target: Any, method: str, *args: Any, **kwargs: Any) -> Call:
     return Call(target, method, args, kwargs)
 
 
+@dataclass(frozen=True, slots=True)
+class Gather:
+    """Independent calls a flow lets run at the same time; it gets their results as a list."""
+
+    calls: tuple[Call, ...]
+
+
+def gather(*calls: Call) -> Gather:
+    return Gather(calls)
+
+
+# blocking I/O (SQLite, onnxruntime, HTTP) releases the GIL, so a couple of threads overlap it
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="memspan-gather")
+
+
+def _perform_sync(request: Call | Gather) -> Any:
+    if isinstance(request, Call):
+        return getattr(request.target, request.method)(*request.args, **request.kwargs)
+    first, *rest = request.calls
+    futures = [_POOL.submit(_perform_sync, c) for c in rest]
+    results = [_perform_sync(first)]  # the caller's thread does one share of the work
+    return results + [f.result() for f in futures]
+
+
 def run_sync(flow: Flow[T]) -> T:
     """Drive a flow with blocking calls."""
     try:
         request = next(flow)
         while True:
             try:
-                result = getattr(request.target, request.method)(*request.args, **request.kwargs)
+                result = _perform_sync(request)
             except BaseException as exc:  # hand it to the flow: it may recover, or it re-raises
                 request = flow.throw(exc)
             else:
@@ -47,8 +72,10 @@ def run_sync(flow: Flow[T]) -> T:
         return stop.value  # type: ignore[no-any-return]
 
 
-async def perform(request: Call) -> Any:
+async def perform(request: Call | Gather) -> Any:
     """Perform one call on the event loop: the native coroutine if the port has one."""
+    if isinstance(request, Gather):
+        return list(await asyncio.gather(*(perform(c) for c in request.calls)))
     native = getattr(request.target, "a" + request.method, None)
     if native is not None:
         return await native(*request.args, **request.kwargs)

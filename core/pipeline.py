@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .effects import Flow, call
+from .effects import Flow, call, gather
 from .errors import NotFoundError, StoreError, ValidationError
 from .filters import format_timestamp, parse_filter
 from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages, require_utf8
@@ -234,7 +234,9 @@ class Engine:
             if decision.action in ("ADD", "UPDATE"):
                 validate_text(decision.text, "extracted memory")
             if decision.action in ("UPDATE", "DELETE") and decision.target_ref not in by_ref:
-                raise StoreError(f"{decision.action} names memory {decision.target_ref}, which was not offered")
+                raise StoreError(
+                    f"{decision.action} names memory {decision.target_ref}, which was not offered"
+                )
         for decision in plan.decisions:
             if decision.action == "ADD":
                 text = validate_text(decision.text, "extracted memory")
@@ -387,15 +389,18 @@ class Engine:
             raise ValidationError(f"threshold must be a similarity between 0 and 1, got {threshold!r}")
         flt = parse_filter(filters)
         yield from self._bind()
-        vectors = yield call(self.embedder, "embed", [query], kind="query")
         pool = max(limit * self.settings.candidate_factor, self.settings.min_candidates)
         weights = self.settings.fusion
-        dense = (
-            (yield call(self.store, "search_vector", scope, vectors[0], flt, pool)) if weights.dense else []
-        )
-        keyword = (
-            (yield call(self.store, "search_keyword", scope, query, flt, pool)) if weights.keyword else []
-        )
+        embedding = call(self.embedder, "embed", [query], kind="query")
+        dense, keyword = [], []
+        if weights.keyword:  # keyword search needs no vector: it runs while the query is embedded
+            vectors, keyword = yield gather(
+                embedding, call(self.store, "search_keyword", scope, query, flt, pool)
+            )
+        else:
+            vectors = yield embedding
+        if weights.dense:
+            dense = yield call(self.store, "search_vector", scope, vectors[0], flt, pool)
         ranked = fuse(dense, keyword, weights)
         ranked = yield from refine(self.store, scope, flt, query, ranked, self.settings.retrieval)
         graph_context = None

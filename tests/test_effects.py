@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from memspan.effects import Flow, call, run_async, run_sync
+from memspan.effects import Flow, call, gather, run_async, run_sync
 
 
 class Port:
@@ -56,3 +56,29 @@ def test_unhandled_errors_propagate() -> None:
 
     with pytest.raises(RuntimeError, match="boom"):
         run_sync(failing(Port()))
+
+
+def gathered(port: Port) -> Flow[list[int]]:
+    results = yield gather(call(port, "double", 1), call(port, "double", 2), call(port, "double", 3))
+    return results  # type: ignore[no-any-return]
+
+
+def test_gather_runs_independent_calls_together_and_keeps_their_order() -> None:
+    port = Port()
+    assert run_sync(gathered(port)) == [2, 4, 6]
+    assert len(set(port.threads)) >= 2  # the caller's thread and at least one helper thread
+
+
+async def test_gather_on_the_event_loop() -> None:
+    assert await run_async(gathered(NativePort())) == [20, 40, 60]
+
+
+def test_an_error_in_a_gathered_call_comes_back_at_the_yield() -> None:
+    def flow(port: Port) -> Flow[str]:
+        try:
+            yield gather(call(port, "double", 1), call(port, "fail"))
+        except RuntimeError as exc:
+            return str(exc)
+        return "no error"
+
+    assert run_sync(flow(Port())) == "boom"

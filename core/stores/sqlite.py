@@ -129,6 +129,14 @@ def _scope_sql(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
     return " AND ".join(clauses) or "1", [value for _, value in scope.items()]
 
 
+def _json_object(text: str) -> dict[str, Any]:
+    return {} if text == "{}" else json.loads(text)  # type: ignore[no-any-return]
+
+
+def _json_tuple(text: str) -> tuple[str, ...]:
+    return () if text == "[]" else tuple(json.loads(text))
+
+
 def _row_item(row: Sequence[Any]) -> MemoryItem:
     return MemoryItem(
         id=row[1],
@@ -137,11 +145,11 @@ def _row_item(row: Sequence[Any]) -> MemoryItem:
         agent_id=row[4],
         run_id=row[5],
         memory_type=MemoryType(row[6]),
-        metadata=json.loads(row[7]),
+        metadata=_json_object(row[7]),
         created_at=row[8],
         updated_at=row[9],
         hash=row[10],
-        source_ids=tuple(json.loads(row[11])),
+        source_ids=_json_tuple(row[11]),
         deleted_at=row[12],
     )
 
