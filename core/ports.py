@@ -146,6 +146,22 @@ class MemoryStore(ABC):
     def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
         """Live memories of the scope by a keyword score (BM25 or similar, higher is better)."""
 
+    def neighbours(
+        self, run_scope: Scope, item: MemoryItem, flt: Filter | None, window: int
+    ) -> tuple[MemoryItem | None, MemoryItem | None]:
+        """The live memories just before and just after ``item`` in its run (by creation time).
+
+        Derived from :meth:`list_memories` (the run's newest ``window`` memories); a backend may
+        override it with a direct lookup.
+        """
+        session = sorted(self.list_memories(run_scope, flt, window), key=lambda m: (m.created_at, m.id))
+        index = next((i for i, m in enumerate(session) if m.id == item.id), None)
+        if index is None:
+            return None, None
+        before = session[index - 1] if index > 0 else None
+        after = session[index + 1] if index + 1 < len(session) else None
+        return before, after
+
     @abstractmethod
     def history(self, memory_id: str) -> list[HistoryEvent]:
         """Every event of one memory, oldest first."""

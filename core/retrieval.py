@@ -148,22 +148,14 @@ def expand_neighbours(
 ) -> Flow[list[MemoryItem]]:
     """Bring in the memories next to the best hits within their run (the filter still applies)."""
     best = {m.id: m for m in ranked}
-    runs: dict[str, list[MemoryItem]] = {}
     for parent in ranked[: config.neighbours]:
         if parent.run_id is None:
             continue
-        if parent.run_id not in runs:
-            run_scope = Scope(scope.user_id, scope.agent_id, parent.run_id)
-            found = yield call(store, "list_memories", run_scope, flt, config.run_window)
-            runs[parent.run_id] = sorted(found, key=lambda m: (m.created_at, m.id))
-        session = runs[parent.run_id]
-        index = next((i for i, m in enumerate(session) if m.id == parent.id), None)
-        if index is None:
-            continue
-        for j, weight in ((index + 1, config.next_weight), (index - 1, config.previous_weight)):
-            if not 0 <= j < len(session):
+        run_scope = Scope(scope.user_id, scope.agent_id, parent.run_id)
+        before, after = yield call(store, "neighbours", run_scope, parent, flt, config.run_window)
+        for neighbour, weight in ((after, config.next_weight), (before, config.previous_weight)):
+            if neighbour is None:
                 continue
-            neighbour = session[j]
             score = (parent.score or 0.0) * weight
             current = best.get(neighbour.id)
             if current is None or (current.score or 0.0) < score:

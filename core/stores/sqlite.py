@@ -519,6 +519,23 @@ class SQLiteStore(MemoryStore):
         matching = (item for item in map(_row_item, rows) if flt.matches(filter_record(item)))
         return [item for i, item in enumerate(matching) if offset <= i < offset + limit]
 
+    def neighbours(
+        self, run_scope: Scope, item: MemoryItem, flt: Filter | None, window: int
+    ) -> tuple[MemoryItem | None, MemoryItem | None]:
+        if flt is not None:
+            return super().neighbours(run_scope, item, flt, window)
+        where, params = _scope_sql(run_scope)
+        found: list[MemoryItem | None] = []
+        for compare, order in (("<", "DESC"), (">", "ASC")):
+            rows = self._query(
+                f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where} AND deleted_at IS NULL "
+                f"AND (created_at {compare} ? OR (created_at = ? AND id {compare} ?)) "
+                f"ORDER BY created_at {order}, id {order} LIMIT 1",
+                [*params, item.created_at, item.created_at, item.id],
+            )
+            found.append(_row_item(rows[0]) if rows else None)
+        return found[0], found[1]
+
     def find_hash(self, scope: Scope, text_hash: str) -> MemoryItem | None:
         where, params = _scope_sql(scope)
         rows = self._query(
