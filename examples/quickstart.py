@@ -16,13 +16,18 @@ from pathlib import Path
 from memspan import Memory
 
 CONVERSATION = [
-    {"role": "user", "content": "Hi! I'm Maya. I'm vegetarian and allergic to peanuts."},
-    {"role": "assistant", "content": "Nice to meet you, Maya! Noted."},
+    {"role": "user", "content": "I'm vegetarian and allergic to peanuts.", "name": "Maya"},
+    {"role": "assistant", "content": "Noted, Maya!"},
     {
         "role": "user",
         "content": "I prefer window seats when I fly, and I usually travel with my dog Biscuit.",
+        "name": "Maya",
     },
-    {"role": "user", "content": "Last week I started learning Portuguese for a trip to Lisbon in May."},
+    {
+        "role": "user",
+        "content": "Last week I started learning Portuguese for a trip to Lisbon in May.",
+        "name": "Maya",
+    },
 ]
 QUESTIONS = [
     "What should I cook for Maya tonight?",
