@@ -423,7 +423,7 @@ class Engine:
             ranked = [m for m in ranked if (m.score or 0.0) >= threshold]
         top = ranked[:limit]
         if not explain:
-            top = [replace(m, score_details=None) for m in top]
+            top = [m.with_score(m.score) for m in top]
         if graph_context is not None:
             return SearchResult(top, usage, graph_context.entities, graph_context.relations)
         return SearchResult(top, usage)

@@ -70,28 +70,32 @@ class Retrieval:
         return cls(plain=True)
 
 
+def _rank_key(item: MemoryItem) -> tuple[float, str]:
+    return -(item.score or 0.0), item.id
+
+
 def _ranked(items: dict[str, MemoryItem]) -> list[MemoryItem]:
-    return sorted(items.values(), key=lambda m: (-(m.score or 0.0), m.id))
+    return sorted(items.values(), key=_rank_key)
 
 
 def fuse(dense: ScoredItems, keyword: ScoredItems, weights: FusionWeights) -> list[MemoryItem]:
     """Merge both candidate lists; each item carries its score and the parts it came from."""
     total = weights.dense + weights.keyword
     best_keyword = max((score for _, score in keyword), default=0.0)
-    parts: dict[str, dict[str, float]] = {}
-    items: dict[str, MemoryItem] = {}
+    candidates: dict[str, tuple[MemoryItem, dict[str, float]]] = {}
     for item, score in dense:
-        items[item.id] = item
-        parts.setdefault(item.id, {})["dense"] = min(max(score, 0.0), 1.0)
+        candidates[item.id] = (item, {"dense": min(max(score, 0.0), 1.0)})
     for item, score in keyword:
-        items.setdefault(item.id, item)
-        parts.setdefault(item.id, {})["keyword"] = score / best_keyword if best_keyword > 0 else 0.0
-    scored: dict[str, MemoryItem] = {}
-    for memory_id, item in items.items():
-        p = parts[memory_id]
-        fused = (weights.dense * p.get("dense", 0.0) + weights.keyword * p.get("keyword", 0.0)) / total
-        scored[memory_id] = item.with_score(min(max(fused, 0.0), 1.0), p)
-    return _ranked(scored)
+        _, parts = candidates.setdefault(item.id, (item, {}))
+        parts["keyword"] = score / best_keyword if best_keyword > 0 else 0.0
+    scored = []
+    for item, parts in candidates.values():
+        fused = (
+            weights.dense * parts.get("dense", 0.0) + weights.keyword * parts.get("keyword", 0.0)
+        ) / total
+        scored.append(item.with_score(min(max(fused, 0.0), 1.0), parts))
+    scored.sort(key=_rank_key)
+    return scored
 
 
 _ASKS_WHEN = re.compile(

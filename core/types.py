@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -46,9 +45,14 @@ class Event(str, Enum):
     PURGE = "PURGE"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MemoryItem:
-    """One memory as stored, optionally with the score a search gave it (a similarity in [0, 1])."""
+    """One memory as stored, optionally with the score a search gave it (a similarity in [0, 1]).
+
+    Treat it as a value: every call returns new items, and changing one changes nothing stored
+    (``Memory.update`` does). It is not ``frozen`` because a search builds a few hundred of them and
+    a frozen dataclass takes five times as long to construct (``benchmarks/scale.py``).
+    """
 
     id: str
     text: str
@@ -70,13 +74,24 @@ class MemoryItem:
         """mem0's name for the text."""
         return self.text
 
-    def with_score(self, score: float, details: JSON | None = None) -> MemoryItem:
-        # a shallow copy with two fields set: search builds dozens per query, and
-        # dataclasses.replace (which re-runs __init__) was a measurable share of its latency
-        scored = copy.copy(self)
-        object.__setattr__(scored, "score", score)
-        object.__setattr__(scored, "score_details", details)
-        return scored
+    def with_score(self, score: float | None, details: JSON | None = None) -> MemoryItem:
+        """A copy carrying a search score (positional: this runs for every search candidate)."""
+        return MemoryItem(
+            self.id,
+            self.text,
+            self.user_id,
+            self.agent_id,
+            self.run_id,
+            self.memory_type,
+            self.metadata,
+            self.created_at,
+            self.updated_at,
+            self.hash,
+            self.source_ids,
+            self.deleted_at,
+            score,
+            details,
+        )
 
     def to_dict(self) -> JSON:
         data: JSON = {

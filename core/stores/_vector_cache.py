@@ -1,7 +1,8 @@
 """An in-memory mirror of a store's live vectors, for exact scoped search with numpy.
 
 Rows are appended as they appear; a changed row is rewritten in place; a deleted one is marked dead.
-Scope ids are interned to small integers, so restricting a search to a scope is a vectorised mask.
+Scope ids are interned to small integers, and each id keeps the list of rows that carry it, so a
+search reads only its scope's rows (a user's thousand among a million), not a mask over all of them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from ..scope import SCOPE_KEYS, Scope
 
 _NONE = -1
 _ABSENT = -2  # a scope id no row has: matches nothing
+
+
+def _length(entry: tuple[npt.NDArray[np.int64], int, int]) -> int:
+    return len(entry[0])
 
 
 class VectorCache:
@@ -33,6 +38,9 @@ class VectorCache:
         self.alive = np.zeros(0, dtype=bool)
         self.position: dict[int, int] = {}
         self.interned: list[dict[str, int]] = [{} for _ in SCOPE_KEYS]
+        # per scope column: interned id -> the positions of its rows, and their array form
+        self.members: list[dict[int, list[int]]] = [{} for _ in SCOPE_KEYS]
+        self._member_arrays: dict[tuple[int, int], npt.NDArray[np.int64]] = {}
 
     def _code(self, column: int, value: str | None) -> int:
         if value is None:
@@ -74,18 +82,44 @@ class VectorCache:
                 self.pks[pos] = pk
             if live:
                 self.vectors[pos] = np.frombuffer(blob, dtype="<f4")
-                self.codes[pos] = [self._code(i, v) for i, v in enumerate((user_id, agent_id, run_id))]
+                for column, value in enumerate((user_id, agent_id, run_id)):
+                    self._set_code(pos, column, self._code(column, value))
             self.alive[pos] = live
         self.seq = seq
 
-    def _mask(self, scope: Scope) -> npt.NDArray[np.bool_]:
-        mask = self.alive[: self.size].copy()
+    def _set_code(self, pos: int, column: int, code: int) -> None:
+        old = int(self.codes[pos, column])
+        if old == code:
+            return
+        if old != _NONE:  # scope ids never change in memspan; kept correct all the same
+            self.members[column][old].remove(pos)
+            self._member_arrays.pop((column, old), None)
+        self.codes[pos, column] = code
+        if code != _NONE:
+            self.members[column].setdefault(code, []).append(pos)
+            self._member_arrays.pop((column, code), None)
+
+    def _members(self, column: int, code: int) -> npt.NDArray[np.int64]:
+        rows = self._member_arrays.get((column, code))
+        if rows is None:
+            rows = np.array(self.members[column].get(code, ()), dtype=np.int64)
+            self._member_arrays[column, code] = rows
+        return rows
+
+    def _rows(self, scope: Scope) -> npt.NDArray[np.int64]:
+        """Positions of the scope's live rows: the shortest id list, narrowed by the other ids."""
+        wanted = []
         for column, key in enumerate(SCOPE_KEYS):
             value = getattr(scope, key)
             if value is not None:
-                code = self.interned[column].get(value, _ABSENT)
-                mask &= self.codes[: self.size, column] == code
-        return mask
+                wanted.append((column, self.interned[column].get(value, _ABSENT)))
+        if not wanted:
+            return np.flatnonzero(self.alive[: self.size])
+        lists = sorted(((self._members(column, code), column, code) for column, code in wanted), key=_length)
+        rows = lists[0][0]
+        for _, column, code in lists[1:]:
+            rows = rows[self.codes[rows, column] == code]
+        return rows[self.alive[rows]]
 
     def search(
         self, scope: Scope, query: npt.NDArray[np.float32], limit: int, allowed: set[int] | None
@@ -99,10 +133,9 @@ class VectorCache:
             raise DimensionMismatchError(
                 f"query vector has {query.shape[-1]} dimensions; the store holds {self.dim}"
             )
-        mask = self._mask(scope)
+        rows = self._rows(scope)
         if allowed is not None:
-            mask &= np.isin(self.pks[: self.size], np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
-        rows = np.flatnonzero(mask)
+            rows = rows[np.isin(self.pks[rows], np.fromiter(allowed, dtype=np.int64, count=len(allowed)))]
         if rows.size == 0:
             return []
         scores = self.vectors[rows] @ query

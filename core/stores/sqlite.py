@@ -137,20 +137,24 @@ def _json_tuple(text: str) -> tuple[str, ...]:
     return () if text == "[]" else tuple(json.loads(text))
 
 
+_MEMORY_TYPES = {t.value: t for t in MemoryType}
+
+
 def _row_item(row: Sequence[Any]) -> MemoryItem:
+    """A memory from a row of ``ITEM_COLUMNS`` (positional: a search converts dozens of rows)."""
     return MemoryItem(
-        id=row[1],
-        text=row[2],
-        user_id=row[3],
-        agent_id=row[4],
-        run_id=row[5],
-        memory_type=MemoryType(row[6]),
-        metadata=_json_object(row[7]),
-        created_at=row[8],
-        updated_at=row[9],
-        hash=row[10],
-        source_ids=_json_tuple(row[11]),
-        deleted_at=row[12],
+        row[1],  # id
+        row[2],  # text
+        row[3],  # user_id
+        row[4],  # agent_id
+        row[5],  # run_id
+        _MEMORY_TYPES[row[6]],
+        _json_object(row[7]),  # metadata
+        row[8],  # created_at
+        row[9],  # updated_at
+        row[10],  # hash
+        _json_tuple(row[11]),  # source_ids
+        row[12],  # deleted_at
     )
 
 
@@ -203,7 +207,9 @@ class SQLiteStore(MemoryStore):
 
     def _connect(self, timeout: float) -> sqlite3.Connection:
         def connect(target: str | Path, *, uri: bool = False) -> sqlite3.Connection:
-            conn = sqlite3.connect(target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri)
+            conn = sqlite3.connect(
+                target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri
+            )
             conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
             return conn
 
