@@ -192,6 +192,7 @@ def summarise(rows: list[dict[str, Any]], latencies: list[float], leaks: int) ->
 def configurations() -> dict[str, Settings]:
     return {
         "default": Settings(),
+        "default, names embedded": Settings(retrieval=Retrieval(common_names=1.0)),
         "bm25": Settings(fusion=FusionWeights(dense=0.0, keyword=1.0), retrieval=Retrieval.baseline()),
         "dense": Settings(fusion=FusionWeights(dense=1.0, keyword=0.0), retrieval=Retrieval.baseline()),
         "fusion (plain)": Settings(retrieval=Retrieval.baseline()),

@@ -67,7 +67,8 @@ def locomo_section(loc: dict[str, Any], mem0: dict[str, Any] | None) -> list[str
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     labels = {
-        "default": "**memspan default** (hybrid + neighbours + time)",
+        "default": "**memspan default** (hybrid + names + neighbours + time)",
+        "default, names embedded": "default, but common names left in the embedded query",
         "fusion (plain)": "plain weighted fusion (0.5 / 0.5)",
         "bm25": "BM25 only",
         "dense": "dense only (MiniLM)",
@@ -114,6 +115,26 @@ def locomo_section(loc: dict[str, Any], mem0: dict[str, Any] | None) -> list[str
         if mem0:
             row += f" {_f(m0[cat]['recall']['10']) if cat in m0 else '–'} |"
         lines.append(row)
+    overall, multi_hop = default["overall"], default["by_category"].get("multi-hop")
+    lines += [
+        "",
+        f"Targets (issue 7): overall R@10 ≥ 66.2 (DRAGON, LOCOMO paper) — measured "
+        f"{overall['recall']['10']:.1f} ({'met' if overall['recall']['10'] >= 66.2 else 'NOT met'}).",
+    ]
+    if multi_hop:
+        all10 = multi_hop["all_evidence"]["10"]
+        verdict = (
+            "well above that band"
+            if all10 >= 30
+            else "above that band, but not well above (NOT met)"
+            if all10 > 20
+            else "within that band (NOT met)"
+        )
+        lines[-1] += (
+            f" Multi-hop all@10 (every evidence turn of a question in the top 10) well above the 10–20% plain "
+            f"retrievers reach — measured {all10:.1f}%: {verdict}; all@25 {multi_hop['all_evidence']['25']:.1f}%, "
+            f"all@50 {multi_hop['all_evidence']['50']:.1f}%."
+        )
     lines += ["", "### Other ingest modes (memspan default retrieval)", ""]
     lines += [
         "| mode | memories | R@5 | R@10 | R@25 | all@10 | MRR | tokens @10 |",
@@ -148,8 +169,8 @@ def scale_section(scale: dict[str, Any], mem0: dict[str, Any] | None, img: Path)
         "Stores filled through the store port with LOCOMO turn texts and seeded random unit vectors (embedding "
         "100k texts would only time the model); every search goes through `Memory.search` and embeds its query "
         f"(query embedding alone: p50 {scale['query_embedding_ms']['p50']:.1f} ms, "
-        f"p95 {scale['query_embedding_ms']['p95']:.1f} ms). `add` rate: `Memory.add(infer=False)`, 100 messages "
-        "per call, real embedding.",
+        f"p95 {scale['query_embedding_ms']['p95']:.1f} ms). add /s: `Memory.add(infer=False)` of 300 fact-length "
+        "texts, 100 messages per call, real embedding, into the filled store.",
         "",
         "| layout | memories | search p50 ms | search p95 ms | add /s (infer=False) | bulk insert /s | peak RSS MB | disk bytes / memory |"
         + (" mem0 search p50 / p95 ms | memspan ÷ mem0 (p50) |" if mem0 and mem0.get("scale") else ""),
@@ -174,15 +195,35 @@ def scale_section(scale: dict[str, Any], mem0: dict[str, Any] | None, img: Path)
     adds = [p["add_per_s"] for p in scale["points"] if p["add_per_s"]]
     if at_100k and adds:
         p95, rate = at_100k["search_ms"]["p95"], min(adds)
+        largest = max(p["memories"] for p in scale["points"])
         lines += [
             "",
-            f"Targets (issue 2, idle 2-core CPU): search p95 ≤ 20 ms at 100k — measured {p95:.0f} ms "
-            f"({'met' if p95 <= 20 else 'NOT met'}); ≥ 100 memories/s added with `infer=False` — measured "
-            f"{rate:.0f}/s ({'met' if rate >= 100 else 'NOT met'}). On a shared, loaded CPU the query embedding "
-            "alone exceeds the latency budget and the add rate is the embedding model's; the growth from 10k to "
-            "100k memories is the store's own cost (the keyword index is searched store-wide and filtered to the "
-            "scope afterwards). 1M memories were not run in the time available.",
+            f"Targets (issue 2, 2-core CPU): search p95 ≤ 20 ms at 100k — measured {p95:.1f} ms "
+            f"({'met' if p95 <= 20 else 'NOT met'}); ≥ 100 memories/s added in batches with `infer=False` — "
+            f"measured {rate:.0f}/s ({'met' if rate >= 100 else 'NOT met'}). Each search reads only its scope: "
+            "the keyword index carries scope tokens and the vector cache keeps each id's rows, so the cost grows "
+            "with the scope more than with the store (compare the one-user point)."
+            + ("" if largest >= 1_000_000 else " 1M memories were not run in this edition."),
         ]
+    m0_points = (mem0 or {}).get("scale") or []
+    if m0_points and max(p["memories"] for p in scale["points"]) > max(p["memories"] for p in m0_points):
+        top = max(m0_points, key=lambda p: p["memories"])
+        lines += [
+            "",
+            f"mem0 was run up to {top['memories']:,} memories: its local store took them in at "
+            f"{top['bulk_insert_per_s']:,.0f}/s and answered a search in {top['search_ms']['p50'] / 1000:.1f} s "
+            "(p50) there, a brute-force scan that grows with the store, so larger points were left out.",
+        ]
+    if scale.get("add_rates"):
+        lines += [
+            "",
+            "Add rate by text length (empty store, 300 texts, 100 per call; embedding dominates):",
+            "",
+            "| texts | mean characters | memories / s |",
+            "|---|---|---|",
+        ]
+        for name, r in scale["add_rates"].items():
+            lines.append(f"| {name} | {r['mean_chars']:.0f} | {r['per_s']:.0f} |")
     lines += ["", "![search latency by store size](img/scale_latency.png)", ""]
     plot_scale(scale, mem0, img / "scale_latency.png")
     return lines

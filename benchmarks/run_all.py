@@ -77,9 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-mem0", action="store_true")
     parser.add_argument("--no-scale", action="store_true")
-    parser.add_argument("--points", default="1000,10000,100000")
+    parser.add_argument("--points", default="1000,10000,100000,1000000")
     parser.add_argument("--single-user", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=100, help="searches timed per scale point")
+    parser.add_argument("--queries", type=int, default=300, help="searches timed per scale point")
     parser.add_argument("--json", type=Path, default=None, help="where the raw results go")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
     parser.add_argument(

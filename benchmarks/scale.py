@@ -3,8 +3,9 @@
 The store is filled through the store port (``SQLiteStore.insert``) with realistic texts (LOCOMO
 turns when the data file is there, else generated sentences) and seeded random unit vectors, because
 embedding 100,000 texts would only measure the embedding model. Every timed search goes through
-``Memory.search`` and embeds its query for real. Add throughput is measured separately through
-``Memory.add(..., infer=False)`` in batches, with real embedding.
+``Memory.search`` and embeds its query for real. Add throughput is measured through
+``Memory.add(..., infer=False)`` in batches of 100, with real embedding: into the filled store at every
+point (fact-length texts), and on an empty store for three text lengths (the model's cost grows with it).
 
     python benchmarks/scale.py [--points 1000,10000,100000] [--single-user 100000] [--json OUT]
 """
@@ -134,17 +135,54 @@ def time_embedding(questions: Sequence[str], n: int = 100) -> dict[str, float]:
     return {"p50": timings[len(timings) // 2], "p95": timings[int(0.95 * (len(timings) - 1))]}
 
 
-def add_throughput(path: Path, texts: Sequence[str], total: int = 300, batch: int = 100) -> float:
+_PEOPLE = ["Maya", "Leo", "Ana", "Sam", "Ines", "Omar", "Kai", "Noor"]
+_FACTS = [
+    "prefers window seats",
+    "is allergic to peanuts",
+    "runs on Sunday mornings",
+    "works as a nurse in Porto",
+    "has a cat named Miso",
+    "is learning Japanese",
+    "drinks oat milk lattes",
+    "plays the cello",
+    "moved to Lisbon in 2022",
+    "is vegetarian since 2019",
+]
+
+
+def short_facts(n: int = 300) -> list[str]:
+    """Fact-length memories ("Maya prefers window seats", about 30 characters), all different."""
+    return [f"{_PEOPLE[i % 8]} {_FACTS[(i // 8) % 10]} (note {i})" for i in range(n)]
+
+
+def add_rates(
+    workdir: Path, turns: Sequence[str], observations: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """Memories added per second by text length: the embedding model's cost grows with it."""
+    corpora = {"short facts": short_facts(), "LOCOMO observations": observations, "LOCOMO turns": turns}
+    rates = {}
+    for name, texts in corpora.items():
+        if not texts:
+            continue
+        path = workdir / "scale-add.db"
+        with Memory(str(path)) as memory:
+            rate = add_throughput(memory, texts, "add-rate")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        rates[name] = {"per_s": rate, "mean_chars": sum(len(t) for t in texts[:300]) / min(300, len(texts))}
+    return rates
+
+
+def add_throughput(
+    memory: Memory, texts: Sequence[str], user: str, total: int = 300, batch: int = 100
+) -> float:
     """``Memory.add(infer=False)`` with real embedding, ``batch`` messages per call."""
-    with Memory(str(path)) as memory:
-        memory.add("warm up", user_id="add-rate", infer=False)
-        began = time.perf_counter()
-        for start in range(0, total, batch):
-            messages = [
-                {"role": "user", "content": texts[i % len(texts)]} for i in range(start, start + batch)
-            ]
-            memory.add(messages, user_id=f"add-{start % 7}", infer=False)
-        return total / (time.perf_counter() - began)
+    memory.add("warm up", user_id=user, infer=False)
+    began = time.perf_counter()
+    for start in range(0, total, batch):
+        messages = [{"role": "user", "content": texts[i % len(texts)]} for i in range(start, start + batch)]
+        memory.add(messages, user_id=user, infer=False)
+    return total / (time.perf_counter() - began)
 
 
 def run(
@@ -154,6 +192,8 @@ def run(
     texts, questions = corpus(data)
     report: dict[str, Any] = {"points": [], "queries_per_point": queries}
     report["query_embedding_ms"] = time_embedding(questions)
+    observations = [o.text for c in ld.load(data) for o in c.observations] if data and data.exists() else []
+    report["add_rates"] = add_rates(workdir, texts, observations)
     for label, users, sizes in (
         ("100 users", 100, points),
         ("1 user", 1, [single_user] if single_user else []),
@@ -171,8 +211,8 @@ def run(
             filled = size
             with Memory(store) as memory:
                 latency = time_searches(memory, questions, users, queries)
-                rate = add_throughput(workdir / "scale-add.db", texts) if label == "100 users" else None
-            Path(workdir / "scale-add.db").unlink(missing_ok=True)
+                # into the filled store itself: does adding slow down as it grows?
+                rate = add_throughput(memory, short_facts(), f"user-{size % users}")
             point = {
                 "layout": label,
                 "memories": size,

@@ -24,7 +24,7 @@ from .filters import format_timestamp, parse_filter
 from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages, require_utf8
 from .ports import Candidate, Decision, Embedder, ExtractionPlan, ExtractionRequest, Extractor, MemoryStore
 from .rerank.base import Reranker, rerank_flow
-from .retrieval import FusionWeights, Retrieval, fuse, refine
+from .retrieval import FusionWeights, Retrieval, fuse, query_to_embed, refine
 from .scope import Scope, validate_id
 from .types import (
     AddResult,
@@ -391,7 +391,8 @@ class Engine:
         yield from self._bind()
         pool = max(limit * self.settings.candidate_factor, self.settings.min_candidates)
         weights = self.settings.fusion
-        embedding = call(self.embedder, "embed", [query], kind="query")
+        to_embed = yield from query_to_embed(self.store, scope, query, self.settings.retrieval)
+        embedding = call(self.embedder, "embed", [to_embed], kind="query")
         dense, keyword = [], []
         if weights.keyword:  # keyword search needs no vector: it runs while the query is embedded
             vectors, keyword = yield gather(

@@ -146,6 +146,14 @@ class MemoryStore(ABC):
     def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
         """Live memories of the scope by a keyword score (BM25 or similar, higher is better)."""
 
+    def term_counts(self, scope: Scope, terms: Sequence[str]) -> tuple[int, dict[str, int]] | None:
+        """How many live memories the scope has, and how many of them contain each term.
+
+        Search uses it to tell which words say nothing within a scope (a user's own name, in her
+        own memories). ``None`` means the backend cannot count this cheaply; search then does without.
+        """
+        return None
+
     def neighbours(
         self, run_scope: Scope, item: MemoryItem, flt: Filter | None, window: int
     ) -> tuple[MemoryItem | None, MemoryItem | None]:

@@ -6,7 +6,14 @@ similarities clipped to [0, 1]. The fused score is the weighted mean of the two.
 min-max scaling and reciprocal-rank fusion were measured on LOCOMO and did no better; see
 docs/benchmarks.md.)
 
-Three refinements follow, each measured on LOCOMO's dev split before it was kept:
+One refinement comes before: **names the scope is about** — in a user's memories her own name is
+everywhere ("Maya: I moved to Lisbon", "Thanks, Maya!"), so embedding "Where did Maya move?" with
+the name pulls in every memory that names her. A name of the query that more than
+``common_names`` of the scope's memories (and at least three) contain is left out of the query's embedding (the keyword
+search still gets the whole query). Only capitalised words are looked up, so it costs one small
+keyword-index count per search; LOCOMO R@10 74.3 -> 77.8.
+
+Three refinements follow fusion, each measured on LOCOMO's dev split before it was kept:
 
 * **neighbours** — a conversation's answer often sits in the turn right after the one that matches
   the question ("What was it about?" → the next turn says what). The memories just before and after
@@ -28,6 +35,7 @@ from .effects import Flow, call
 from .filters import Filter
 from .ports import MemoryStore, ScoredItems
 from .scope import Scope
+from .text import has_meaning, names, without_words
 from .types import MemoryItem
 
 
@@ -56,11 +64,15 @@ class Retrieval:
     dated: float = 0.3
     #: most memories of one run read when looking for neighbours
     run_window: int = 500
+    #: a query name found in more than this share of the scope's memories is not embedded
+    common_names: float = 0.15
     plain: bool = False
 
     def __post_init__(self) -> None:
         if self.neighbours < 0 or min(self.next_weight, self.previous_weight, self.temporal, self.dated) < 0:
             raise ValueError("retrieval settings must be non-negative")
+        if not 0 < self.common_names <= 1:
+            raise ValueError("common_names is a share of the scope's memories: above 0, at most 1")
         if max(self.next_weight, self.previous_weight) > 1:
             raise ValueError("a neighbour cannot score more than the memory that brought it")
 
@@ -68,6 +80,25 @@ class Retrieval:
     def baseline(cls) -> Retrieval:
         """Plain weighted fusion, nothing else (what the benchmark's baselines use)."""
         return cls(plain=True)
+
+
+#: a name counts as common only if this many memories contain it (in a tiny scope every word is common)
+_FEWEST_COMMON = 3
+
+
+def query_to_embed(store: MemoryStore, scope: Scope, query: str, config: Retrieval) -> Flow[str]:
+    """The query without the names that most of the scope's memories contain (see above)."""
+    asked = names(query)
+    if config.plain or config.common_names >= 1 or not asked:
+        return query
+    counts = yield call(store, "term_counts", scope, [n.lower() for n in asked])
+    if counts is None:
+        return query
+    total, found = counts
+    least = max(config.common_names * total, _FEWEST_COMMON - 1)
+    common = {n for n in asked if found.get(n.lower(), 0) > least}
+    stripped = without_words(query, common) if common else query
+    return stripped if has_meaning(stripped) else query  # "What did Maya do?" keeps the name
 
 
 def _rank_key(item: MemoryItem) -> tuple[float, str]:

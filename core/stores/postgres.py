@@ -360,6 +360,19 @@ class PostgresStore(MemoryStore):
         )
         return [(row_item(r), float(r[-1])) for r in rows]
 
+    def term_counts(self, scope: Scope, terms: Sequence[str]) -> tuple[int, dict[str, int]] | None:
+        where, params = scope_sql(scope)
+        counts = "".join(
+            f", count(*) FILTER (WHERE tsv @@ plainto_tsquery('english', %(term{i})s))"
+            for i in range(len(terms))
+        )
+        terms_params = {f"term{i}": term for i, term in enumerate(terms)}
+        row = self._query(
+            f"SELECT count(*){counts} FROM {{s}}.memories WHERE {where} AND deleted_at IS NULL",
+            {**params, **terms_params},
+        )[0]
+        return int(row[0]), {term: int(n) for term, n in zip(terms, row[1:], strict=True)}
+
     def history(self, memory_id: str) -> list[HistoryEvent]:
         rows = self._query(
             "SELECT memory_id, event, old_text, new_text, created_at, user_id, agent_id, run_id, old_metadata, "

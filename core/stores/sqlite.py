@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -23,6 +22,7 @@ from ..errors import DimensionMismatchError, ReadOnlyStoreError, SchemaVersionEr
 from ..filters import Filter
 from ..ports import MemoryStore, ScoredItems, Vector
 from ..scope import SCOPE_KEYS, Scope
+from ..text import content_words
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
 from ._sqlite_schema import MIGRATIONS, statements
 from ._vector_cache import VectorCache
@@ -31,86 +31,18 @@ ITEM_COLUMNS = (
     "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
     "hash, source_ids, deleted_at"
 )
-_FTS_WORD = re.compile(r"\w+", re.UNICODE)
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "but",
-        "by",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "he",
-        "her",
-        "hers",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "she",
-        "so",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "to",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-    ]
-)
 
 
 def fts_query(text: str) -> str | None:
     """A safe FTS5 query from free text: each distinct word quoted, any may match."""
-    words = [w for w in _FTS_WORD.findall(text.lower()) if len(w) > 1 or w.isdigit()]
-    content = [w for w in words if w not in _STOPWORDS] or words
-    unique = list(dict.fromkeys(content))[:64]
+    unique = content_words(text)[:64]
     if not unique:
         return None
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in unique)
+    return " OR ".join(_fts_string(w) for w in unique)
+
+
+def _fts_string(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
 
 
 def scope_match(scope: Scope) -> str:
@@ -525,6 +457,13 @@ class SQLiteStore(MemoryStore):
         matching = (item for item in map(_row_item, rows) if flt.matches(filter_record(item)))
         return [item for i, item in enumerate(matching) if offset <= i < offset + limit]
 
+    def term_counts(self, scope: Scope, terms: Sequence[str]) -> tuple[int, dict[str, int]] | None:
+        in_scope = scope_match(scope)  # the keyword index holds live memories only
+        count = "(SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?)"
+        matches = [in_scope] + [f"{in_scope} AND text : {_fts_string(term)}" for term in terms]
+        row = self._query("SELECT " + ", ".join([count] * len(matches)), matches)[0]
+        return row[0], dict(zip(terms, row[1:], strict=True))
+
     def neighbours(
         self, run_scope: Scope, item: MemoryItem, flt: Filter | None, window: int
     ) -> tuple[MemoryItem | None, MemoryItem | None]:
@@ -588,27 +527,30 @@ class SQLiteStore(MemoryStore):
         match = fts_query(query)
         if match is None:
             return []
-        where, params = _scope_sql(scope, "m")
-        extra, extra_params = "", []
-        if flt is not None:
+        # The index holds live memories only, and its scope tokens select the scope (migration 3),
+        # so without a filter it answers alone; the ids are still checked on the items below.
+        match = f"{scope_match(scope)} AND text : ({match})"
+        select = "SELECT rowid, -bm25(memories_fts, 1.0, 0.0) AS score FROM memories_fts WHERE memories_fts MATCH ?"
+        if flt is None:
+            rows = self._query(f"{select} ORDER BY score DESC LIMIT ?", [match, limit])
+        else:
             with self._lock:
                 self._sync()
                 allowed = self._allowed(scope, flt)
             if not allowed:
                 return []
-            extra, extra_params = (
-                " AND m.pk IN (SELECT value FROM json_each(?))",
-                [json.dumps(sorted(allowed))],
+            rows = self._query(
+                f"{select} AND rowid IN (SELECT value FROM json_each(?)) ORDER BY score DESC LIMIT ?",
+                [match, json.dumps(sorted(allowed)), limit],
             )
-        match = f"{scope_match(scope)} AND text : ({match})"
-        rows = self._query(
-            "SELECT m.pk, -bm25(memories_fts, 1.0, 0.0) AS score FROM memories_fts "
-            "JOIN memories m ON m.pk = memories_fts.rowid "
-            f"WHERE memories_fts MATCH ? AND m.deleted_at IS NULL AND {where}{extra} ORDER BY score DESC LIMIT ?",
-            [match, *params, *extra_params, limit],
-        )
         items = self._items_by_pk([r[0] for r in rows])
-        return [(items[pk], float(score)) for pk, score in rows if pk in items]
+        return [
+            (item, float(score))
+            for pk, score in rows
+            if (item := items.get(pk)) is not None
+            and item.deleted_at is None
+            and scope.contains(item.user_id, item.agent_id, item.run_id)
+        ]
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
         rows = self._query(

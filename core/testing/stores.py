@@ -107,6 +107,16 @@ class StoreConformance:
 
     # -- scopes --------------------------------------------------------------------------------
 
+    def test_term_counts_stay_within_the_scope(self, memory: Memory, store: MemoryStore) -> None:
+        memory.add(["Maya moved to Lisbon", "Thanks, Maya", "cello on Sundays"], user_id="ana", infer=False)
+        memory.add("Maya Maya Maya", user_id="bob", infer=False)
+        counts = store.term_counts(Scope(user_id="ana"), ["maya", "lisbon", "paris"])
+        if counts is None:  # optional: search then embeds queries as given
+            return
+        assert counts == (3, {"maya": 2, "lisbon": 1, "paris": 0})
+        memory.delete_all(user_id="ana")
+        assert store.term_counts(Scope(user_id="ana"), ["maya"]) == (0, {"maya": 0})
+
     def test_scope_isolation_between_100_users(self, memory: Memory) -> None:
         users = [f"user-{i:03d}" for i in range(100)]
         for user in users:

@@ -9,6 +9,7 @@ import pytest
 from memspan import Memory
 from memspan.pipeline import Settings
 from memspan.retrieval import Retrieval
+from memspan.scope import Scope
 
 START = datetime(2023, 5, 8, 13, 0, tzinfo=timezone.utc)
 
@@ -91,3 +92,64 @@ def test_a_when_question_favours_memories_that_mention_a_time(memory: Memory) ->
 def test_bad_retrieval_settings_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         Retrieval(**bad)  # type: ignore[arg-type]
+
+
+class _Recording:
+    """The real embedder, remembering which query texts it was asked to embed."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.queries: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def embed(self, texts: list[str], *, kind: str = "document") -> object:
+        if kind == "query":
+            self.queries.extend(texts)
+        return self.inner.embed(texts, kind=kind)  # type: ignore[attr-defined]
+
+
+MAYA = [
+    "Maya: I moved to Lisbon last spring.",
+    "Leo: Thanks, Maya!",
+    "Maya: My sister plays the cello.",
+    "Leo: Good to hear.",
+    "Maya: Pottery class is my weekly treat.",
+]
+
+
+def test_a_name_most_memories_contain_is_not_embedded_but_still_searched(memory: Memory) -> None:
+    _session(memory, "s1", MAYA)
+    recording = _Recording(memory.embedder)
+    watched = Memory(memory.store, embedder=recording)  # type: ignore[arg-type]
+    results = watched.search("Where did Maya move to?", user_id="ana", limit=2, explain=True).results
+    assert recording.queries == ["Where did move to?"]
+    assert "Lisbon" in results[0].text
+    assert results[0].score_details and "keyword" in results[0].score_details  # the keyword side saw "Maya"
+    recording.queries.clear()
+    watched.search("What does Maya do?", user_id="ana")  # nothing would be left: the name stays
+    watched.search("What happened in Lisbon?", user_id="ana")  # a rare name stays
+    assert recording.queries == ["What does Maya do?", "What happened in Lisbon?"]
+
+
+def test_names_are_counted_within_the_scope_only(memory: Memory) -> None:
+    _session(memory, "s1", MAYA)
+    memory.add("Maya Maya Maya", user_id="someone-else", infer=False)
+    counts = memory.store.term_counts(Scope("ana", None, None), ["maya", "lisbon", "paris"])
+    assert counts == (5, {"maya": 4, "lisbon": 1, "paris": 0})
+    assert memory.store.term_counts(Scope("nobody", None, None), ["maya"]) == (0, {"maya": 0})
+    memory.delete(memory.get_all(user_id="ana")[0].id)
+    assert memory.store.term_counts(Scope("ana", None, None), ["maya"])[0] == 4  # live memories only
+    memory.delete_all(user_id="ana")
+    assert memory.store.term_counts(Scope("ana", None, None), ["maya"]) == (0, {"maya": 0})
+
+
+def test_the_baseline_embeds_the_query_as_given(memory: Memory) -> None:
+    _session(memory, "s1", MAYA)
+    recording = _Recording(memory.embedder)
+    plain = Memory(memory.store, embedder=recording, settings=Settings(retrieval=Retrieval.baseline()))  # type: ignore[arg-type]
+    plain.search("Where did Maya move to?", user_id="ana")
+    assert recording.queries == ["Where did Maya move to?"]
+    with pytest.raises(ValueError, match="common_names"):
+        Retrieval(common_names=0)
