@@ -1,238 +1,56 @@
 """A client for ``memspan serve`` with the interface of :class:`~memspan.Memory`.
 
 ``RemoteMemory`` (blocking, like ``Memory``) and ``AsyncRemoteMemory`` (like ``AsyncMemory``) return
-the same types as the embedded memory, so either can be handed to a framework integration. Like the embedded pipeline, each
-operation is written once as a generator that yields HTTP requests; only the driver differs.
+the same types as the embedded memory, so either can be handed to a framework integration. Like the
+embedded pipeline, each operation is written once as a generator that yields HTTP requests
+(``memspan._wire``); only the driver here differs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
-from collections.abc import Generator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
 import httpx
 
-from . import errors
-from .errors import MemspanError, StoreError
+from ._wire import (
+    PAGE,
+    AuthenticationError,
+    ForbiddenError,
+    Op,
+    Operations,
+    RateLimitedError,
+    RemoteError,
+    Request,
+    ServiceUnavailableError,
+    answer,
+    connection,
+    history_from_dict,
+    item_from_dict,
+    retry_wait,
+    scope_ids,
+)
 from .messages import MessagesInput
-from .types import AddResult, Event, HistoryEvent, MemoryChange, MemoryItem, MemoryType, SearchResult, Usage
+from .types import AddResult, HistoryEvent, MemoryItem, MemoryType, SearchResult, Usage
 
-PAGE = 500  # the server's largest page
-
-
-class RemoteError(MemspanError):
-    """The server refused the call for a reason memspan's embedded API has no error for."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
-
-
-class AuthenticationError(RemoteError):
-    """No API key, or one the server does not know (or has revoked): check MEMSPAN_API_KEY."""
-
-
-class ForbiddenError(RemoteError):
-    """The key may not use that scope or endpoint: ask an admin for a key with a grant for it."""
+__all__ = [
+    "PAGE",
+    "AsyncRemoteMemory",
+    "AuthenticationError",
+    "ForbiddenError",
+    "RateLimitedError",
+    "RemoteError",
+    "RemoteMemory",
+    "ServiceUnavailableError",
+    "history_from_dict",
+    "item_from_dict",
+]
 
 
-class RateLimitedError(RemoteError):
-    """Too many requests, still after the client's retries."""
-
-
-class ServiceUnavailableError(StoreError):
-    """The server could not be reached or failed; it is the client's store, so this is a StoreError."""
-
-
-_BY_STATUS: dict[int, type[RemoteError]] = {
-    401: AuthenticationError,
-    403: ForbiddenError,
-    429: RateLimitedError,
-}
-
-
-def _raise_for(response: httpx.Response) -> None:
-    """Turn an error body back into the exception the embedded memory would have raised."""
-    try:
-        detail = response.json()["error"]
-        kind, message = str(detail["type"]), str(detail["message"])
-    except (ValueError, KeyError, TypeError):
-        kind, message = "", response.text[:500] or response.reason_phrase
-    if response.status_code in _BY_STATUS:
-        raise _BY_STATUS[response.status_code](message, response.status_code)
-    cls = getattr(errors, kind, None)
-    if isinstance(cls, type) and issubclass(cls, MemspanError):
-        raise cls(message)
-    if response.status_code == 404:
-        raise errors.NotFoundError(message)
-    if response.status_code in (413, 422):
-        raise errors.ValidationError(message)
-    raise ServiceUnavailableError(f"memspan server answered {response.status_code}: {message}")
-
-
-def item_from_dict(data: Mapping[str, Any]) -> MemoryItem:
-    return MemoryItem(
-        id=data["id"],
-        text=data["memory"],
-        user_id=data.get("user_id"),
-        agent_id=data.get("agent_id"),
-        run_id=data.get("run_id"),
-        memory_type=MemoryType(data["memory_type"]),
-        metadata=dict(data.get("metadata") or {}),
-        created_at=data["created_at"],
-        updated_at=data["updated_at"],
-        hash=data["hash"],
-        source_ids=tuple(data.get("source_ids") or ()),
-        deleted_at=data.get("deleted_at"),
-        score=data.get("score"),
-        score_details=data.get("score_details"),
-    )
-
-
-def history_from_dict(data: Mapping[str, Any]) -> HistoryEvent:
-    return HistoryEvent(
-        memory_id=data["memory_id"],
-        event=Event(data["event"]),
-        old_text=data.get("old_memory"),
-        new_text=data.get("new_memory"),
-        created_at=data["created_at"],
-        user_id=data.get("user_id"),
-        agent_id=data.get("agent_id"),
-        run_id=data.get("run_id"),
-        old_metadata=data.get("old_metadata"),
-        new_metadata=data.get("new_metadata"),
-        reason=data.get("reason"),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One HTTP call an operation needs; the driver sends it and returns the decoded JSON."""
-
-    method: str
-    path: str
-    params: dict[str, Any] = field(default_factory=dict)
-    json: Any = None
-
-
-Op = Generator[Request, Any, Any]
-
-
-def _ids(user_id: str | None, agent_id: str | None, run_id: str | None) -> dict[str, str]:
-    return {
-        k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v is not None
-    }
-
-
-def _messages(messages: MessagesInput) -> Any:
-    if isinstance(messages, str):
-        return messages
-    if isinstance(messages, Mapping):
-        return [dict(messages)]
-    return [{"role": "user", "content": m} if isinstance(m, str) else dict(m) for m in messages]
-
-
-class _Operations:
-    """Every operation, once, as a generator of requests."""
-
-    def op_add(
-        self, messages: MessagesInput, ids: dict[str, str], metadata: Any, memory_type: Any, infer: bool
-    ) -> Op:
-        mtype = MemoryType.parse(memory_type).value if memory_type is not None else None
-        body = {
-            "messages": _messages(messages),
-            **ids,
-            "metadata": metadata,
-            "memory_type": mtype,
-            "infer": infer,
-        }
-        data = yield Request("POST", "/v1/memories", json=body)
-        changes = [
-            MemoryChange(Event(c["event"]), item_from_dict(c), c.get("previous_memory"), c.get("reason"))
-            for c in data["results"]
-        ]
-        return AddResult(changes, Usage(**data["usage"]))
-
-    def op_search(self, query: str, ids: dict[str, str], **options: Any) -> Op:
-        data = yield Request("POST", "/v1/memories/search", json={"query": query, **ids, **options})
-        return SearchResult([item_from_dict(d) for d in data["results"]])
-
-    def op_get(self, memory_id: str, include_deleted: bool) -> Op:
-        data = yield Request("GET", f"/v1/memories/{memory_id}", {"include_deleted": include_deleted})
-        return item_from_dict(data)
-
-    def op_get_all(self, ids: dict[str, str], filters: Any, limit: int, offset: int, deleted: bool) -> Op:
-        import json
-
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise errors.ValidationError(f"limit must be a positive integer, got {limit!r}")
-        params: dict[str, Any] = {**ids, "include_deleted": deleted}
-        if filters is not None:
-            params["filters"] = json.dumps(filters)
-        items: list[MemoryItem] = []
-        next_offset: int | None = offset
-        while next_offset is not None and len(items) < limit:
-            page = min(PAGE, limit - len(items))
-            data = yield Request("GET", "/v1/memories", {**params, "limit": page, "offset": next_offset})
-            items.extend(item_from_dict(d) for d in data["results"])
-            next_offset = data["next_offset"]
-        return items
-
-    def op_update(self, memory_id: str, text: str | None, metadata: Any) -> Op:
-        if text is None and metadata is None:
-            raise errors.ValidationError("update needs text=, metadata= or both")
-        data = yield Request("PATCH", f"/v1/memories/{memory_id}", json={"text": text, "metadata": metadata})
-        return item_from_dict(data)
-
-    def op_delete(self, memory_id: str) -> Op:
-        data = yield Request("DELETE", f"/v1/memories/{memory_id}")
-        return item_from_dict(data)
-
-    def op_delete_all(self, ids: dict[str, str], purge: bool) -> Op:
-        data = yield Request("DELETE", "/v1/memories", {**ids, "purge": purge})
-        return int(data["deleted"])
-
-    def op_history(self, memory_id: str) -> Op:
-        data = yield Request("GET", f"/v1/memories/{memory_id}/history")
-        return [history_from_dict(d) for d in data["results"]]
-
-
-def _settings(url: str | None, api_key: str | None) -> tuple[str, dict[str, str]]:
-    url = url or os.environ.get("MEMSPAN_URL")
-    if not url:
-        raise errors.ValidationError(
-            "pass the server's url= (or set MEMSPAN_URL), e.g. http://127.0.0.1:8765"
-        )
-    key = api_key or os.environ.get("MEMSPAN_API_KEY")
-    if not key:
-        raise AuthenticationError(
-            "pass api_key= (or set MEMSPAN_API_KEY); `memspan keys create` makes one", 401
-        )
-    return url.rstrip("/"), {"Authorization": f"Bearer {key}"}
-
-
-def _answer(response: httpx.Response) -> Any:
-    if response.status_code >= 400:
-        _raise_for(response)
-    return response.json() if response.content else None
-
-
-def _retry_wait(response: httpx.Response, attempt: int, retries: int) -> float | None:
-    """Seconds to wait before retrying a rate-limited call, or ``None`` to give up."""
-    if response.status_code != 429 or attempt >= retries:
-        return None
-    try:
-        return min(30.0, float(response.headers.get("Retry-After", "1")))
-    except ValueError:
-        return 1.0
-
-
-class RemoteMemory(_Operations):
+class RemoteMemory(Operations):
     """:class:`~memspan.Memory`'s API over HTTP: ``RemoteMemory("http://127.0.0.1:8765", api_key=...)``.
 
     ``url`` and ``api_key`` default to ``$MEMSPAN_URL`` and ``$MEMSPAN_API_KEY``. Rate-limited calls
@@ -248,7 +66,7 @@ class RemoteMemory(_Operations):
         retries: int = 2,
         transport: httpx.BaseTransport | None = None,
     ):
-        base, headers = _settings(url, api_key)
+        base, headers = connection(url, api_key)
         self.url = base
         self.retries = retries
         self._http = httpx.Client(base_url=base, headers=headers, timeout=timeout, transport=transport)
@@ -272,12 +90,12 @@ class RemoteMemory(_Operations):
                 raise ServiceUnavailableError(
                     f"cannot reach the memspan server at {self.url}: {exc}"
                 ) from exc
-            wait = _retry_wait(response, attempt, self.retries)
+            wait = retry_wait(response, attempt, self.retries)
             if wait is None:
                 break
             time.sleep(wait)
             attempt += 1
-        return _answer(response)
+        return answer(response)
 
     @property
     def usage(self) -> Usage:
@@ -295,7 +113,7 @@ class RemoteMemory(_Operations):
         memory_type: str | MemoryType | None = None,
         infer: bool = True,
     ) -> AddResult:
-        ids = _ids(user_id, agent_id, run_id)
+        ids = scope_ids(user_id, agent_id, run_id)
         result: AddResult = self._run(self.op_add(messages, ids, metadata, memory_type, infer))
         return result
 
@@ -311,7 +129,7 @@ class RemoteMemory(_Operations):
         threshold: float | None = None,
         explain: bool = False,
     ) -> SearchResult:
-        ids = _ids(user_id, agent_id, run_id)
+        ids = scope_ids(user_id, agent_id, run_id)
         op = self.op_search(query, ids, filters=filters, limit=limit, threshold=threshold, explain=explain)
         result: SearchResult = self._run(op)
         return result
@@ -331,7 +149,7 @@ class RemoteMemory(_Operations):
         offset: int = 0,
         include_deleted: bool = False,
     ) -> list[MemoryItem]:
-        ids = _ids(user_id, agent_id, run_id)
+        ids = scope_ids(user_id, agent_id, run_id)
         items: list[MemoryItem] = self._run(self.op_get_all(ids, filters, limit, offset, include_deleted))
         return items
 
@@ -353,7 +171,7 @@ class RemoteMemory(_Operations):
         run_id: str | None = None,
         purge: bool = False,
     ) -> int:
-        count: int = self._run(self.op_delete_all(_ids(user_id, agent_id, run_id), purge))
+        count: int = self._run(self.op_delete_all(scope_ids(user_id, agent_id, run_id), purge))
         return count
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
@@ -372,7 +190,7 @@ class RemoteMemory(_Operations):
         self.close()
 
 
-class AsyncRemoteMemory(_Operations):
+class AsyncRemoteMemory(Operations):
     """:class:`~memspan.AsyncMemory`'s API over HTTP; the same operations, awaited."""
 
     def __init__(
@@ -384,7 +202,7 @@ class AsyncRemoteMemory(_Operations):
         retries: int = 2,
         transport: httpx.AsyncBaseTransport | None = None,
     ):
-        base, headers = _settings(url, api_key)
+        base, headers = connection(url, api_key)
         self.url = base
         self.retries = retries
         self._http = httpx.AsyncClient(base_url=base, headers=headers, timeout=timeout, transport=transport)
@@ -408,9 +226,9 @@ class AsyncRemoteMemory(_Operations):
                 raise ServiceUnavailableError(
                     f"cannot reach the memspan server at {self.url}: {exc}"
                 ) from exc
-            wait = _retry_wait(response, attempt, self.retries)
+            wait = retry_wait(response, attempt, self.retries)
             if wait is None:
-                return _answer(response)
+                return answer(response)
             await asyncio.sleep(wait)
             attempt += 1
 
@@ -429,7 +247,7 @@ class AsyncRemoteMemory(_Operations):
         memory_type: str | MemoryType | None = None,
         infer: bool = True,
     ) -> AddResult:
-        ids = _ids(user_id, agent_id, run_id)
+        ids = scope_ids(user_id, agent_id, run_id)
         result: AddResult = await self._run(self.op_add(messages, ids, metadata, memory_type, infer))
         return result
 
@@ -445,7 +263,7 @@ class AsyncRemoteMemory(_Operations):
         threshold: float | None = None,
         explain: bool = False,
     ) -> SearchResult:
-        ids = _ids(user_id, agent_id, run_id)
+        ids = scope_ids(user_id, agent_id, run_id)
         op = self.op_search(query, ids, filters=filters, limit=limit, threshold=threshold, explain=explain)
         result: SearchResult = await self._run(op)
         return result
@@ -465,7 +283,7 @@ class AsyncRemoteMemory(_Operations):
         offset: int = 0,
         include_deleted: bool = False,
     ) -> list[MemoryItem]:
-        ids = _ids(user_id, agent_id, run_id)
+        ids = scope_ids(user_id, agent_id, run_id)
         items: list[MemoryItem] = await self._run(
             self.op_get_all(ids, filters, limit, offset, include_deleted)
         )
@@ -489,7 +307,7 @@ class AsyncRemoteMemory(_Operations):
         run_id: str | None = None,
         purge: bool = False,
     ) -> int:
-        count: int = await self._run(self.op_delete_all(_ids(user_id, agent_id, run_id), purge))
+        count: int = await self._run(self.op_delete_all(scope_ids(user_id, agent_id, run_id), purge))
         return count
 
     async def history(self, memory_id: str) -> list[HistoryEvent]:

@@ -53,12 +53,16 @@ class _Base:
         ``graph`` (off by default; ``True``, a graph URL or a :class:`~memspan.graph.EntityGraph`)
         keeps entities and relations beside the memories (see :mod:`memspan.graph`).
         """
+        self._own_llm = None  # a model client memspan made (from a name) is closed with the memory
         if llm is not None:
             if extractor is not None:
                 raise ValidationError("pass llm= or extractor=, not both")
-            from .llm import LLMExtractor, resolve_llm
+            from .llm import LLM, LLMExtractor, resolve_llm
 
-            extractor = LLMExtractor(resolve_llm(llm))
+            model = resolve_llm(llm)
+            extractor = LLMExtractor(model)
+            if not isinstance(llm, LLM):
+                self._own_llm = model
         location = os.fspath(store) if isinstance(store, (str, os.PathLike)) else None
         if store is None or isinstance(store, (str, os.PathLike)):
             location = location or default_location()
@@ -98,6 +102,8 @@ class _Base:
         self.store.close()
         if self._engine.graph is not None:
             self._engine.graph.store.close()
+        if self._own_llm is not None:
+            self._own_llm.close()
 
 
 class Memory(_Base):
@@ -318,6 +324,9 @@ class AsyncMemory(_Base):
 
     async def aclose(self) -> None:
         self.close()
+        aclose = getattr(self._own_llm, "aclose", None)
+        if aclose is not None:  # the async HTTP client can only be closed on the event loop
+            await aclose()
 
     async def __aenter__(self) -> AsyncMemory:
         return self
@@ -325,4 +334,4 @@ class AsyncMemory(_Base):
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        await self.aclose()

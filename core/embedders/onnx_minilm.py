@@ -6,8 +6,7 @@ ships inside memspan (``data/minilm-tokenizer.json``, Apache-2.0, see ``data/NOT
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,8 @@ from ..ports import Embedder, EmbedKind, Vector
 
 MAX_TOKENS = 256  # what the model was trained with
 DIMENSION = 384
+#: a batch holds at most this many tokens, padding included (see ``embed``)
+BATCH_TOKENS = 512
 
 
 def _default_model_path() -> Path:
@@ -38,7 +39,12 @@ class OnnxMiniLMEmbedder(Embedder):
     model_id = "all-MiniLM-L6-v2-int8"
 
     def __init__(
-        self, model_path: str | Path | None = None, *, batch_size: int = 32, threads: int | None = None
+        self,
+        model_path: str | Path | None = None,
+        *,
+        batch_size: int = 32,
+        batch_tokens: int = BATCH_TOKENS,
+        threads: int | None = None,
     ):
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -59,18 +65,19 @@ class OnnxMiniLMEmbedder(Embedder):
         tokenizer_file = resources.files("memspan.embedders") / "data" / "minilm-tokenizer.json"
         self._tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer.no_padding()  # the file pads to 128; batches are padded in _run, to their longest
         self._batch_size = batch_size
+        self._batch_tokens = batch_tokens
         self._dimension = DIMENSION
-        self._lock = threading.Lock()  # tokenizers' padding config is shared state
 
-    def _run(self, texts: list[str]) -> Vector:
-        with self._lock:  # one text (a query) skips the batch path's thread pool
-            encodings = (
-                [self._tokenizer.encode(texts[0])] if len(texts) == 1 else self._tokenizer.encode_batch(texts)
-            )
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    def _run(self, encodings: Sequence[Any]) -> Vector:
+        """One model call over texts of similar length, padded here to the longest."""
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
@@ -81,16 +88,35 @@ class OnnxMiniLMEmbedder(Embedder):
         result: Vector = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
         return result
 
+    def _batches(self, lengths: Sequence[int]) -> Iterator[list[int]]:
+        """Indices in order of length, cut so that no batch pads past ``batch_tokens`` tokens.
+
+        Every text of a batch costs as much as the longest: a chat's turns run from 5 to 200 tokens,
+        and batches of 32 of them embedded LOCOMO sessions at 20-24 turns/s against 36-50 with this
+        budget, while short facts still go 30 at a time (about 200/s either way).
+        """
+        batch: list[int] = []
+        for index in sorted(range(len(lengths)), key=lengths.__getitem__):
+            width = lengths[index]  # the longest so far: lengths ascend
+            if batch and (len(batch) >= self._batch_size or width * (len(batch) + 1) > self._batch_tokens):
+                yield batch
+                batch = []
+            batch.append(index)
+        if batch:
+            yield batch
+
     def embed(self, texts: Sequence[str], *, kind: EmbedKind = "document") -> Vector:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
-        # batches of similar length waste less work on padding
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
-            chunk = order[start : start + self._batch_size]
-            try:
-                out[chunk] = self._run([texts[i] for i in chunk])
-            except Exception as exc:
-                raise EmbedderError(f"the ONNX embedding model failed: {exc}") from exc
+        try:
+            # one text (a query) skips the batch path's thread pool
+            if len(texts) == 1:
+                encodings = [self._tokenizer.encode(texts[0])]
+            else:
+                encodings = self._tokenizer.encode_batch(list(texts))
+            out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+            for batch in self._batches([len(e.ids) for e in encodings]):
+                out[batch] = self._run([encodings[i] for i in batch])
+        except Exception as exc:
+            raise EmbedderError(f"the ONNX embedding model failed: {exc}") from exc
         return out

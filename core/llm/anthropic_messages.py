@@ -10,26 +10,20 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import LLMError, ValidationError
+from ..errors import ValidationError
 from ..types import Usage
-from .base import Completion, LLMRequest, ProviderLLM, RetryPolicy, sdk_error
+from .base import Completion, LLMRequest, RetryPolicy
+from .sdk import SDKProviderLLM
 
 DEFAULT_ANTHROPIC_MODEL = "claude-haiku-4-5"
 
 
-def _import_anthropic() -> Any:
-    try:
-        import anthropic
-    except ImportError as exc:
-        raise ValidationError(
-            "the Anthropic provider needs the SDK: pip install 'memspan[anthropic]'"
-        ) from exc
-    return anthropic
-
-
-class AnthropicLLM(ProviderLLM):
+class AnthropicLLM(SDKProviderLLM):
     """Claude models. Unset arguments come from ``MEMSPAN_LLM_MODEL``, ``MEMSPAN_LLM_BASE_URL``,
     ``MEMSPAN_LLM_API_KEY`` (else ``ANTHROPIC_API_KEY``) and ``MEMSPAN_LLM_TIMEOUT``."""
+
+    sdk_module, sdk_extra = "anthropic", "anthropic"
+    sync_client_class, async_client_class = "Anthropic", "AsyncAnthropic"
 
     def __init__(
         self,
@@ -44,39 +38,24 @@ class AnthropicLLM(ProviderLLM):
         async_client: Any = None,
         environ: Mapping[str, str] | None = None,
     ):
-        super().__init__(retry=retry)
         env = os.environ if environ is None else environ
         self.model = model or env.get("MEMSPAN_LLM_MODEL") or DEFAULT_ANTHROPIC_MODEL
         self.model_id = f"anthropic:{self.model}"
-        self.base_url = base_url or env.get("MEMSPAN_LLM_BASE_URL") or None
-        self.timeout = timeout if timeout is not None else float(env.get("MEMSPAN_LLM_TIMEOUT", "60"))
         self.temperature = temperature
         api_key = api_key or env.get("MEMSPAN_LLM_API_KEY") or env.get("ANTHROPIC_API_KEY")
         if api_key is None and client is None:
             raise ValidationError("no API key for Anthropic: set ANTHROPIC_API_KEY or pass api_key=")
-        self._api_key = api_key
-        self._client = client
-        self._async_client = async_client
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url or env.get("MEMSPAN_LLM_BASE_URL") or None,
+            timeout=timeout if timeout is not None else float(env.get("MEMSPAN_LLM_TIMEOUT", "60")),
+            retry=retry,
+            client=client,
+            async_client=async_client,
+        )
 
-    def _sdk_kwargs(self) -> dict[str, Any]:
-        return {
-            "api_key": self._api_key,
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": 0,
-        }
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = _import_anthropic().Anthropic(**self._sdk_kwargs())
-        return self._client
-
-    @property
-    def async_client(self) -> Any:
-        if self._async_client is None:
-            self._async_client = _import_anthropic().AsyncAnthropic(**self._sdk_kwargs())
-        return self._async_client
+    def _endpoint(self, client: Any) -> Any:
+        return client.messages.create
 
     def _arguments(self, request: LLMRequest) -> dict[str, Any]:
         system = "\n\n".join(m["content"] for m in request.messages if m["role"] == "system")
@@ -101,29 +80,3 @@ class AnthropicLLM(ProviderLLM):
                 completion_tokens=int(getattr(usage, "output_tokens", 0) or 0),
             ),
         )
-
-    def _error(self, exc: Exception) -> LLMError:
-        response = getattr(exc, "response", None)
-        status = getattr(exc, "status_code", None)
-        headers = dict(response.headers) if response is not None and status is not None else None
-        return sdk_error(exc, self.model_id, status, headers)
-
-    def send(self, request: LLMRequest) -> Completion:
-        anthropic = _import_anthropic()
-        try:
-            response = self.client.messages.create(**self._arguments(request))
-        except anthropic.APIError as exc:
-            raise self._error(exc) from exc
-        return self._completion(response)
-
-    async def asend(self, request: LLMRequest) -> Completion:
-        anthropic = _import_anthropic()
-        try:
-            response = await self.async_client.messages.create(**self._arguments(request))
-        except anthropic.APIError as exc:
-            raise self._error(exc) from exc
-        return self._completion(response)
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()

@@ -3,8 +3,6 @@
 One class covers OpenAI itself and everything that speaks its protocol behind a ``base_url``:
 Ollama (``http://localhost:11434/v1``), vLLM, LM Studio, Groq, Together, DeepSeek. Azure OpenAI
 needs its own client class: build ``openai.AzureOpenAI(...)`` and pass it as ``client=``.
-The SDK's own retries are switched off so that the shared :class:`~memspan.llm.base.RetryPolicy`
-is the only one (retries stacked on retries multiply the wait).
 """
 
 from __future__ import annotations
@@ -15,21 +13,14 @@ from typing import Any, Literal
 
 from ..errors import LLMError, ValidationError
 from ..types import Usage
-from .base import Completion, LLMRequest, ProviderLLM, RetryPolicy, sdk_error
+from .base import Completion, LLMRequest, RetryPolicy
+from .sdk import SDKProviderLLM
 
 ResponseFormat = Literal["json_schema", "json_object", "text"]
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 
-def _import_openai() -> Any:
-    try:
-        import openai
-    except ImportError as exc:
-        raise ValidationError("the OpenAI provider needs the SDK: pip install 'memspan[openai]'") from exc
-    return openai
-
-
-class OpenAIChatLLM(ProviderLLM):
+class OpenAIChatLLM(SDKProviderLLM):
     """Chat completions over the OpenAI protocol.
 
     Unset arguments come from the environment: ``MEMSPAN_LLM_MODEL``, ``MEMSPAN_LLM_BASE_URL``,
@@ -37,6 +28,9 @@ class OpenAIChatLLM(ProviderLLM):
     ``response_format`` asks the server for JSON: ``json_object`` is understood by nearly every
     compatible server, ``json_schema`` (structured outputs) by OpenAI and vLLM, ``text`` by all.
     """
+
+    sdk_module, sdk_extra = "openai", "openai"
+    sync_client_class, async_client_class = "OpenAI", "AsyncOpenAI"
 
     def __init__(
         self,
@@ -53,7 +47,6 @@ class OpenAIChatLLM(ProviderLLM):
         environ: Mapping[str, str] | None = None,
         extra_body: dict[str, Any] | None = None,
     ):
-        super().__init__(retry=retry)
         env = os.environ if environ is None else environ
         base_url = base_url or env.get("MEMSPAN_LLM_BASE_URL") or None
         model = model or env.get("MEMSPAN_LLM_MODEL") or (None if base_url else DEFAULT_OPENAI_MODEL)
@@ -63,8 +56,6 @@ class OpenAIChatLLM(ProviderLLM):
             )
         self.model = model
         self.model_id = f"openai-compatible:{model}"
-        self.base_url = base_url
-        self.timeout = timeout if timeout is not None else float(env.get("MEMSPAN_LLM_TIMEOUT", "60"))
         self.temperature = temperature
         chosen = response_format or env.get("MEMSPAN_LLM_RESPONSE_FORMAT") or "json_object"
         if chosen not in ("json_schema", "json_object", "text"):
@@ -79,29 +70,17 @@ class OpenAIChatLLM(ProviderLLM):
                     "(MEMSPAN_LLM_BASE_URL) at a local server such as Ollama"
                 )
             api_key = "unused"  # local servers ignore it, the SDK insists on one
-        self._api_key = api_key
-        self._client = client
-        self._async_client = async_client
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout if timeout is not None else float(env.get("MEMSPAN_LLM_TIMEOUT", "60")),
+            retry=retry,
+            client=client,
+            async_client=async_client,
+        )
 
-    def _sdk_kwargs(self) -> dict[str, Any]:
-        return {
-            "api_key": self._api_key,
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": 0,
-        }
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = _import_openai().OpenAI(**self._sdk_kwargs())
-        return self._client
-
-    @property
-    def async_client(self) -> Any:
-        if self._async_client is None:
-            self._async_client = _import_openai().AsyncOpenAI(**self._sdk_kwargs())
-        return self._async_client
+    def _endpoint(self, client: Any) -> Any:
+        return client.chat.completions.create
 
     def _arguments(self, request: LLMRequest) -> dict[str, Any]:
         args: dict[str, Any] = {"model": self.model, "messages": [dict(m) for m in request.messages]}
@@ -132,29 +111,3 @@ class OpenAIChatLLM(ProviderLLM):
                 completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
             ),
         )
-
-    def _error(self, exc: Exception) -> LLMError:
-        response = getattr(exc, "response", None)
-        status = getattr(exc, "status_code", None)
-        headers = dict(response.headers) if response is not None and status is not None else None
-        return sdk_error(exc, self.model_id, status, headers)
-
-    def send(self, request: LLMRequest) -> Completion:
-        openai = _import_openai()
-        try:
-            response = self.client.chat.completions.create(**self._arguments(request))
-        except openai.APIError as exc:
-            raise self._error(exc) from exc
-        return self._completion(response)
-
-    async def asend(self, request: LLMRequest) -> Completion:
-        openai = _import_openai()
-        try:
-            response = await self.async_client.chat.completions.create(**self._arguments(request))
-        except openai.APIError as exc:
-            raise self._error(exc) from exc
-        return self._completion(response)
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()

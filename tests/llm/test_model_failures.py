@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from memspan import Event, Memory
+from memspan import AsyncMemory, Event, Memory
 from memspan.errors import ExtractionError, LLMError
-from memspan.llm import LLM, LLMExtractor
+from memspan.llm import LLM, LLMExtractor, OpenAIChatLLM
 from memspan.llm.scripted import ScriptedChatServer, Stall, Status, ref_of, reply_json
 from memspan.ports import Embedder
 
@@ -213,3 +213,26 @@ def test_memory_configured_from_the_environment_alone(
             "Lives in Paris"
         ]
     assert server.requests[0].model == "local-model" and server.requests[0].protocol == "openai"
+
+
+async def test_a_model_made_from_a_name_is_closed_with_the_memory_and_a_given_one_is_not(
+    db_path: Path, embedder: Embedder, server: ScriptedChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEMSPAN_LLM_BASE_URL", server.openai_url)
+    monkeypatch.setenv("MEMSPAN_LLM_MODEL", "local-model")
+    monkeypatch.delenv("MEMSPAN_LLM_PROVIDER", raising=False)
+    server.add(PARIS, PARIS)
+    made = AsyncMemory(db_path, embedder=embedder, llm="env")
+    await made.add("I live in Paris.", user_id="ana")
+    model = made._own_llm
+    assert isinstance(model, OpenAIChatLLM)
+    async_client = model.async_client
+    await made.aclose()
+    assert async_client.is_closed()
+
+    given = OpenAIChatLLM("local-model", base_url=server.openai_url)
+    with Memory(db_path, embedder=embedder, llm=given) as memory:
+        memory.add("I live in Paris.", user_id="bob")
+    assert not given.client.is_closed()  # the caller's model: the caller closes it
+    given.close()
+    assert given.client.is_closed()
