@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import random
 import resource
 import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -185,35 +187,26 @@ def add_throughput(
     return total / (time.perf_counter() - began)
 
 
-def run(
-    workdir: Path, data: Path | None, points: Sequence[int], single_user: int, queries: int
-) -> dict[str, Any]:
-    workdir.mkdir(parents=True, exist_ok=True)
+def layout(
+    workdir: Path, data: Path | None, label: str, users: int, sizes: Sequence[int], queries: int
+) -> list[dict[str, Any]]:
+    """One store grown through ``sizes``, measured at each (run in a process of its own)."""
     texts, questions = corpus(data)
-    report: dict[str, Any] = {"points": [], "queries_per_point": queries}
-    report["query_embedding_ms"] = time_embedding(questions)
-    observations = [o.text for c in ld.load(data) for o in c.observations] if data and data.exists() else []
-    report["add_rates"] = add_rates(workdir, texts, observations)
-    for label, users, sizes in (
-        ("100 users", 100, points),
-        ("1 user", 1, [single_user] if single_user else []),
-    ):
-        if not sizes:
-            continue
-        path = workdir / f"scale-{users}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        store = SQLiteStore(path)
-        store.bind_embedder(default_embedder().model_id, DIMENSION)
-        filled = 0
-        for size in sizes:
-            insert_rate = fill(store, texts, filled, size - filled, users, seed=users)
-            filled = size
-            with Memory(store) as memory:
-                latency = time_searches(memory, questions, users, queries)
-                # into the filled store itself: does adding slow down as it grows?
-                rate = add_throughput(memory, short_facts(), f"user-{size % users}")
-            point = {
+    path = workdir / f"scale-{users}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = SQLiteStore(path)
+    store.bind_embedder(default_embedder().model_id, DIMENSION)
+    filled, points = 0, []
+    for size in sizes:
+        insert_rate = fill(store, texts, filled, size - filled, users, seed=users)
+        filled = size
+        with Memory(store) as memory:
+            latency = time_searches(memory, questions, users, queries)
+            # into the filled store itself: does adding slow down as it grows?
+            rate = add_throughput(memory, short_facts(), f"user-{size % users}")
+        points.append(
+            {
                 "layout": label,
                 "memories": size,
                 "users": users,
@@ -223,15 +216,36 @@ def run(
                 "peak_rss_mb": peak_rss_mb(),
                 "disk_bytes_per_memory": disk_bytes(path) / size,
             }
-            report["points"].append(point)
-            print(
-                f"scale {label:9s} {size:>8,}: p50 {latency['p50']:.1f} ms  p95 {latency['p95']:.1f} ms",
-                file=sys.stderr,
-            )
-            store = SQLiteStore(path)  # Memory(store).close() closed the connection
-        store.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        )
+        print(
+            f"scale {label:9s} {size:>8,}: p50 {latency['p50']:.1f} ms  p95 {latency['p95']:.1f} ms",
+            file=sys.stderr,
+        )
+        store = SQLiteStore(path)  # Memory(store).close() closed the connection
+    store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return points
+
+
+def run(
+    workdir: Path, data: Path | None, points: Sequence[int], single_user: int, queries: int
+) -> dict[str, Any]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    texts, questions = corpus(data)
+    report: dict[str, Any] = {"points": [], "queries_per_point": queries}
+    report["query_embedding_ms"] = time_embedding(questions)
+    observations = [o.text for c in ld.load(data) for o in c.observations] if data and data.exists() else []
+    report["add_rates"] = add_rates(workdir, texts, observations)
+    # each layout in a fresh process, so that its peak RSS is its own
+    spawn = multiprocessing.get_context("spawn")
+    for label, users, sizes in (
+        ("100 users", 100, points),
+        ("1 user", 1, [single_user] if single_user else []),
+    ):
+        if sizes:
+            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+                report["points"] += pool.submit(layout, workdir, data, label, users, sizes, queries).result()
     return report
 
 

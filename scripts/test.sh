@@ -20,6 +20,6 @@ fi
 echo "== ruff"
 .venv/bin/ruff check core integrations tests benchmarks examples
 echo "== mypy"
-.venv/bin/mypy
+bash scripts/typecheck.sh
 echo "== pytest"
 .venv/bin/python -m pytest "$@"

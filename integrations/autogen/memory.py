@@ -173,7 +173,11 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
             raise ValidationError(f"unknown query options {sorted(unknown)}; use limit, threshold or filters")
         if not text.strip():  # like ListMemory: no query lists what there is, newest first
             listed = await self._memory.get_all(
-                **self._recall, limit=kwargs.get("limit", self._limit), filters=kwargs.get("filters")
+                user_id=self._recall.get("user_id"),
+                agent_id=self._recall.get("agent_id"),
+                run_id=self._recall.get("run_id"),
+                limit=kwargs.get("limit", self._limit),
+                filters=kwargs.get("filters"),
             )
             return MemoryQueryResult(results=[_content(item) for item in listed])
         found = await self._memory.search(

@@ -130,17 +130,19 @@ class MemspanStore(BaseStore):
             )
         return Scope.of(**dict(zip(self.scope_keys, namespace[1:needed], strict=True)))
 
-    def _item(self, memory: MemoryItem, score: float | None = None, searched: bool = False) -> Item:
+    def _item(self, memory: MemoryItem) -> Item:
         meta = memory.metadata
-        namespace = tuple(str(meta[NAMESPACE]).split("."))
-        value = {k[len(VALUE) :]: v for k, v in meta.items() if k.startswith(VALUE)}
-        created = datetime.fromisoformat(memory.created_at)
-        updated = datetime.fromisoformat(memory.updated_at)
-        if searched:
-            return SearchItem(namespace, str(meta[KEY]), value, created, updated, score=score)
         return Item(
-            value=value, key=str(meta[KEY]), namespace=namespace, created_at=created, updated_at=updated
+            value={k[len(VALUE) :]: v for k, v in meta.items() if k.startswith(VALUE)},
+            key=str(meta[KEY]),
+            namespace=tuple(str(meta[NAMESPACE]).split(".")),
+            created_at=datetime.fromisoformat(memory.created_at),
+            updated_at=datetime.fromisoformat(memory.updated_at),
         )
+
+    def _search_item(self, memory: MemoryItem, score: float | None = None) -> SearchItem:
+        item = self._item(memory)
+        return SearchItem(item.namespace, item.key, item.value, item.created_at, item.updated_at, score=score)
 
     def _find(self, namespace: tuple[str, ...], key: str) -> Flow[MemoryItem | None]:
         scope = self.scope_of(namespace)
@@ -197,7 +199,7 @@ class MemspanStore(BaseStore):
                 filters={"AND": clauses},
                 limit=min(op.offset + op.limit, _PAGE),
             )
-            return [self._item(m, m.score, searched=True) for m in list(found)[op.offset :]]
+            return [self._search_item(m, m.score) for m in list(found)[op.offset :]]
         listed = yield call(
             self.port,
             "get_all",
@@ -206,7 +208,7 @@ class MemspanStore(BaseStore):
             limit=op.limit,
             offset=op.offset,
         )
-        return [self._item(m, searched=True) for m in listed]
+        return [self._search_item(m) for m in listed]
 
     def _list_namespaces(self, op: ListNamespacesOp) -> Flow[list[tuple[str, ...]]]:
         prefixes = [c for c in op.match_conditions or () if c.match_type == "prefix"]
@@ -244,7 +246,8 @@ class MemspanStore(BaseStore):
             elif isinstance(op, SearchOp):
                 results.append((yield from self._search(op)))
             elif isinstance(op, PutOp):
-                results.append((yield from self._put(op)))
+                yield from self._put(op)
+                results.append(None)
             elif isinstance(op, ListNamespacesOp):
                 results.append((yield from self._list_namespaces(op)))
             else:
