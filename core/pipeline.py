@@ -22,7 +22,16 @@ from .effects import Flow, call, gather
 from .errors import NotFoundError, StoreError, ValidationError
 from .filters import format_timestamp, parse_filter
 from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages, require_utf8
-from .ports import Candidate, Decision, Embedder, ExtractionPlan, ExtractionRequest, Extractor, MemoryStore
+from .ports import (
+    Candidate,
+    Decision,
+    Embedder,
+    ExtractionPlan,
+    ExtractionRequest,
+    Extractor,
+    MemoryStore,
+    Vector,
+)
 from .rerank.base import Reranker, rerank_flow
 from .retrieval import FusionWeights, Retrieval, fuse, query_to_embed, refine
 from .scope import Scope, validate_id
@@ -229,6 +238,7 @@ class Engine:
         by_ref = {c.ref: c.item for c in existing}
         changes: list[MemoryChange] = []
         additions: list[tuple[Decision, str, str]] = []  # decision, text, hash
+        existing_changes: list[tuple[MemoryItem, Decision]] = []  # UPDATE, DELETE, NOOP, in order
         seen_hashes: set[str] = set()
         for decision in plan.decisions:  # refuse an unusable plan before any part of it is written
             if decision.action in ("ADD", "UPDATE"):
@@ -258,10 +268,23 @@ class Engine:
                     raise StoreError(
                         f"{decision.action} names memory {decision.target_ref}, which was not offered"
                     )
-                change = yield from self._change_existing(scope, target, decision, now)
-                changes.append(change)
-        if additions:
-            vectors = yield call(self.embedder, "embed", [text for _, text, _ in additions], kind="document")
+                if not scope.contains(target.user_id, target.agent_id, target.run_id):
+                    raise StoreError(f"memory {target.id} is outside {scope}; refusing to change it")
+                existing_changes.append((target, decision))
+        # Every text this add writes is embedded before the first write: if the model fails, the
+        # store is as it was. (Updates and deletes still go first, so a memory this add deletes is
+        # not mistaken below for a near-duplicate of one it adds.)
+        updated = [
+            validate_text(d.text, "updated memory") for _, d in existing_changes if d.action == "UPDATE"
+        ]
+        texts = [text for _, text, _ in additions] + updated
+        embedded = (yield call(self.embedder, "embed", texts, kind="document")) if texts else None
+        update_vectors = iter(embedded[len(additions) :] if embedded is not None else ())
+        for target, decision in existing_changes:
+            vector = next(update_vectors) if decision.action == "UPDATE" else None
+            changes.append((yield from self._change_existing(target, decision, now, vector)))
+        if additions and embedded is not None:
+            vectors = embedded[: len(additions)]
             keep: list[int] = []
             for i in range(len(additions)):
                 if dedupe:
@@ -316,17 +339,15 @@ class Engine:
         )
 
     def _change_existing(
-        self, scope: Scope, target: MemoryItem, decision: Decision, now: str
+        self, target: MemoryItem, decision: Decision, now: str, vector: Vector | None
     ) -> Flow[MemoryChange]:
-        if not scope.contains(target.user_id, target.agent_id, target.run_id):
-            raise StoreError(f"memory {target.id} is outside {scope}; refusing to change it")
+        """Apply one UPDATE / DELETE / NOOP to a memory of the scope (an UPDATE's text already embedded)."""
         if decision.action == "NOOP":
             return MemoryChange(Event.NOOP, target, reason=decision.reason)
         if decision.action == "DELETE":
             item = yield from self._delete_item(target, now, decision.reason)
             return MemoryChange(Event.DELETE, item, previous_text=target.text, reason=decision.reason)
         text = validate_text(decision.text, "updated memory")
-        vectors = yield call(self.embedder, "embed", [text], kind="document")
         item = replace(
             target,
             text=text,
@@ -347,7 +368,7 @@ class Engine:
             item.metadata,
             decision.reason,
         )
-        yield call(self.store, "update", item, vectors[0], event)
+        yield call(self.store, "update", item, vector, event)
         return MemoryChange(Event.UPDATE, item, previous_text=target.text, reason=decision.reason)
 
     def _delete_item(self, target: MemoryItem, now: str, reason: str | None) -> Flow[MemoryItem]:

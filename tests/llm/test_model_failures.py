@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from memspan import AsyncMemory, Event, Memory
-from memspan.errors import ExtractionError, LLMError
+from memspan.errors import EmbedderError, ExtractionError, LLMError
 from memspan.llm import LLM, LLMExtractor, OpenAIChatLLM
 from memspan.llm.scripted import ScriptedChatServer, Stall, Status, ref_of, reply_json
 from memspan.ports import Embedder
@@ -236,3 +236,40 @@ async def test_a_model_made_from_a_name_is_closed_with_the_memory_and_a_given_on
     assert not given.client.is_closed()  # the caller's model: the caller closes it
     given.close()
     assert given.client.is_closed()
+
+
+class _FailingOnce:
+    """The real embedder; when told to, it fails once on the next text that mentions ``word``."""
+
+    def __init__(self, inner: Embedder, word: str) -> None:
+        self.inner, self.word, self.fail_next = inner, word, False
+        self.model_id, self.dimension = inner.model_id, inner.dimension
+
+    def embed(self, texts: list[str], *, kind: str = "document") -> object:
+        if self.fail_next and kind == "document" and any(self.word in t for t in texts):
+            self.fail_next = False
+            raise EmbedderError("the embedding model crashed")
+        return self.inner.embed(texts, kind=kind)  # type: ignore[arg-type]
+
+
+def test_an_embedder_failure_mid_add_writes_nothing_not_even_the_update(
+    db_path: Path, embedder: Embedder, make_llm: Callable[..., LLM], server: ScriptedChatServer
+) -> None:
+    failing = _FailingOnce(embedder, word="Works as")  # the ADD's text, not the UPDATE's
+    with Memory(db_path, embedder=failing, llm=make_llm()) as mem:  # type: ignore[arg-type]
+        server.add(PARIS)
+        (added,) = mem.add("I live in Paris.", user_id="ana").changes
+        move = lambda r: reply_json(  # noqa: E731
+            {"action": "UPDATE", "ref": ref_of(r, "Paris"), "text": "Lives in Tokyo"},
+            {"action": "ADD", "text": "Works as a nurse", "sources": [0]},
+        )
+        server.add(move)
+        failing.fail_next = True
+        with pytest.raises(EmbedderError, match="crashed"):
+            mem.add("I moved to Tokyo and I work as a nurse.", user_id="ana")
+        assert [m.text for m in mem.get_all(user_id="ana")] == ["Lives in Paris"]
+        assert [e.event for e in mem.history(added.item.id)] == [Event.ADD]
+        server.add(move)  # the same add again, with a working model: both changes land
+        result = mem.add("I moved to Tokyo and I work as a nurse.", user_id="ana")
+        assert sorted(c.event for c in result.changes) == [Event.ADD, Event.UPDATE]
+        assert sorted(m.text for m in mem.get_all(user_id="ana")) == ["Lives in Tokyo", "Works as a nurse"]
