@@ -9,9 +9,9 @@ docs/benchmarks.md.)
 One refinement comes before: **names the scope is about** — in a user's memories her own name is
 everywhere ("Maya: I moved to Lisbon", "Thanks, Maya!"), so embedding "Where did Maya move?" with
 the name pulls in every memory that names her. A name of the query that more than
-``common_names`` of the scope's memories (and at least three) contain is left out of the query's embedding (the keyword
-search still gets the whole query). Only capitalised words are looked up, so it costs one small
-keyword-index count per search; LOCOMO R@10 74.3 -> 77.8.
+``common_names`` of the scope's memories (and at least three) contain is left out of the query's
+embedding; the keyword search still gets the whole query. Only capitalised words are looked up, so
+it costs one small keyword-index count per search; LOCOMO R@10 74.3 -> 77.8.
 
 Three refinements follow fusion, each measured on LOCOMO's dev split before it was kept:
 
@@ -64,7 +64,7 @@ class Retrieval:
     dated: float = 0.3
     #: most memories of one run read when looking for neighbours
     run_window: int = 500
-    #: a query name found in more than this share of the scope's memories is not embedded
+    #: a query name found in more than this share of the scope's memories is not embedded (1: off)
     common_names: float = 0.15
     plain: bool = False
 
