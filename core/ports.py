@@ -159,10 +159,11 @@ class MemoryStore(ABC):
     ) -> tuple[MemoryItem | None, MemoryItem | None]:
         """The live memories just before and just after ``item`` in its run (by creation time).
 
-        Derived from :meth:`list_memories` (the run's newest ``window`` memories); a backend may
-        override it with a direct lookup.
+        Derived from :meth:`list_memories` (the run's newest ``window`` memories, in the store's
+        order: memories of one add share a timestamp and keep the order they were added in); a
+        backend may override it with a direct lookup.
         """
-        session = sorted(self.list_memories(run_scope, flt, window), key=lambda m: (m.created_at, m.id))
+        session = list(reversed(self.list_memories(run_scope, flt, window)))
         index = next((i for i, m in enumerate(session) if m.id == item.id), None)
         if index is None:
             return None, None

@@ -471,11 +471,12 @@ class SQLiteStore(MemoryStore):
             return super().neighbours(run_scope, item, flt, window)
         where, params = _scope_sql(run_scope)
         found: list[MemoryItem | None] = []
-        for compare, order in (("<", "DESC"), (">", "ASC")):
+        for compare, order in (("<", "DESC"), (">", "ASC")):  # a tie in time: the order of insertion
             rows = self._query(
                 f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where} AND deleted_at IS NULL "
-                f"AND (created_at {compare} ? OR (created_at = ? AND id {compare} ?)) "
-                f"ORDER BY created_at {order}, id {order} LIMIT 1",
+                f"AND (created_at {compare} ? OR (created_at = ? AND pk {compare} "
+                "(SELECT pk FROM memories WHERE id = ?))) "
+                f"ORDER BY created_at {order}, pk {order} LIMIT 1",
                 [*params, item.created_at, item.created_at, item.id],
             )
             found.append(_row_item(rows[0]) if rows else None)

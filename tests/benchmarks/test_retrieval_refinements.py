@@ -153,3 +153,16 @@ def test_the_baseline_embeds_the_query_as_given(memory: Memory) -> None:
     assert recording.queries == ["Where did Maya move to?"]
     with pytest.raises(ValueError, match="common_names"):
         Retrieval(common_names=0)
+
+
+def test_memories_of_one_add_are_neighbours_in_the_order_they_were_said(memory: Memory) -> None:
+    # one add stamps its memories with one time: the order of the messages must still decide
+    # which is before and which is after (it did not, when ties fell back on random ids)
+    for user in ("u1", "u2", "u3", "u4"):
+        said = ["Bought apples at the market.", "A poetry reading last night.", "Tax forms are due."]
+        memory.add([{"role": "user", "content": t} for t in said], user_id=user, run_id="s", infer=False)
+        top, *rest = memory.search("poetry reading", user_id=user, limit=3, explain=True).results
+        assert top.text == said[1]
+        scores = {m.text: m.score for m in rest}
+        assert scores[said[2]] == pytest.approx(top.score * Retrieval().next_weight)  # type: ignore[operator]
+        assert scores[said[0]] == pytest.approx(top.score * Retrieval().previous_weight)  # type: ignore[operator]
