@@ -69,41 +69,6 @@ def _raise_for(response: httpx.Response) -> None:
     raise ServiceUnavailableError(f"memspan server answered {response.status_code}: {message}")
 
 
-def item_from_dict(data: Mapping[str, Any]) -> MemoryItem:
-    return MemoryItem(
-        id=data["id"],
-        text=data["memory"],
-        user_id=data.get("user_id"),
-        agent_id=data.get("agent_id"),
-        run_id=data.get("run_id"),
-        memory_type=MemoryType(data["memory_type"]),
-        metadata=dict(data.get("metadata") or {}),
-        created_at=data["created_at"],
-        updated_at=data["updated_at"],
-        hash=data["hash"],
-        source_ids=tuple(data.get("source_ids") or ()),
-        deleted_at=data.get("deleted_at"),
-        score=data.get("score"),
-        score_details=data.get("score_details"),
-    )
-
-
-def history_from_dict(data: Mapping[str, Any]) -> HistoryEvent:
-    return HistoryEvent(
-        memory_id=data["memory_id"],
-        event=Event(data["event"]),
-        old_text=data.get("old_memory"),
-        new_text=data.get("new_memory"),
-        created_at=data["created_at"],
-        user_id=data.get("user_id"),
-        agent_id=data.get("agent_id"),
-        run_id=data.get("run_id"),
-        old_metadata=data.get("old_metadata"),
-        new_metadata=data.get("new_metadata"),
-        reason=data.get("reason"),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Request:
     """One HTTP call an operation needs; the driver sends it and returns the decoded JSON."""
@@ -147,18 +112,20 @@ class Operations:
         }
         data = yield Request("POST", "/v1/memories", json=body)
         changes = [
-            MemoryChange(Event(c["event"]), item_from_dict(c), c.get("previous_memory"), c.get("reason"))
+            MemoryChange(
+                Event(c["event"]), MemoryItem.from_dict(c), c.get("previous_memory"), c.get("reason")
+            )
             for c in data["results"]
         ]
         return AddResult(changes, Usage(**data["usage"]))
 
     def op_search(self, query: str, ids: dict[str, str], **options: Any) -> Op:
         data = yield Request("POST", "/v1/memories/search", json={"query": query, **ids, **options})
-        return SearchResult([item_from_dict(d) for d in data["results"]])
+        return SearchResult([MemoryItem.from_dict(d) for d in data["results"]])
 
     def op_get(self, memory_id: str, include_deleted: bool) -> Op:
         data = yield Request("GET", f"/v1/memories/{memory_id}", {"include_deleted": include_deleted})
-        return item_from_dict(data)
+        return MemoryItem.from_dict(data)
 
     def op_get_all(self, ids: dict[str, str], filters: Any, limit: int, offset: int, deleted: bool) -> Op:
         import json
@@ -173,7 +140,7 @@ class Operations:
         while next_offset is not None and len(items) < limit:
             page = min(PAGE, limit - len(items))
             data = yield Request("GET", "/v1/memories", {**params, "limit": page, "offset": next_offset})
-            items.extend(item_from_dict(d) for d in data["results"])
+            items.extend(MemoryItem.from_dict(d) for d in data["results"])
             next_offset = data["next_offset"]
         return items
 
@@ -181,11 +148,11 @@ class Operations:
         if text is None and metadata is None:
             raise errors.ValidationError("update needs text=, metadata= or both")
         data = yield Request("PATCH", f"/v1/memories/{memory_id}", json={"text": text, "metadata": metadata})
-        return item_from_dict(data)
+        return MemoryItem.from_dict(data)
 
     def op_delete(self, memory_id: str) -> Op:
         data = yield Request("DELETE", f"/v1/memories/{memory_id}")
-        return item_from_dict(data)
+        return MemoryItem.from_dict(data)
 
     def op_delete_all(self, ids: dict[str, str], purge: bool) -> Op:
         data = yield Request("DELETE", "/v1/memories", {**ids, "purge": purge})
@@ -193,7 +160,7 @@ class Operations:
 
     def op_history(self, memory_id: str) -> Op:
         data = yield Request("GET", f"/v1/memories/{memory_id}/history")
-        return [history_from_dict(d) for d in data["results"]]
+        return [HistoryEvent.from_dict(d) for d in data["results"]]
 
 
 def connection(url: str | None, api_key: str | None) -> tuple[str, dict[str, str]]:

@@ -28,8 +28,6 @@ from ._wire import (
     ServiceUnavailableError,
     answer,
     connection,
-    history_from_dict,
-    item_from_dict,
     retry_wait,
     scope_ids,
 )
@@ -45,8 +43,6 @@ __all__ = [
     "RemoteError",
     "RemoteMemory",
     "ServiceUnavailableError",
-    "history_from_dict",
-    "item_from_dict",
 ]
 
 

@@ -15,43 +15,14 @@ import numpy as np
 
 from .errors import ValidationError
 from .ports import Embedder, MemoryStore
-from .types import Event, HistoryEvent, MemoryItem, MemoryType
+from .types import HistoryEvent, MemoryItem
 
 
 def item_from_dict(data: dict[str, Any]) -> MemoryItem:
     try:
-        return MemoryItem(
-            id=data["id"],
-            text=data["memory"],
-            user_id=data.get("user_id"),
-            agent_id=data.get("agent_id"),
-            run_id=data.get("run_id"),
-            memory_type=MemoryType.parse(data.get("memory_type")),
-            metadata=dict(data.get("metadata") or {}),
-            created_at=data["created_at"],
-            updated_at=data["updated_at"],
-            hash=data["hash"],
-            source_ids=tuple(data.get("source_ids") or ()),
-            deleted_at=data.get("deleted_at"),
-        )
+        return MemoryItem.from_dict(data)
     except (KeyError, TypeError) as exc:
         raise ValidationError(f"not a memspan memory record: missing or bad field {exc}") from None
-
-
-def event_from_dict(data: dict[str, Any]) -> HistoryEvent:
-    return HistoryEvent(
-        memory_id=data["memory_id"],
-        event=Event(data["event"]),
-        old_text=data.get("old_memory"),
-        new_text=data.get("new_memory"),
-        created_at=data["created_at"],
-        user_id=data.get("user_id"),
-        agent_id=data.get("agent_id"),
-        run_id=data.get("run_id"),
-        old_metadata=data.get("old_metadata"),
-        new_metadata=data.get("new_metadata"),
-        reason=data.get("reason"),
-    )
 
 
 def export_records(store: MemoryStore, *, include_deleted: bool = True) -> Iterator[dict[str, Any]]:
@@ -73,7 +44,10 @@ def read_jsonl(lines: Iterable[str]) -> Iterator[tuple[MemoryItem, list[HistoryE
             continue
         try:
             record = json.loads(line)
-            yield item_from_dict(record["memory"]), [event_from_dict(e) for e in record.get("history", [])]
+            yield (
+                item_from_dict(record["memory"]),
+                [HistoryEvent.from_dict(e) for e in record.get("history", [])],
+            )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ValidationError(f"line {number}: not a memspan export record ({exc})") from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -115,6 +116,26 @@ class MemoryItem:
             data["score_details"] = dict(self.score_details)
         return data
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MemoryItem:
+        """The inverse of :meth:`to_dict` (a ``KeyError`` names a missing field)."""
+        return cls(
+            data["id"],
+            data["memory"],
+            data.get("user_id"),
+            data.get("agent_id"),
+            data.get("run_id"),
+            MemoryType.parse(data.get("memory_type")),
+            dict(data.get("metadata") or {}),
+            data["created_at"],
+            data["updated_at"],
+            data["hash"],
+            tuple(data.get("source_ids") or ()),
+            data.get("deleted_at"),
+            data.get("score"),
+            data.get("score_details"),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryEvent:
@@ -146,6 +167,23 @@ class HistoryEvent:
             "run_id": self.run_id,
             "reason": self.reason,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HistoryEvent:
+        """The inverse of :meth:`to_dict` (a ``KeyError`` names a missing field)."""
+        return cls(
+            memory_id=data["memory_id"],
+            event=Event(data["event"]),
+            old_text=data.get("old_memory"),
+            new_text=data.get("new_memory"),
+            created_at=data["created_at"],
+            user_id=data.get("user_id"),
+            agent_id=data.get("agent_id"),
+            run_id=data.get("run_id"),
+            old_metadata=data.get("old_metadata"),
+            new_metadata=data.get("new_metadata"),
+            reason=data.get("reason"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
