@@ -25,6 +25,7 @@ from typing import Any
 import locomo_data as ld
 import tiktoken
 from embed_cache import CachedDocumentEmbedder
+from scale import remove_db
 
 from memspan import Memory
 from memspan.pipeline import Settings
@@ -204,11 +205,6 @@ def memspan_search(memory: Memory) -> Callable[[str, str, int], list[MemoryItem]
         return memory.search(query, user_id=user_id, limit=limit).results
 
     return search
-
-
-def remove_db(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def add_rate(conv: ld.Conversation, path: Path, sessions: int = 4) -> dict[str, float]:

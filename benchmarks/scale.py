@@ -108,6 +108,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def remove_db(path: Path) -> None:
+    """Delete a SQLite store with its WAL and shared-memory files."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def disk_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
 
@@ -169,8 +175,7 @@ def add_rates(
         path = workdir / "scale-add.db"
         with Memory(str(path)) as memory:
             rate = add_throughput(memory, texts, "add-rate")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        remove_db(path)
         rates[name] = {"per_s": rate, "mean_chars": sum(len(t) for t in texts[:300]) / min(300, len(texts))}
     return rates
 
@@ -193,8 +198,7 @@ def layout(
     """One store grown through ``sizes``, measured at each (run in a process of its own)."""
     texts, questions = corpus(data)
     path = workdir / f"scale-{users}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    remove_db(path)
     store = SQLiteStore(path)
     store.bind_embedder(default_embedder().model_id, DIMENSION)
     filled, points = 0, []
@@ -223,8 +227,7 @@ def layout(
         )
         store = SQLiteStore(path)  # Memory(store).close() closed the connection
     store.close()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    remove_db(path)
     return points
 
 

@@ -238,7 +238,8 @@ class Engine:
         by_ref = {c.ref: c.item for c in existing}
         changes: list[MemoryChange] = []
         additions: list[tuple[Decision, str, str]] = []  # decision, text, hash
-        existing_changes: list[tuple[MemoryItem, Decision]] = []  # UPDATE, DELETE, NOOP, in order
+        # UPDATE, DELETE and NOOP in order, with an UPDATE's new text
+        existing_changes: list[tuple[MemoryItem, Decision, str | None]] = []
         seen_hashes: set[str] = set()
         for decision in plan.decisions:  # refuse an unusable plan before any part of it is written
             if decision.action in ("ADD", "UPDATE"):
@@ -270,19 +271,19 @@ class Engine:
                     )
                 if not scope.contains(target.user_id, target.agent_id, target.run_id):
                     raise StoreError(f"memory {target.id} is outside {scope}; refusing to change it")
-                existing_changes.append((target, decision))
+                new_text = (
+                    validate_text(decision.text, "updated memory") if decision.action == "UPDATE" else None
+                )
+                existing_changes.append((target, decision, new_text))
         # Every text this add writes is embedded before the first write: if the model fails, the
         # store is as it was. (Updates and deletes still go first, so a memory this add deletes is
         # not mistaken below for a near-duplicate of one it adds.)
-        updated = [
-            validate_text(d.text, "updated memory") for _, d in existing_changes if d.action == "UPDATE"
-        ]
-        texts = [text for _, text, _ in additions] + updated
+        texts = [text for _, text, _ in additions] + [t for _, _, t in existing_changes if t is not None]
         embedded = (yield call(self.embedder, "embed", texts, kind="document")) if texts else None
         update_vectors = iter(embedded[len(additions) :] if embedded is not None else ())
-        for target, decision in existing_changes:
-            vector = next(update_vectors) if decision.action == "UPDATE" else None
-            changes.append((yield from self._change_existing(target, decision, now, vector)))
+        for target, decision, new_text in existing_changes:
+            update = (new_text, next(update_vectors)) if new_text is not None else None
+            changes.append((yield from self._change_existing(target, decision, now, update)))
         if additions and embedded is not None:
             vectors = embedded[: len(additions)]
             keep: list[int] = []
@@ -339,15 +340,16 @@ class Engine:
         )
 
     def _change_existing(
-        self, target: MemoryItem, decision: Decision, now: str, vector: Vector | None
+        self, target: MemoryItem, decision: Decision, now: str, update: tuple[str, Vector] | None
     ) -> Flow[MemoryChange]:
-        """Apply one UPDATE / DELETE / NOOP to a memory of the scope (an UPDATE's text already embedded)."""
+        """Apply one UPDATE / DELETE / NOOP to a memory of the scope (an UPDATE: its text and vector)."""
         if decision.action == "NOOP":
             return MemoryChange(Event.NOOP, target, reason=decision.reason)
         if decision.action == "DELETE":
             item = yield from self._delete_item(target, now, decision.reason)
             return MemoryChange(Event.DELETE, item, previous_text=target.text, reason=decision.reason)
-        text = validate_text(decision.text, "updated memory")
+        assert update is not None, "an UPDATE comes with its text and vector"
+        text, vector = update
         item = replace(
             target,
             text=text,
