@@ -24,6 +24,7 @@ from .filters import format_timestamp, parse_filter
 from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages, require_utf8
 from .ports import (
     Candidate,
+    Change,
     Decision,
     Embedder,
     ExtractionPlan,
@@ -275,46 +276,63 @@ class Engine:
                     validate_text(decision.text, "updated memory") if decision.action == "UPDATE" else None
                 )
                 existing_changes.append((target, decision, new_text))
-        # Every text this add writes is embedded before the first write: if the model fails, the
-        # store is as it was. (Updates and deletes still go first, so a memory this add deletes is
-        # not mistaken below for a near-duplicate of one it adds.)
+        # Every text this add writes is embedded first, and everything is written in one store call
+        # (one transaction where the backend has them): a failing model or store leaves it as it was.
         texts = [text for _, text, _ in additions] + [t for _, _, t in existing_changes if t is not None]
         embedded = (yield call(self.embedder, "embed", texts, kind="document")) if texts else None
         update_vectors = iter(embedded[len(additions) :] if embedded is not None else ())
+        writes: list[Change] = []
         for target, decision, new_text in existing_changes:
             update = (new_text, next(update_vectors)) if new_text is not None else None
-            changes.append((yield from self._change_existing(target, decision, now, update)))
+            change, write = self._change_existing(target, decision, now, update)
+            changes.append(change)
+            if write is not None:
+                writes.append(write)
+        items: list[MemoryItem] = []
+        vectors = None
         if additions and embedded is not None:
             vectors = embedded[: len(additions)]
             keep: list[int] = []
             for i in range(len(additions)):
                 if dedupe:
-                    threshold = self.settings.near_duplicate
-                    if keep and float(np.max(vectors[keep] @ vectors[i])) >= threshold:
+                    if keep and float(np.max(vectors[keep] @ vectors[i])) >= self.settings.near_duplicate:
                         continue  # a twin of a memory this same add is storing
-                    hits = yield call(self.store, "search_vector", scope, vectors[i], None, 1)
-                    if hits and hits[0][1] >= threshold:
-                        changes.append(MemoryChange(Event.NOOP, hits[0][0], reason="near-duplicate"))
+                    twin = yield from self._near_duplicate(scope, vectors[i], writes)
+                    if twin is not None:
+                        changes.append(MemoryChange(Event.NOOP, twin, reason="near-duplicate"))
                         continue
                 keep.append(i)
             items = [self._new_item(scope, additions[i], meta, mtype, now) for i in keep]
-            events = [
-                HistoryEvent(
-                    item.id,
-                    Event.ADD,
-                    None,
-                    item.text,
-                    now,
-                    item.user_id,
-                    item.agent_id,
-                    item.run_id,
-                    new_metadata=item.metadata,
-                )
-                for item in items
-            ]
-            yield call(self.store, "insert", items, vectors[keep], events)
-            changes.extend(MemoryChange(Event.ADD, item) for item in items)
+            vectors = vectors[keep]
+        events = [
+            HistoryEvent(
+                item.id,
+                Event.ADD,
+                None,
+                item.text,
+                now,
+                item.user_id,
+                item.agent_id,
+                item.run_id,
+                new_metadata=item.metadata,
+            )
+            for item in items
+        ]
+        if writes or items:
+            yield call(self.store, "apply", writes, items, vectors, events)
+        changes.extend(MemoryChange(Event.ADD, item) for item in items)
         return changes
+
+    def _near_duplicate(self, scope: Scope, vector: Vector, writes: list[Change]) -> Flow[MemoryItem | None]:
+        """The scope's memory that ``vector`` nearly repeats, as the scope will be after ``writes``."""
+        threshold = self.settings.near_duplicate
+        for write in writes:  # an updated memory is compared by its new text
+            if write.vector is not None and float(write.vector @ vector) >= threshold:
+                return write.item
+        changed = {w.item.id for w in writes}  # the store does not have this add's changes yet
+        hits = yield call(self.store, "search_vector", scope, vector, None, 1 + len(changed))
+        best = next(((item, score) for item, score in hits if item.id not in changed), None)
+        return best[0] if best is not None and best[1] >= threshold else None
 
     def _new_item(
         self,
@@ -341,13 +359,16 @@ class Engine:
 
     def _change_existing(
         self, target: MemoryItem, decision: Decision, now: str, update: tuple[str, Vector] | None
-    ) -> Flow[MemoryChange]:
-        """Apply one UPDATE / DELETE / NOOP to a memory of the scope (an UPDATE: its text and vector)."""
+    ) -> tuple[MemoryChange, Change | None]:
+        """One UPDATE / DELETE / NOOP of a memory of the scope, and what it writes (an UPDATE: its
+        text and vector)."""
         if decision.action == "NOOP":
-            return MemoryChange(Event.NOOP, target, reason=decision.reason)
+            return MemoryChange(Event.NOOP, target, reason=decision.reason), None
         if decision.action == "DELETE":
-            item = yield from self._delete_item(target, now, decision.reason)
-            return MemoryChange(Event.DELETE, item, previous_text=target.text, reason=decision.reason)
+            write = self._deletion(target, now, decision.reason)
+            return MemoryChange(
+                Event.DELETE, write.item, previous_text=target.text, reason=decision.reason
+            ), write
         assert update is not None, "an UPDATE comes with its text and vector"
         text, vector = update
         item = replace(
@@ -370,10 +391,11 @@ class Engine:
             item.metadata,
             decision.reason,
         )
-        yield call(self.store, "update", item, vector, event)
-        return MemoryChange(Event.UPDATE, item, previous_text=target.text, reason=decision.reason)
+        change = MemoryChange(Event.UPDATE, item, previous_text=target.text, reason=decision.reason)
+        return change, Change(item, vector, event)
 
-    def _delete_item(self, target: MemoryItem, now: str, reason: str | None) -> Flow[MemoryItem]:
+    @staticmethod
+    def _deletion(target: MemoryItem, now: str, reason: str | None) -> Change:
         item = replace(target, deleted_at=now, updated_at=now)
         event = HistoryEvent(
             target.id,
@@ -388,8 +410,7 @@ class Engine:
             None,
             reason,
         )
-        yield call(self.store, "update", item, None, event)
-        return item
+        return Change(item, None, event)
 
     # -- search ----------------------------------------------------------------------------
 
@@ -523,8 +544,9 @@ class Engine:
 
     def delete(self, memory_id: str) -> Flow[MemoryItem]:
         target = yield from self.get(memory_id)
-        item = yield from self._delete_item(target, self.now(), None)
-        return item
+        write = self._deletion(target, self.now(), None)
+        yield call(self.store, "update", write.item, None, write.event)
+        return write.item
 
     def delete_all(self, *, scope: Scope, purge: bool) -> Flow[int]:
         count = yield call(self.store, "delete_scope", scope, purge=purge, at=self.now())

@@ -103,11 +103,24 @@ class Extractor(ABC):
 ScoredItems = list[tuple[MemoryItem, float]]
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A memory replaced by a new version (new text or metadata, or ``deleted_at`` set) and its event.
+
+    ``vector`` is the new text's embedding; ``None`` keeps the stored one (a delete drops it).
+    """
+
+    item: MemoryItem
+    vector: Vector | None
+    event: HistoryEvent
+
+
 class MemoryStore(ABC):
     """Persistence of memories, their vectors, keyword index and history.
 
     Contract (checked for every backend by :mod:`memspan.testing`): writes of a memory and its
-    history event are atomic; a scope is always applied as equality on each id it sets; vector
+    history event are atomic (and, where the backend has transactions, everything one add writes:
+    :meth:`apply`); a scope is always applied as equality on each id it sets; vector
     scores are cosine similarities; nothing is returned from outside the scope; soft-deleted
     memories are kept (with ``deleted_at``) and never searched.
     """
@@ -117,12 +130,26 @@ class MemoryStore(ABC):
         """Record the embedding model on first use; raise DimensionMismatchError on a mismatch."""
 
     @abstractmethod
+    def apply(
+        self,
+        changes: Sequence[Change],
+        items: Sequence[MemoryItem],
+        vectors: Vector | None,
+        events: Sequence[HistoryEvent],
+    ) -> None:
+        """Write ``changes`` to existing memories, then add ``items`` with their vectors and events.
+
+        Everything one add writes comes in one call. A backend with transactions writes it all in
+        one (all or nothing); one without writes the changes first, each with its event.
+        """
+
     def insert(self, items: Sequence[MemoryItem], vectors: Vector, events: Sequence[HistoryEvent]) -> None:
         """Add new memories with their vectors and ADD events, all or nothing."""
+        self.apply([], items, vectors, events)
 
-    @abstractmethod
     def update(self, item: MemoryItem, vector: Vector | None, event: HistoryEvent) -> None:
         """Replace a memory (new text/metadata, or ``deleted_at`` set) and record the event."""
+        self.apply([Change(item, vector, event)], [], None, [])
 
     @abstractmethod
     def get(self, memory_id: str) -> MemoryItem | None:

@@ -26,7 +26,7 @@ from psycopg_pool import ConnectionPool
 
 from ..errors import DimensionMismatchError, StoreError, ValidationError
 from ..filters import Filter
-from ..ports import MemoryStore, ScoredItems, Vector
+from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import Scope
 from ..types import Event, HistoryEvent, MemoryItem
 from ._postgres_filters import FilterSQL
@@ -185,11 +185,39 @@ class PostgresStore(MemoryStore):
 
     # -- writes ----------------------------------------------------------------------------
 
-    def insert(self, items: Sequence[MemoryItem], vectors: Vector, events: Sequence[HistoryEvent]) -> None:
-        if not items:
+    def apply(
+        self,
+        changes: Sequence[Change],
+        items: Sequence[MemoryItem],
+        vectors: Vector | None,
+        events: Sequence[HistoryEvent],
+    ) -> None:
+        """One transaction: the changes, then the new memories (all or nothing)."""
+        rows = self._new_rows(items, vectors)
+        updates = [self._update_statement(change) for change in changes]
+        if not rows and not updates:
             return
+        with self._transaction() as conn, conn.cursor() as cur:
+            for (sql, params), change in zip(updates, changes, strict=True):
+                cur.execute(sql, params)
+                if cur.rowcount != 1:
+                    raise StoreError(f"memory {change.item.id} vanished during the update")
+            if rows:
+                cur.executemany(
+                    f"INSERT INTO {self._q}.memories(id, text, user_id, agent_id, run_id, memory_type, "
+                    "metadata, created_at, updated_at, hash, source_ids, deleted_at, embedding) "
+                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                    rows,
+                )
+            self._write_events(cur, [*(c.event for c in changes), *events])
+
+    def _new_rows(self, items: Sequence[MemoryItem], vectors: Vector | None) -> list[tuple[Any, ...]]:
+        if not items:
+            return []
+        if vectors is None:
+            raise StoreError(f"{len(items)} new memories came without vectors")
         self._check_vectors(vectors, len(items))
-        rows = [
+        return [
             (
                 i.id, i.text, i.user_id, i.agent_id, i.run_id, i.memory_type.value, Jsonb(i.metadata),
                 i.created_at, i.updated_at, i.hash, Jsonb(list(i.source_ids)), i.deleted_at,
@@ -197,32 +225,22 @@ class PostgresStore(MemoryStore):
             )
             for i, v in zip(items, vectors, strict=True)
         ]  # fmt: skip
-        with self._transaction() as conn, conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO {self._q}.memories(id, text, user_id, agent_id, run_id, memory_type, metadata, "
-                "created_at, updated_at, hash, source_ids, deleted_at, embedding) "
-                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                rows,
-            )
-            self._write_events(cur, events)
 
-    def update(self, item: MemoryItem, vector: Vector | None, event: HistoryEvent) -> None:
+    def _update_statement(self, change: Change) -> tuple[str, tuple[Any, ...]]:
+        item, vector = change.item, change.vector
         if vector is not None:
             self._check_vectors(vector.reshape(1, -1), 1)
         keep_vector = vector is None and item.deleted_at is None
         embedding = None if vector is None else np.asarray(vector, dtype=np.float32).reshape(-1)
-        with self._transaction() as conn, conn.cursor() as cur:
-            cur.execute(
-                f"UPDATE {self._q}.memories SET text=%s, memory_type=%s, metadata=%s, updated_at=%s, hash=%s, "
-                f"source_ids=%s, deleted_at=%s, embedding={'embedding' if keep_vector else '%s'} WHERE id=%s",
-                (
-                    item.text, item.memory_type.value, Jsonb(item.metadata), item.updated_at, item.hash,
-                    Jsonb(list(item.source_ids)), item.deleted_at, *(() if keep_vector else (embedding,)), item.id,
-                ),
-            )  # fmt: skip
-            if cur.rowcount != 1:
-                raise StoreError(f"memory {item.id} vanished during the update")
-            self._write_events(cur, [event])
+        sql = (
+            f"UPDATE {self._q}.memories SET text=%s, memory_type=%s, metadata=%s, updated_at=%s, hash=%s, "
+            f"source_ids=%s, deleted_at=%s, embedding={'embedding' if keep_vector else '%s'} WHERE id=%s"
+        )
+        params = (
+            item.text, item.memory_type.value, Jsonb(item.metadata), item.updated_at, item.hash,
+            Jsonb(list(item.source_ids)), item.deleted_at, *(() if keep_vector else (embedding,)), item.id,
+        )  # fmt: skip
+        return sql, params
 
     def _write_events(self, cur: psycopg.Cursor[Any], events: Sequence[HistoryEvent]) -> None:
         if not events:

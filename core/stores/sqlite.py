@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import DimensionMismatchError, ReadOnlyStoreError, SchemaVersionError, StoreError
 from ..filters import Filter
-from ..ports import MemoryStore, ScoredItems, Vector
+from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import SCOPE_KEYS, Scope
 from ..text import content_words
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
@@ -70,6 +70,10 @@ def _json_tuple(text: str) -> tuple[str, ...]:
 
 
 _MEMORY_TYPES = {t.value: t for t in MemoryType}
+
+
+def _blob(vector: Vector) -> bytes:
+    return np.ascontiguousarray(vector, dtype="<f4").tobytes()
 
 
 def _row_item(row: Sequence[Any]) -> MemoryItem:
@@ -291,65 +295,90 @@ class SQLiteStore(MemoryStore):
 
     # -- writes ----------------------------------------------------------------------------
 
-    def insert(self, items: Sequence[MemoryItem], vectors: Vector, events: Sequence[HistoryEvent]) -> None:
-        if not items:
+    def apply(
+        self,
+        changes: Sequence[Change],
+        items: Sequence[MemoryItem],
+        vectors: Vector | None,
+        events: Sequence[HistoryEvent],
+    ) -> None:
+        """One transaction: the changes, then the new memories (all or nothing)."""
+        fresh = self._with_vectors(items, vectors)
+        for change in changes:
+            if change.vector is not None:
+                self._check_vectors(change.vector.reshape(1, -1), 1)
+        if not changes and not fresh:
             return
-        self._check_vectors(vectors, len(items))
-        blobs = [np.ascontiguousarray(v, dtype="<f4").tobytes() for v in vectors]
         with self._transaction() as conn:
-            seq = self._next_seq(conn)
-            conn.executemany(
-                "INSERT INTO memories(id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, "
-                "updated_at, hash, source_ids, deleted_at, embedding, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        i.id,
-                        i.text,
-                        i.user_id,
-                        i.agent_id,
-                        i.run_id,
-                        i.memory_type.value,
-                        json.dumps(i.metadata),
-                        i.created_at,
-                        i.updated_at,
-                        i.hash,
-                        json.dumps(list(i.source_ids)),
-                        i.deleted_at,
-                        blob,
-                        seq,
-                    )
-                    for i, blob in zip(items, blobs, strict=True)
-                ],
-            )
-            self._write_events(conn, events)
+            try:
+                seq = self._next_seq(conn)
+                for change in changes:
+                    self._update_row(conn, change, seq)
+                self._insert_rows(conn, fresh, seq)
+                self._write_events(conn, [*(c.event for c in changes), *events])
+            except sqlite3.DatabaseError as exc:
+                raise self._translate(exc) from exc
 
-    def update(self, item: MemoryItem, vector: Vector | None, event: HistoryEvent) -> None:
-        blob: bytes | None = None
-        if vector is not None:
-            self._check_vectors(vector.reshape(1, -1), 1)
-            blob = np.ascontiguousarray(vector, dtype="<f4").tobytes()
-        with self._transaction() as conn:
-            seq = self._next_seq(conn)
-            keep_vector = vector is None and item.deleted_at is None
-            cursor = conn.execute(
-                "UPDATE memories SET text=?, memory_type=?, metadata=?, updated_at=?, hash=?, source_ids=?, "
-                f"deleted_at=?, embedding={'embedding' if keep_vector else '?'}, seq=? WHERE id=?",
+    def _with_vectors(
+        self, items: Sequence[MemoryItem], vectors: Vector | None
+    ) -> list[tuple[MemoryItem, Vector]]:
+        if not items:
+            return []
+        if vectors is None:
+            raise StoreError(f"{len(items)} new memories came without vectors")
+        self._check_vectors(vectors, len(items))
+        return list(zip(items, vectors, strict=True))
+
+    @staticmethod
+    def _insert_rows(conn: sqlite3.Connection, fresh: Sequence[tuple[MemoryItem, Vector]], seq: int) -> None:
+        if not fresh:
+            return
+        conn.executemany(
+            "INSERT INTO memories(id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, "
+            "updated_at, hash, source_ids, deleted_at, embedding, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
                 (
-                    item.text,
-                    item.memory_type.value,
-                    json.dumps(item.metadata),
-                    item.updated_at,
-                    item.hash,
-                    json.dumps(list(item.source_ids)),
-                    item.deleted_at,
-                    *(() if keep_vector else (blob,)),
+                    i.id,
+                    i.text,
+                    i.user_id,
+                    i.agent_id,
+                    i.run_id,
+                    i.memory_type.value,
+                    json.dumps(i.metadata),
+                    i.created_at,
+                    i.updated_at,
+                    i.hash,
+                    json.dumps(list(i.source_ids)),
+                    i.deleted_at,
+                    _blob(v),
                     seq,
-                    item.id,
-                ),
-            )
-            if cursor.rowcount != 1:
-                raise StoreError(f"memory {item.id} vanished during the update")
-            self._write_events(conn, [event])
+                )
+                for i, v in fresh
+            ],
+        )
+
+    @staticmethod
+    def _update_row(conn: sqlite3.Connection, change: Change, seq: int) -> None:
+        item, vector = change.item, change.vector
+        keep_vector = vector is None and item.deleted_at is None
+        cursor = conn.execute(
+            "UPDATE memories SET text=?, memory_type=?, metadata=?, updated_at=?, hash=?, source_ids=?, "
+            f"deleted_at=?, embedding={'embedding' if keep_vector else '?'}, seq=? WHERE id=?",
+            (
+                item.text,
+                item.memory_type.value,
+                json.dumps(item.metadata),
+                item.updated_at,
+                item.hash,
+                json.dumps(list(item.source_ids)),
+                item.deleted_at,
+                *(() if keep_vector else (None if vector is None else _blob(vector),)),
+                seq,
+                item.id,
+            ),
+        )
+        if cursor.rowcount != 1:
+            raise StoreError(f"memory {item.id} vanished during the update")
 
     @staticmethod
     def _write_events(conn: sqlite3.Connection, events: Sequence[HistoryEvent]) -> None:

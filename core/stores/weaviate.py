@@ -6,7 +6,8 @@ default, ``index="hnsw"`` for very large users. Keyword search is Weaviate's BM2
 ``weaviate.classes.query.Filter`` objects (:mod:`._weaviate_filters`). Writes go through
 ``insert_many`` and every error it reports is raised. Weaviate has no transactions: a memory is
 written before its history and its directory entry, so a crash in between leaves a memory whose
-history is incomplete, never a history without its memory.
+history is incomplete, never a history without its memory. An add's changes and new memories are
+written one after the other (the port's default ``apply``), not all or nothing.
 
 Async: no native coroutines; :class:`~memspan.AsyncMemory` runs these methods in worker threads.
 """
@@ -31,7 +32,7 @@ from weaviate.exceptions import WeaviateBaseError
 
 from ..errors import DimensionMismatchError, StoreError, ValidationError
 from ..filters import Filter as MemspanFilter
-from ..ports import MemoryStore, ScoredItems, Vector
+from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import Scope
 from ..types import Event, HistoryEvent, MemoryItem
 from . import _weaviate_schema as schema
@@ -187,10 +188,24 @@ class WeaviateStore(MemoryStore):
 
     # -- writes ----------------------------------------------------------------------------
 
-    def insert(self, items: Sequence[MemoryItem], vectors: Vector, events: Sequence[HistoryEvent]) -> None:
-        if not items:
-            return
-        self._check_vectors(vectors, len(items))
+    def apply(
+        self,
+        changes: Sequence[Change],
+        items: Sequence[MemoryItem],
+        vectors: Vector | None,
+        events: Sequence[HistoryEvent],
+    ) -> None:
+        """The changes one by one, then the new memories (Weaviate has no multi-object transactions)."""
+        if items:
+            if vectors is None:
+                raise StoreError(f"{len(items)} new memories came without vectors")
+            self._check_vectors(vectors, len(items))
+        for change in changes:
+            self._replace(change)
+        if items and vectors is not None:
+            self._insert(items, vectors, events)
+
+    def _insert(self, items: Sequence[MemoryItem], vectors: Vector, events: Sequence[HistoryEvent]) -> None:
         by_tenant: dict[str, list[DataObject[Any, Any]]] = {}
         for item, vector in zip(items, vectors, strict=True):
             props = schema.memory_properties(item)
@@ -229,7 +244,8 @@ class WeaviateStore(MemoryStore):
         for tenant, objects in by_tenant.items():
             self._check(self._tenant(tenant, self._history).data.insert_many(objects), "history events")
 
-    def update(self, item: MemoryItem, vector: Vector | None, event: HistoryEvent) -> None:
+    def _replace(self, change: Change) -> None:
+        item, vector, event = change.item, change.vector, change.event
         if vector is not None:
             self._check_vectors(vector.reshape(1, -1), 1)
         tenant = schema.tenant_of(item.user_id)

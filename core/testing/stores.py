@@ -31,10 +31,10 @@ import pytest
 
 from .. import AsyncMemory, Memory
 from ..embedders.hashing import HashingEmbedder
-from ..errors import DimensionMismatchError, MemspanError
+from ..errors import DimensionMismatchError, MemspanError, StoreError
 from ..filters import parse_filter
 from ..pipeline import text_hash
-from ..ports import MemoryStore
+from ..ports import Change, MemoryStore
 from ..scope import Scope
 from ..stores.sqlite import filter_record
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
@@ -52,6 +52,8 @@ class StoreConformance:
 
     #: writers in the concurrency test; lower it for backends with small connection limits
     concurrent_writers: int = 8
+    #: whether ``apply`` writes an add's changes and new memories in one transaction
+    transactional: bool = True
 
     @pytest.fixture
     def store(self) -> Iterator[MemoryStore]:
@@ -246,6 +248,39 @@ class StoreConformance:
         with pytest.raises(DimensionMismatchError):
             store.insert([_item("wrong size")], np.ones((1, DIMENSION + 1), dtype=np.float32), [])
         assert store.count() == 1 and memory.get(item.id).text == "a memory"
+
+    def test_apply_writes_changes_and_new_memories_together(self, store: MemoryStore) -> None:
+        kept, dropped = _insert(store, [{"text": "lives in Paris"}, {"text": "has a cat"}])
+        moved = replace(kept, text="lives in Tokyo", hash=text_hash("lives in Tokyo"), updated_at=_ts(50))
+        gone = replace(dropped, deleted_at=_ts(50), updated_at=_ts(50))
+        new = _item("works as a nurse")
+        embed = HashingEmbedder(DIMENSION).embed
+        changes = [
+            Change(moved, embed([moved.text])[0], _event(moved, Event.UPDATE)),
+            Change(gone, None, _event(gone, Event.DELETE)),
+        ]
+        # a new memory whose id is taken: the write fails after the changes were sent
+        clash = replace(new, id=kept.id)
+        if self.transactional:
+            with pytest.raises(StoreError):
+                store.apply(changes, [clash], embed([clash.text]), [_event(clash)])
+            assert {m.text for m in store.iter_memories(include_deleted=False)} == {
+                "lives in Paris",
+                "has a cat",
+            }
+            assert [e.event for e in store.history(kept.id)] == [Event.ADD]
+        store.apply(changes, [new], embed([new.text]), [_event(new)])
+        assert {m.text for m in store.iter_memories(include_deleted=False)} == {
+            "lives in Tokyo",
+            "works as a nurse",
+        }
+        assert [e.event for e in store.history(kept.id)] == [Event.ADD, Event.UPDATE]
+        assert [e.event for e in store.history(dropped.id)] == [Event.ADD, Event.DELETE]
+        assert [e.event for e in store.history(new.id)] == [Event.ADD]
+        hit, score = store.search_vector(Scope(user_id=kept.user_id), embed(["lives in Tokyo"])[0], None, 1)[
+            0
+        ]
+        assert hit.id == kept.id and score == pytest.approx(1.0, abs=1e-5)
 
     def test_vectors_and_iteration_round_trip(self, store: MemoryStore) -> None:
         vectors = np.eye(DIMENSION, dtype=np.float32)[:5]

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.skipif(
 
 class TestWeaviateConformance(StoreConformance):
     concurrent_writers = 4
+    transactional = False  # no multi-object transactions: an add is written part by part
 
     @pytest.fixture
     def store(self) -> Iterator[MemoryStore]:

@@ -3,15 +3,16 @@ since a live model cannot be made to fail on cue. Nothing is ever half-written."
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from memspan import AsyncMemory, Event, Memory
-from memspan.errors import EmbedderError, ExtractionError, LLMError
+from memspan.errors import EmbedderError, ExtractionError, LLMError, StoreError
 from memspan.llm import LLM, LLMExtractor, OpenAIChatLLM
-from memspan.llm.scripted import ScriptedChatServer, Stall, Status, ref_of, reply_json
+from memspan.llm.scripted import ChatRequest, ScriptedChatServer, Stall, Status, ref_of, reply_json
 from memspan.ports import Embedder
 
 PARIS = reply_json({"action": "ADD", "text": "Lives in Paris", "sources": [0]})
@@ -252,6 +253,14 @@ class _FailingOnce:
         return self.inner.embed(texts, kind=kind)  # type: ignore[arg-type]
 
 
+def _move(request: ChatRequest) -> str:
+    """The model's plan for "I moved to Tokyo and I work as a nurse.": an UPDATE and an ADD."""
+    return reply_json(
+        {"action": "UPDATE", "ref": ref_of(request, "Paris"), "text": "Lives in Tokyo"},
+        {"action": "ADD", "text": "Works as a nurse", "sources": [0]},
+    )
+
+
 def test_an_embedder_failure_mid_add_writes_nothing_not_even_the_update(
     db_path: Path, embedder: Embedder, make_llm: Callable[..., LLM], server: ScriptedChatServer
 ) -> None:
@@ -259,17 +268,37 @@ def test_an_embedder_failure_mid_add_writes_nothing_not_even_the_update(
     with Memory(db_path, embedder=failing, llm=make_llm()) as mem:  # type: ignore[arg-type]
         server.add(PARIS)
         (added,) = mem.add("I live in Paris.", user_id="ana").changes
-        move = lambda r: reply_json(  # noqa: E731
-            {"action": "UPDATE", "ref": ref_of(r, "Paris"), "text": "Lives in Tokyo"},
-            {"action": "ADD", "text": "Works as a nurse", "sources": [0]},
-        )
-        server.add(move)
+        server.add(_move)
         failing.fail_next = True
         with pytest.raises(EmbedderError, match="crashed"):
             mem.add("I moved to Tokyo and I work as a nurse.", user_id="ana")
         assert [m.text for m in mem.get_all(user_id="ana")] == ["Lives in Paris"]
         assert [e.event for e in mem.history(added.item.id)] == [Event.ADD]
-        server.add(move)  # the same add again, with a working model: both changes land
+        server.add(_move)  # the same add again, with a working model: both changes land
+        result = mem.add("I moved to Tokyo and I work as a nurse.", user_id="ana")
+        assert sorted(c.event for c in result.changes) == [Event.ADD, Event.UPDATE]
+        assert sorted(m.text for m in mem.get_all(user_id="ana")) == ["Lives in Tokyo", "Works as a nurse"]
+
+
+def test_a_store_failure_mid_add_writes_nothing_not_even_the_update(
+    db_path: Path, embedder: Embedder, make_llm: Callable[..., LLM], server: ScriptedChatServer
+) -> None:
+    with Memory(db_path, embedder=embedder, llm=make_llm()) as mem:
+        server.add(PARIS)
+        (added,) = mem.add("I live in Paris.", user_id="ana").changes
+        server.add(_move)
+        with sqlite3.connect(db_path) as other:  # the disk fills up as the new memory is written
+            other.execute(
+                "CREATE TRIGGER disk_full BEFORE INSERT ON memories "
+                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+            )
+        with pytest.raises(StoreError, match="disk is full"):
+            mem.add("I moved to Tokyo and I work as a nurse.", user_id="ana")
+        assert [m.text for m in mem.get_all(user_id="ana")] == ["Lives in Paris"]  # the update too
+        assert [e.event for e in mem.history(added.item.id)] == [Event.ADD]
+        with sqlite3.connect(db_path) as other:
+            other.execute("DROP TRIGGER disk_full")
+        server.add(_move)
         result = mem.add("I moved to Tokyo and I work as a nurse.", user_id="ana")
         assert sorted(c.event for c in result.changes) == [Event.ADD, Event.UPDATE]
         assert sorted(m.text for m in mem.get_all(user_id="ana")) == ["Lives in Tokyo", "Works as a nurse"]
