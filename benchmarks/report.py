@@ -133,7 +133,9 @@ def locomo_section(loc: dict[str, Any], mem0: dict[str, Any] | None) -> list[str
         lines[-1] += (
             f" Multi-hop all@10 (every evidence turn of a question in the top 10) well above the 10–20% plain "
             f"retrievers reach — measured {all10:.1f}%: {verdict}; all@25 {multi_hop['all_evidence']['25']:.1f}%, "
-            f"all@50 {multi_hop['all_evidence']['50']:.1f}%."
+            f"all@50 {multi_hop['all_evidence']['50']:.1f}%: for "
+            f"{100 - multi_hop['all_evidence']['50']:.0f}% of multi-hop questions some evidence turn is not "
+            "even among the 50 best candidates, out of reach of any reordering of them."
         )
     lines += ["", "### Other ingest modes (memspan default retrieval)", ""]
     lines += [
