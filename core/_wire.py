@@ -14,6 +14,7 @@ import httpx
 from . import errors
 from .errors import MemspanError, StoreError
 from .messages import MessagesInput
+from .scope import Scope
 from .types import AddResult, Event, HistoryEvent, MemoryChange, MemoryItem, MemoryType, SearchResult, Usage
 
 PAGE = 500  # the server's largest page
@@ -88,6 +89,11 @@ def scope_ids(user_id: str | None, agent_id: str | None, run_id: str | None) -> 
     }
 
 
+def owner_ids(user_id: str | None, agent_id: str | None, run_id: str | None) -> dict[str, str]:
+    """The optional scope a call by id is held to (checked here as the embedded memory checks it)."""
+    return Scope(user_id, agent_id, run_id).as_dict()
+
+
 def _messages(messages: MessagesInput) -> Any:
     if isinstance(messages, str):
         return messages
@@ -123,8 +129,9 @@ class Operations:
         data = yield Request("POST", "/v1/memories/search", json={"query": query, **ids, **options})
         return SearchResult([MemoryItem.from_dict(d) for d in data["results"]])
 
-    def op_get(self, memory_id: str, include_deleted: bool) -> Op:
-        data = yield Request("GET", f"/v1/memories/{memory_id}", {"include_deleted": include_deleted})
+    def op_get(self, memory_id: str, include_deleted: bool, owner: dict[str, str]) -> Op:
+        params = {"include_deleted": include_deleted, **owner}
+        data = yield Request("GET", f"/v1/memories/{memory_id}", params)
         return MemoryItem.from_dict(data)
 
     def op_get_all(self, ids: dict[str, str], filters: Any, limit: int, offset: int, deleted: bool) -> Op:
@@ -144,22 +151,23 @@ class Operations:
             next_offset = data["next_offset"]
         return items
 
-    def op_update(self, memory_id: str, text: str | None, metadata: Any) -> Op:
+    def op_update(self, memory_id: str, text: str | None, metadata: Any, owner: dict[str, str]) -> Op:
         if text is None and metadata is None:
             raise errors.ValidationError("update needs text=, metadata= or both")
-        data = yield Request("PATCH", f"/v1/memories/{memory_id}", json={"text": text, "metadata": metadata})
+        body = {"text": text, "metadata": metadata}
+        data = yield Request("PATCH", f"/v1/memories/{memory_id}", owner, json=body)
         return MemoryItem.from_dict(data)
 
-    def op_delete(self, memory_id: str) -> Op:
-        data = yield Request("DELETE", f"/v1/memories/{memory_id}")
+    def op_delete(self, memory_id: str, owner: dict[str, str]) -> Op:
+        data = yield Request("DELETE", f"/v1/memories/{memory_id}", owner)
         return MemoryItem.from_dict(data)
 
     def op_delete_all(self, ids: dict[str, str], purge: bool) -> Op:
         data = yield Request("DELETE", "/v1/memories", {**ids, "purge": purge})
         return int(data["deleted"])
 
-    def op_history(self, memory_id: str) -> Op:
-        data = yield Request("GET", f"/v1/memories/{memory_id}/history")
+    def op_history(self, memory_id: str, owner: dict[str, str]) -> Op:
+        data = yield Request("GET", f"/v1/memories/{memory_id}/history", owner)
         return [HistoryEvent.from_dict(d) for d in data["results"]]
 
 

@@ -28,6 +28,7 @@ from ._wire import (
     ServiceUnavailableError,
     answer,
     connection,
+    owner_ids,
     retry_wait,
     scope_ids,
 )
@@ -130,8 +131,17 @@ class RemoteMemory(Operations):
         result: SearchResult = self._run(op)
         return result
 
-    def get(self, memory_id: str, *, include_deleted: bool = False) -> MemoryItem:
-        item: MemoryItem = self._run(self.op_get(memory_id, include_deleted))
+    def get(
+        self,
+        memory_id: str,
+        *,
+        include_deleted: bool = False,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem:
+        owner = owner_ids(user_id, agent_id, run_id)
+        item: MemoryItem = self._run(self.op_get(memory_id, include_deleted, owner))
         return item
 
     def get_all(
@@ -150,13 +160,28 @@ class RemoteMemory(Operations):
         return items
 
     def update(
-        self, memory_id: str, text: str | None = None, *, metadata: Mapping[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
     ) -> MemoryItem:
-        item: MemoryItem = self._run(self.op_update(memory_id, text, metadata))
+        owner = owner_ids(user_id, agent_id, run_id)
+        item: MemoryItem = self._run(self.op_update(memory_id, text, metadata, owner))
         return item
 
-    def delete(self, memory_id: str) -> MemoryItem:
-        item: MemoryItem = self._run(self.op_delete(memory_id))
+    def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem:
+        item: MemoryItem = self._run(self.op_delete(memory_id, owner_ids(user_id, agent_id, run_id)))
         return item
 
     def delete_all(
@@ -170,8 +195,17 @@ class RemoteMemory(Operations):
         count: int = self._run(self.op_delete_all(scope_ids(user_id, agent_id, run_id), purge))
         return count
 
-    def history(self, memory_id: str) -> list[HistoryEvent]:
-        events: list[HistoryEvent] = self._run(self.op_history(memory_id))
+    def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> list[HistoryEvent]:
+        events: list[HistoryEvent] = self._run(
+            self.op_history(memory_id, owner_ids(user_id, agent_id, run_id))
+        )
         return events
 
     def close(self) -> None:
@@ -264,8 +298,17 @@ class AsyncRemoteMemory(Operations):
         result: SearchResult = await self._run(op)
         return result
 
-    async def get(self, memory_id: str, *, include_deleted: bool = False) -> MemoryItem:
-        item: MemoryItem = await self._run(self.op_get(memory_id, include_deleted))
+    async def get(
+        self,
+        memory_id: str,
+        *,
+        include_deleted: bool = False,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem:
+        owner = owner_ids(user_id, agent_id, run_id)
+        item: MemoryItem = await self._run(self.op_get(memory_id, include_deleted, owner))
         return item
 
     async def get_all(
@@ -286,13 +329,28 @@ class AsyncRemoteMemory(Operations):
         return items
 
     async def update(
-        self, memory_id: str, text: str | None = None, *, metadata: Mapping[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
     ) -> MemoryItem:
-        item: MemoryItem = await self._run(self.op_update(memory_id, text, metadata))
+        owner = owner_ids(user_id, agent_id, run_id)
+        item: MemoryItem = await self._run(self.op_update(memory_id, text, metadata, owner))
         return item
 
-    async def delete(self, memory_id: str) -> MemoryItem:
-        item: MemoryItem = await self._run(self.op_delete(memory_id))
+    async def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem:
+        item: MemoryItem = await self._run(self.op_delete(memory_id, owner_ids(user_id, agent_id, run_id)))
         return item
 
     async def delete_all(
@@ -306,8 +364,17 @@ class AsyncRemoteMemory(Operations):
         count: int = await self._run(self.op_delete_all(scope_ids(user_id, agent_id, run_id), purge))
         return count
 
-    async def history(self, memory_id: str) -> list[HistoryEvent]:
-        events: list[HistoryEvent] = await self._run(self.op_history(memory_id))
+    async def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> list[HistoryEvent]:
+        events: list[HistoryEvent] = await self._run(
+            self.op_history(memory_id, owner_ids(user_id, agent_id, run_id))
+        )
         return events
 
     async def aclose(self) -> None:

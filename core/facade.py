@@ -50,7 +50,15 @@ class MemoryFacade(Protocol):
         threshold: float | None = None,
     ) -> SearchResult: ...
 
-    def get(self, memory_id: str, *, include_deleted: bool = False) -> MemoryItem: ...
+    def get(
+        self,
+        memory_id: str,
+        *,
+        include_deleted: bool = False,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem: ...
 
     def get_all(
         self,
@@ -64,16 +72,37 @@ class MemoryFacade(Protocol):
     ) -> list[MemoryItem]: ...
 
     def update(
-        self, memory_id: str, text: str | None = None, *, metadata: Mapping[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
     ) -> MemoryItem: ...
 
-    def delete(self, memory_id: str) -> MemoryItem: ...
+    def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem: ...
 
     def delete_all(
         self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
     ) -> int: ...
 
-    def history(self, memory_id: str) -> list[HistoryEvent]: ...
+    def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> list[HistoryEvent]: ...
 
     def close(self) -> None: ...
 
@@ -105,7 +134,15 @@ class AsyncMemoryFacade(Protocol):
         threshold: float | None = None,
     ) -> SearchResult: ...
 
-    async def get(self, memory_id: str, *, include_deleted: bool = False) -> MemoryItem: ...
+    async def get(
+        self,
+        memory_id: str,
+        *,
+        include_deleted: bool = False,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem: ...
 
     async def get_all(
         self,
@@ -119,16 +156,37 @@ class AsyncMemoryFacade(Protocol):
     ) -> list[MemoryItem]: ...
 
     async def update(
-        self, memory_id: str, text: str | None = None, *, metadata: Mapping[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
     ) -> MemoryItem: ...
 
-    async def delete(self, memory_id: str) -> MemoryItem: ...
+    async def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem: ...
 
     async def delete_all(
         self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
     ) -> int: ...
 
-    async def history(self, memory_id: str) -> list[HistoryEvent]: ...
+    async def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> list[HistoryEvent]: ...
 
     async def aclose(self) -> None: ...
 

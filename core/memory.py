@@ -163,8 +163,18 @@ class Memory(_Base):
             )
         )
 
-    def get(self, memory_id: str, *, include_deleted: bool = False) -> MemoryItem:
-        return run_sync(self._engine.get(memory_id, include_deleted=include_deleted))
+    def get(
+        self,
+        memory_id: str,
+        *,
+        include_deleted: bool = False,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem:
+        """One memory by id. With ``user_id=`` (etc.) it must lie in that scope, else NotFoundError."""
+        owner = Scope(user_id, agent_id, run_id)
+        return run_sync(self._engine.get(memory_id, include_deleted=include_deleted, owner=owner))
 
     def get_all(
         self,
@@ -185,14 +195,33 @@ class Memory(_Base):
         )
 
     def update(
-        self, memory_id: str, text: str | None = None, *, metadata: Mapping[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
     ) -> MemoryItem:
-        """Change a memory's text and/or replace its metadata; the old version goes to history."""
-        return run_sync(self._engine.update(memory_id, text=text, metadata=metadata))
+        """Change a memory's text and/or replace its metadata; the old version goes to history.
 
-    def delete(self, memory_id: str) -> MemoryItem:
+        With ``user_id=`` (etc.) the memory must lie in that scope, else NotFoundError and no change
+        (the same holds for :meth:`get`, :meth:`delete` and :meth:`history`).
+        """
+        owner = Scope(user_id, agent_id, run_id)
+        return run_sync(self._engine.update(memory_id, text=text, metadata=metadata, owner=owner))
+
+    def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem:
         """Delete one memory; it stays readable in :meth:`history`."""
-        return run_sync(self._engine.delete(memory_id))
+        return run_sync(self._engine.delete(memory_id, owner=Scope(user_id, agent_id, run_id)))
 
     def delete_all(
         self,
@@ -207,8 +236,15 @@ class Memory(_Base):
         scope = Scope.of(user_id, agent_id, run_id, operation="delete_all")
         return run_sync(self._engine.delete_all(scope=scope, purge=purge))
 
-    def history(self, memory_id: str) -> list[HistoryEvent]:
-        return run_sync(self._engine.history(memory_id))
+    def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> list[HistoryEvent]:
+        return run_sync(self._engine.history(memory_id, owner=Scope(user_id, agent_id, run_id)))
 
     def reset(self) -> None:
         """Erase every memory of every scope."""
@@ -276,8 +312,17 @@ class AsyncMemory(_Base):
             )
         )
 
-    async def get(self, memory_id: str, *, include_deleted: bool = False) -> MemoryItem:
-        return await run_async(self._engine.get(memory_id, include_deleted=include_deleted))
+    async def get(
+        self,
+        memory_id: str,
+        *,
+        include_deleted: bool = False,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem:
+        owner = Scope(user_id, agent_id, run_id)
+        return await run_async(self._engine.get(memory_id, include_deleted=include_deleted, owner=owner))
 
     async def get_all(
         self,
@@ -298,12 +343,27 @@ class AsyncMemory(_Base):
         )
 
     async def update(
-        self, memory_id: str, text: str | None = None, *, metadata: Mapping[str, Any] | None = None
+        self,
+        memory_id: str,
+        text: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
     ) -> MemoryItem:
-        return await run_async(self._engine.update(memory_id, text=text, metadata=metadata))
+        owner = Scope(user_id, agent_id, run_id)
+        return await run_async(self._engine.update(memory_id, text=text, metadata=metadata, owner=owner))
 
-    async def delete(self, memory_id: str) -> MemoryItem:
-        return await run_async(self._engine.delete(memory_id))
+    async def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MemoryItem:
+        return await run_async(self._engine.delete(memory_id, owner=Scope(user_id, agent_id, run_id)))
 
     async def delete_all(
         self,
@@ -316,8 +376,15 @@ class AsyncMemory(_Base):
         scope = Scope.of(user_id, agent_id, run_id, operation="delete_all")
         return await run_async(self._engine.delete_all(scope=scope, purge=purge))
 
-    async def history(self, memory_id: str) -> list[HistoryEvent]:
-        return await run_async(self._engine.history(memory_id))
+    async def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> list[HistoryEvent]:
+        return await run_async(self._engine.history(memory_id, owner=Scope(user_id, agent_id, run_id)))
 
     async def reset(self) -> None:
         await run_async(self._engine.reset())

@@ -143,6 +143,15 @@ class Settings:
     retrieval: Retrieval = field(default_factory=Retrieval)
 
 
+#: the owner scope of a call by id that does not restrict it
+ANYONE = Scope()
+
+
+def _missing(memory_id: str, owner: Scope) -> NotFoundError:
+    """Missing, deleted and someone else's memories are all reported alike."""
+    return NotFoundError(f"no memory with id {memory_id!r}" + (f" in {owner}" if owner.items() else ""))
+
+
 class Engine:
     """The pipeline behind :class:`~memspan.Memory` and :class:`~memspan.AsyncMemory`."""
 
@@ -475,12 +484,20 @@ class Engine:
 
     # -- the rest --------------------------------------------------------------------------
 
-    def get(self, memory_id: str, *, include_deleted: bool = False) -> Flow[MemoryItem]:
+    def get(
+        self, memory_id: str, *, include_deleted: bool = False, owner: Scope = ANYONE
+    ) -> Flow[MemoryItem]:
+        """One memory; with ``owner``, only if it lies in that scope (else it is reported missing,
+        so one user cannot learn which ids another has)."""
         validate_id("memory id", memory_id)
-        item = yield call(self.store, "get", memory_id)
-        if item is None or (item.deleted_at is not None and not include_deleted):
-            raise NotFoundError(f"no memory with id {memory_id!r}")
-        return item  # type: ignore[no-any-return]
+        item: MemoryItem | None = yield call(self.store, "get", memory_id)
+        if (
+            item is None
+            or (item.deleted_at is not None and not include_deleted)
+            or not owner.contains(item.user_id, item.agent_id, item.run_id)
+        ):
+            raise _missing(memory_id, owner)
+        return item
 
     def get_all(
         self,
@@ -506,11 +523,11 @@ class Engine:
         return items  # type: ignore[no-any-return]
 
     def update(
-        self, memory_id: str, *, text: str | None, metadata: Mapping[str, Any] | None
+        self, memory_id: str, *, text: str | None, metadata: Mapping[str, Any] | None, owner: Scope = ANYONE
     ) -> Flow[MemoryItem]:
         if text is None and metadata is None:
             raise ValidationError("update needs text=, metadata= or both")
-        target = yield from self.get(memory_id)
+        target = yield from self.get(memory_id, owner=owner)
         new_text = validate_text(text) if text is not None else target.text
         if len(new_text) > self.settings.max_message_chars:
             raise ValidationError(
@@ -542,8 +559,8 @@ class Engine:
             yield from self.graph.after_add(owner, [], [MemoryChange(Event.UPDATE, item)], now)
         return item
 
-    def delete(self, memory_id: str) -> Flow[MemoryItem]:
-        target = yield from self.get(memory_id)
+    def delete(self, memory_id: str, *, owner: Scope = ANYONE) -> Flow[MemoryItem]:
+        target = yield from self.get(memory_id, owner=owner)
         write = self._deletion(target, self.now(), None)
         yield call(self.store, "update", write.item, None, write.event)
         return write.item
@@ -554,12 +571,12 @@ class Engine:
             yield from self.graph.delete_all(scope, purge=purge, at=self.now())
         return int(count)
 
-    def history(self, memory_id: str) -> Flow[list[HistoryEvent]]:
+    def history(self, memory_id: str, *, owner: Scope = ANYONE) -> Flow[list[HistoryEvent]]:
         validate_id("memory id", memory_id)
-        events = yield call(self.store, "history", memory_id)
-        if not events:
-            raise NotFoundError(f"no memory with id {memory_id!r}")
-        return events  # type: ignore[no-any-return]
+        events: list[HistoryEvent] = yield call(self.store, "history", memory_id)
+        if not events or not owner.contains(events[0].user_id, events[0].agent_id, events[0].run_id):
+            raise _missing(memory_id, owner)
+        return events
 
     def reset(self) -> Flow[None]:
         yield call(self.store, "reset")

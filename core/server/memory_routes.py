@@ -33,6 +33,18 @@ Svc = Annotated[Service, Depends(get_service)]
 MemoryId = Annotated[str, Path(pattern=ID_PATTERN, max_length=255)]
 
 
+def _owner(
+    user_id: Annotated[ScopeId | None, Query(description="the memory must belong to this user")] = None,
+    agent_id: Annotated[ScopeId | None, Query(description="... and to this agent")] = None,
+    run_id: Annotated[ScopeId | None, Query(description="... and to this run")] = None,
+) -> Scope:
+    """The optional scope a call by id is held to, like ``Memory.get(id, user_id=...)``."""
+    return Scope(user_id, agent_id, run_id)
+
+
+Owner = Annotated[Scope, Depends(_owner)]
+
+
 def _scope(principal: Principal, access: Access, operation: str, **ids: str | None) -> Scope:
     scope = Scope.of(**ids, operation=operation)
     if not principal.may_use_scope(scope, access):
@@ -41,14 +53,11 @@ def _scope(principal: Principal, access: Access, operation: str, **ids: str | No
 
 
 def _owned(
-    svc: Service, principal: Principal, memory_id: str, access: Access, *, deleted: bool
+    svc: Service, principal: Principal, memory_id: str, access: Access, *, deleted: bool, owner: Scope
 ) -> MemoryItem:
-    """The memory, if the key may touch it; otherwise the same 404 a missing id gets."""
-    try:
-        item = svc.memory.get(memory_id, include_deleted=deleted)
-    except NotFoundError:
-        item = None
-    if item is None or not principal.may_touch(item, access):
+    """The memory, if the key may touch it (and it lies in ``owner``); else the 404 of a missing id."""
+    item = svc.memory.get(memory_id, include_deleted=deleted, **owner.as_dict())
+    if not principal.may_touch(item, access):
         raise NotFoundError(f"no memory with id {memory_id!r}")
     return item
 
@@ -146,16 +155,18 @@ def delete_all_memories(
 
 @router.get("/memories/{memory_id}", response_model=MemoryOut, summary="One memory by id")
 def get_memory(
-    memory_id: MemoryId, principal: Caller, svc: Svc, include_deleted: bool = False
+    memory_id: MemoryId, principal: Caller, svc: Svc, owner: Owner, include_deleted: bool = False
 ) -> dict[str, Any]:
-    item = _owned(svc, principal, memory_id, "read", deleted=include_deleted)
+    item = _owned(svc, principal, memory_id, "read", deleted=include_deleted, owner=owner)
     _log(svc, principal, "read", "get", [item])
     return item.to_dict()
 
 
 @router.patch("/memories/{memory_id}", response_model=MemoryOut, summary="Change a memory's text or metadata")
-def update_memory(memory_id: MemoryId, body: UpdateRequest, principal: Caller, svc: Svc) -> dict[str, Any]:
-    _owned(svc, principal, memory_id, "write", deleted=False)
+def update_memory(
+    memory_id: MemoryId, body: UpdateRequest, principal: Caller, svc: Svc, owner: Owner
+) -> dict[str, Any]:
+    _owned(svc, principal, memory_id, "write", deleted=False, owner=owner)
     item = svc.memory.update(memory_id, body.text, metadata=body.metadata)
     _log(svc, principal, "write", "update", [item])
     return item.to_dict()
@@ -164,8 +175,8 @@ def update_memory(memory_id: MemoryId, body: UpdateRequest, principal: Caller, s
 @router.delete(
     "/memories/{memory_id}", response_model=MemoryOut, summary="Delete one memory (history is kept)"
 )
-def delete_memory(memory_id: MemoryId, principal: Caller, svc: Svc) -> dict[str, Any]:
-    _owned(svc, principal, memory_id, "write", deleted=False)
+def delete_memory(memory_id: MemoryId, principal: Caller, svc: Svc, owner: Owner) -> dict[str, Any]:
+    _owned(svc, principal, memory_id, "write", deleted=False, owner=owner)
     item = svc.memory.delete(memory_id)
     _log(svc, principal, "write", "delete", [item])
     return item.to_dict()
@@ -174,8 +185,8 @@ def delete_memory(memory_id: MemoryId, principal: Caller, svc: Svc) -> dict[str,
 @router.get(
     "/memories/{memory_id}/history", response_model=HistoryResponse, summary="Every change to a memory"
 )
-def memory_history(memory_id: MemoryId, principal: Caller, svc: Svc) -> dict[str, Any]:
-    item = _owned(svc, principal, memory_id, "read", deleted=True)
+def memory_history(memory_id: MemoryId, principal: Caller, svc: Svc, owner: Owner) -> dict[str, Any]:
+    item = _owned(svc, principal, memory_id, "read", deleted=True, owner=owner)
     events = svc.memory.history(memory_id)
     _log(svc, principal, "read", "history", [item])
     return {"results": [e.to_dict() for e in events]}

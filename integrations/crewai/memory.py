@@ -35,7 +35,7 @@ from crewai.memory.types import MemoryMatch, MemoryRecord
 from crewai.memory.unified_memory import Memory as CrewMemory
 from pydantic import Field, PrivateAttr
 
-from memspan import Memory, MemoryItem, MemspanError, NotFoundError, Scope, ValidationError
+from memspan import Memory, MemoryItem, MemspanError, Scope, ValidationError
 from memspan.facade import require_blocking
 
 from .._scopes import ScopeKey, recall_ids
@@ -372,10 +372,7 @@ class MemspanMemory(CrewMemory):
         """The memory, if this crew wrote it: reads are broad, changes stay within the write scope.
 
         Memories of other scopes are reported exactly like missing ones."""
-        item: MemoryItem = self.backend.get(memory_id)
-        scope = Scope(**self._write_ids())
-        if not scope.contains(item.user_id, item.agent_id, item.run_id):
-            raise NotFoundError(f"no memory {memory_id} in {scope}")
+        item: MemoryItem = self.backend.get(memory_id, **self._write_ids())
         return item
 
     def forget(

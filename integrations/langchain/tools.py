@@ -45,14 +45,10 @@ def _search(port: FacadePort, query: str, limit: int, runtime: Runtime) -> Flow[
 
 def _forget(port: FacadePort, memory_id: str, runtime: Runtime) -> Flow[str]:
     scope = run_scope(runtime.context, runtime.config).memories
-    missing = f"No memory with id {memory_id} among this user's memories."
-    try:
-        item = yield call(port, "get", memory_id)
+    try:  # another scope's memory is missing too: the model learns nothing about other scopes
+        item = yield call(port, "delete", memory_id, **scope.as_dict())
     except NotFoundError:
-        return missing
-    if not scope.contains(item.user_id, item.agent_id, item.run_id):
-        return missing  # same answer as a missing id: the model learns nothing about other scopes
-    yield call(port, "delete", memory_id)
+        return f"No memory with id {memory_id} among this user's memories."
     return f"Forgot: {item.text}"
 
 

@@ -65,6 +65,49 @@ def test_remote_memory_behaves_like_memory(svc: Svc, live: str, tmp_path: Path, 
     assert observed["history"][1][0] is Event.UPDATE
 
 
+def held_to_a_scope(memory: Any) -> list[Any]:
+    """Calls by id with a scope: someone else's memory is missing, and stays as it was."""
+    item = memory.add("Ana keeps bees", user_id="ana", run_id="r1", infer=False).changes[0].item
+    for owner in ({"user_id": "bob"}, {"user_id": "ana", "run_id": "r2"}, {"agent_id": "helper"}):
+        with pytest.raises(NotFoundError):
+            memory.get(item.id, **owner)
+        with pytest.raises(NotFoundError):
+            memory.history(item.id, **owner)
+        with pytest.raises(NotFoundError):
+            memory.update(item.id, "Ana keeps wasps", **owner)
+        with pytest.raises(NotFoundError):
+            memory.delete(item.id, **owner)
+    untouched = memory.get(item.id)
+    updated = memory.update(item.id, "Ana keeps two hives", user_id="ana", run_id="r1")
+    history = memory.history(item.id, user_id="ana")
+    deleted = memory.delete(item.id, run_id="r1")
+    with pytest.raises(NotFoundError):
+        memory.get(item.id, include_deleted=True, user_id="bob")
+    return [
+        (untouched.text, untouched.deleted_at),
+        updated.text,
+        [e.event for e in history],
+        deleted.deleted_at is not None,
+        memory.get(item.id, include_deleted=True, user_id="ana").text,
+    ]
+
+
+def test_calls_by_id_held_to_a_scope_answer_alike(
+    svc: Svc, live: str, tmp_path: Path, embedder: Embedder
+) -> None:
+    with Memory(tmp_path / "local.db", embedder=embedder) as local:
+        expected = held_to_a_scope(local)
+    with RemoteMemory(live, svc.key("ana", ({"user_id": "ana"}, "write"))) as remote:
+        assert held_to_a_scope(remote) == expected
+    assert expected == [
+        ("Ana keeps bees", None),
+        "Ana keeps two hives",
+        [Event.ADD, Event.UPDATE],
+        True,
+        "Ana keeps two hives",
+    ]
+
+
 def test_remote_errors_are_memspans_errors(svc: Svc, live: str) -> None:
     with RemoteMemory(live, svc.key("ana", ({"user_id": "ana"}, "write"))) as remote:
         with pytest.raises(NotFoundError):
@@ -113,8 +156,12 @@ async def ascript(memory: Any) -> list[Any]:
     first = added.changes[0].item
     found = await memory.search("music", user_id="ana", limit=1)
     updated = await memory.update(first.id, "Ana plays the viola")
-    deleted = await memory.delete(first.id)
-    history = await memory.history(first.id)
+    with pytest.raises(NotFoundError):
+        await memory.delete(first.id, user_id="bob")
+    deleted = await memory.delete(first.id, user_id="ana")
+    with pytest.raises(NotFoundError):
+        await memory.history(first.id, user_id="bob")
+    history = await memory.history(first.id, user_id="ana")
     rest = await memory.get_all(user_id="ana")
     return [
         [c.item.text for c in added.changes],
