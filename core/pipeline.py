@@ -143,6 +143,11 @@ class Settings:
     retrieval: Retrieval = field(default_factory=Retrieval)
 
 
+#: an ADD of a plan: the decision, its validated text and the text's hash
+Addition = tuple[Decision, str, str]
+#: an UPDATE, DELETE or NOOP of a plan: the offered memory, the decision and an UPDATE's new text
+Targeted = tuple[MemoryItem, Decision, str | None]
+
 #: the owner scope of a call by id that does not restrict it
 ANYONE = Scope()
 
@@ -244,54 +249,15 @@ class Engine:
         *,
         dedupe: bool,
     ) -> Flow[list[MemoryChange]]:
+        """Write a plan: every text embedded first, then everything in one store call (one
+        transaction where the backend has them), so a failing model or store leaves it as it was."""
         now = self.now()
-        by_ref = {c.ref: c.item for c in existing}
-        changes: list[MemoryChange] = []
-        additions: list[tuple[Decision, str, str]] = []  # decision, text, hash
-        # UPDATE, DELETE and NOOP in order, with an UPDATE's new text
-        existing_changes: list[tuple[MemoryItem, Decision, str | None]] = []
-        seen_hashes: set[str] = set()
-        for decision in plan.decisions:  # refuse an unusable plan before any part of it is written
-            if decision.action in ("ADD", "UPDATE"):
-                validate_text(decision.text, "extracted memory")
-            if decision.action in ("UPDATE", "DELETE") and decision.target_ref not in by_ref:
-                raise StoreError(
-                    f"{decision.action} names memory {decision.target_ref}, which was not offered"
-                )
-        for decision in plan.decisions:
-            if decision.action == "ADD":
-                text = validate_text(decision.text, "extracted memory")
-                digest = text_hash(text)
-                if dedupe:
-                    if digest in seen_hashes:
-                        continue
-                    duplicate = yield call(self.store, "find_hash", scope, digest)
-                    if duplicate is not None:
-                        changes.append(MemoryChange(Event.NOOP, duplicate, reason="already remembered"))
-                        continue
-                seen_hashes.add(digest)
-                additions.append((decision, text, digest))
-            elif decision.action in ("UPDATE", "DELETE", "NOOP"):
-                target = by_ref.get(decision.target_ref) if decision.target_ref is not None else None
-                if target is None:
-                    if decision.action == "NOOP":
-                        continue
-                    raise StoreError(
-                        f"{decision.action} names memory {decision.target_ref}, which was not offered"
-                    )
-                if not scope.contains(target.user_id, target.agent_id, target.run_id):
-                    raise StoreError(f"memory {target.id} is outside {scope}; refusing to change it")
-                new_text = (
-                    validate_text(decision.text, "updated memory") if decision.action == "UPDATE" else None
-                )
-                existing_changes.append((target, decision, new_text))
-        # Every text this add writes is embedded first, and everything is written in one store call
-        # (one transaction where the backend has them): a failing model or store leaves it as it was.
-        texts = [text for _, text, _ in additions] + [t for _, _, t in existing_changes if t is not None]
+        additions, targeted, changes = yield from self._sort_plan(scope, plan, existing, dedupe=dedupe)
+        texts = [text for _, text, _ in additions] + [t for _, _, t in targeted if t is not None]
         embedded = (yield call(self.embedder, "embed", texts, kind="document")) if texts else None
         update_vectors = iter(embedded[len(additions) :] if embedded is not None else ())
         writes: list[Change] = []
-        for target, decision, new_text in existing_changes:
+        for target, decision, new_text in targeted:
             update = (new_text, next(update_vectors)) if new_text is not None else None
             change, write = self._change_existing(target, decision, now, update)
             changes.append(change)
@@ -301,16 +267,9 @@ class Engine:
         vectors = None
         if additions and embedded is not None:
             vectors = embedded[: len(additions)]
-            keep: list[int] = []
-            for i in range(len(additions)):
-                if dedupe:
-                    if keep and float(np.max(vectors[keep] @ vectors[i])) >= self.settings.near_duplicate:
-                        continue  # a twin of a memory this same add is storing
-                    twin = yield from self._near_duplicate(scope, vectors[i], writes)
-                    if twin is not None:
-                        changes.append(MemoryChange(Event.NOOP, twin, reason="near-duplicate"))
-                        continue
-                keep.append(i)
+            keep = list(range(len(additions)))
+            if dedupe:
+                keep = yield from self._not_repeated(scope, vectors, writes, changes)
             items = [self._new_item(scope, additions[i], meta, mtype, now) for i in keep]
             vectors = vectors[keep]
         events = [
@@ -332,6 +291,65 @@ class Engine:
         changes.extend(MemoryChange(Event.ADD, item) for item in items)
         return changes
 
+    def _sort_plan(
+        self, scope: Scope, plan: ExtractionPlan, existing: list[Candidate], *, dedupe: bool
+    ) -> Flow[tuple[list[Addition], list[Targeted], list[MemoryChange]]]:
+        """Refuse an unusable plan; split the rest into additions (each text once, exact repeats of
+        stored memories dropped as NOOPs) and the UPDATE/DELETE/NOOP of offered memories, in order."""
+        by_ref = {c.ref: c.item for c in existing}
+        for decision in plan.decisions:
+            if decision.action in ("ADD", "UPDATE"):
+                validate_text(decision.text, "extracted memory")
+            if decision.action in ("UPDATE", "DELETE", "NOOP"):
+                target = by_ref.get(decision.target_ref) if decision.target_ref is not None else None
+                if target is None:
+                    if decision.action == "NOOP":
+                        continue  # about a memory that was not offered: it says nothing
+                    raise StoreError(
+                        f"{decision.action} names memory {decision.target_ref}, which was not offered"
+                    )
+                if not scope.contains(target.user_id, target.agent_id, target.run_id):
+                    raise StoreError(f"memory {target.id} is outside {scope}; refusing to change it")
+        additions: list[Addition] = []
+        targeted: list[Targeted] = []
+        repeats: list[MemoryChange] = []
+        seen_hashes: set[str] = set()
+        for decision in plan.decisions:
+            if decision.action == "ADD":
+                text = validate_text(decision.text, "extracted memory")
+                digest = text_hash(text)
+                if dedupe:
+                    if digest in seen_hashes:
+                        continue
+                    duplicate = yield call(self.store, "find_hash", scope, digest)
+                    if duplicate is not None:
+                        repeats.append(MemoryChange(Event.NOOP, duplicate, reason="already remembered"))
+                        continue
+                seen_hashes.add(digest)
+                additions.append((decision, text, digest))
+            elif decision.target_ref is not None and decision.target_ref in by_ref:
+                new_text = (
+                    validate_text(decision.text, "updated memory") if decision.action == "UPDATE" else None
+                )
+                targeted.append((by_ref[decision.target_ref], decision, new_text))
+        return additions, targeted, repeats
+
+    def _not_repeated(
+        self, scope: Scope, vectors: Vector, writes: list[Change], changes: list[MemoryChange]
+    ) -> Flow[list[int]]:
+        """The additions (by index) that repeat neither each other nor a memory of the scope; each
+        repeat of a stored memory is recorded in ``changes`` as a NOOP."""
+        keep: list[int] = []
+        for i, vector in enumerate(vectors):
+            if keep and float(np.max(vectors[keep] @ vector)) >= self.settings.near_duplicate:
+                continue  # a twin of a memory this same add is storing
+            twin = yield from self._near_duplicate(scope, vector, writes)
+            if twin is not None:
+                changes.append(MemoryChange(Event.NOOP, twin, reason="near-duplicate"))
+                continue
+            keep.append(i)
+        return keep
+
     def _near_duplicate(self, scope: Scope, vector: Vector, writes: list[Change]) -> Flow[MemoryItem | None]:
         """The scope's memory that ``vector`` nearly repeats, as the scope will be after ``writes``."""
         threshold = self.settings.near_duplicate
@@ -346,7 +364,7 @@ class Engine:
     def _new_item(
         self,
         scope: Scope,
-        addition: tuple[Decision, str, str],
+        addition: Addition,
         meta: dict[str, Any],
         mtype: MemoryType | None,
         now: str,
