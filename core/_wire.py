@@ -1,17 +1,20 @@
 """The wire protocol of ``memspan serve`` as the clients speak it: errors, JSON ↔ memspan types,
-and each operation written once as a generator of HTTP requests (the drivers are in ``client.py``).
+each operation written once as a flow of HTTP calls, and the retry policy (``client.py`` runs them).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Generator, Mapping
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from . import errors
+from .effects import Flow, call
 from .errors import MemspanError, StoreError
 from .messages import MessagesInput
 from .scope import Scope
@@ -80,7 +83,47 @@ class Request:
     json: Any = None
 
 
-Op = Generator[Request, Any, Any]
+Op = Flow[Any]
+
+
+class HTTP:
+    """The client's I/O port: ``send`` (or ``asend``) one request, ``sleep`` (or ``asleep``).
+
+    :func:`memspan.effects.run_sync` drives an operation with the blocking methods, and
+    :func:`~memspan.effects.run_async` with the ``a``-prefixed coroutines, so each operation and the
+    retry policy below are written once.
+    """
+
+    def __init__(self, client: httpx.Client | httpx.AsyncClient, url: str):
+        self.client = client
+        self.url = url
+
+    def _unreachable(self, exc: httpx.TransportError) -> ServiceUnavailableError:
+        return ServiceUnavailableError(f"cannot reach the memspan server at {self.url}: {exc}")
+
+    def send(self, request: Request) -> httpx.Response:
+        assert isinstance(self.client, httpx.Client), "a blocking call on the async client"
+        try:
+            return self.client.request(
+                request.method, request.path, params=request.params or None, json=request.json
+            )
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from exc
+
+    async def asend(self, request: Request) -> httpx.Response:
+        assert isinstance(self.client, httpx.AsyncClient), "an awaited call on the blocking client"
+        try:
+            return await self.client.request(
+                request.method, request.path, params=request.params or None, json=request.json
+            )
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from exc
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
 def scope_ids(user_id: str | None, agent_id: str | None, run_id: str | None) -> dict[str, str]:
@@ -103,7 +146,22 @@ def _messages(messages: MessagesInput) -> Any:
 
 
 class Operations:
-    """Every operation, once, as a generator of requests."""
+    """Every operation, once, as a flow of HTTP requests (subclasses set ``_io`` and ``retries``)."""
+
+    _io: HTTP
+    retries: int
+
+    def _exchange(self, request: Request) -> Flow[Any]:
+        """Send one request and decode the answer, retrying after the server's ``Retry-After``
+        while it says the caller is rate limited (``retries`` times at most)."""
+        attempt = 0
+        while True:
+            response = yield call(self._io, "send", request)
+            wait = retry_wait(response, attempt, self.retries)
+            if wait is None:
+                return answer(response)
+            yield call(self._io, "sleep", wait)
+            attempt += 1
 
     def op_add(
         self, messages: MessagesInput, ids: dict[str, str], metadata: Any, memory_type: Any, infer: bool
@@ -116,7 +174,7 @@ class Operations:
             "memory_type": mtype,
             "infer": infer,
         }
-        data = yield Request("POST", "/v1/memories", json=body)
+        data = yield from self._exchange(Request("POST", "/v1/memories", json=body))
         changes = [
             MemoryChange(
                 Event(c["event"]), MemoryItem.from_dict(c), c.get("previous_memory"), c.get("reason")
@@ -126,12 +184,14 @@ class Operations:
         return AddResult(changes, Usage(**data["usage"]))
 
     def op_search(self, query: str, ids: dict[str, str], **options: Any) -> Op:
-        data = yield Request("POST", "/v1/memories/search", json={"query": query, **ids, **options})
+        data = yield from self._exchange(
+            Request("POST", "/v1/memories/search", json={"query": query, **ids, **options})
+        )
         return SearchResult([MemoryItem.from_dict(d) for d in data["results"]])
 
     def op_get(self, memory_id: str, include_deleted: bool, owner: dict[str, str]) -> Op:
         params = {"include_deleted": include_deleted, **owner}
-        data = yield Request("GET", f"/v1/memories/{memory_id}", params)
+        data = yield from self._exchange(Request("GET", f"/v1/memories/{memory_id}", params))
         return MemoryItem.from_dict(data)
 
     def op_get_all(self, ids: dict[str, str], filters: Any, limit: int, offset: int, deleted: bool) -> Op:
@@ -146,7 +206,9 @@ class Operations:
         next_offset: int | None = offset
         while next_offset is not None and len(items) < limit:
             page = min(PAGE, limit - len(items))
-            data = yield Request("GET", "/v1/memories", {**params, "limit": page, "offset": next_offset})
+            data = yield from self._exchange(
+                Request("GET", "/v1/memories", {**params, "limit": page, "offset": next_offset})
+            )
             items.extend(MemoryItem.from_dict(d) for d in data["results"])
             next_offset = data["next_offset"]
         return items
@@ -155,19 +217,19 @@ class Operations:
         if text is None and metadata is None:
             raise errors.ValidationError("update needs text=, metadata= or both")
         body = {"text": text, "metadata": metadata}
-        data = yield Request("PATCH", f"/v1/memories/{memory_id}", owner, json=body)
+        data = yield from self._exchange(Request("PATCH", f"/v1/memories/{memory_id}", owner, json=body))
         return MemoryItem.from_dict(data)
 
     def op_delete(self, memory_id: str, owner: dict[str, str]) -> Op:
-        data = yield Request("DELETE", f"/v1/memories/{memory_id}", owner)
+        data = yield from self._exchange(Request("DELETE", f"/v1/memories/{memory_id}", owner))
         return MemoryItem.from_dict(data)
 
     def op_delete_all(self, ids: dict[str, str], purge: bool) -> Op:
-        data = yield Request("DELETE", "/v1/memories", {**ids, "purge": purge})
+        data = yield from self._exchange(Request("DELETE", "/v1/memories", {**ids, "purge": purge}))
         return int(data["deleted"])
 
     def op_history(self, memory_id: str, owner: dict[str, str]) -> Op:
-        data = yield Request("GET", f"/v1/memories/{memory_id}/history", owner)
+        data = yield from self._exchange(Request("GET", f"/v1/memories/{memory_id}/history", owner))
         return [HistoryEvent.from_dict(d) for d in data["results"]]
 
 

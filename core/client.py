@@ -2,14 +2,12 @@
 
 ``RemoteMemory`` (blocking, like ``Memory``) and ``AsyncRemoteMemory`` (like ``AsyncMemory``) return
 the same types as the embedded memory, so either can be handed to a framework integration. Like the
-embedded pipeline, each operation is written once as a generator that yields HTTP requests
-(``memspan._wire``); only the driver here differs.
+embedded pipeline, each operation (and its retries) is written once as a flow of HTTP calls
+(``memspan._wire``), run by :func:`~memspan.effects.run_sync` or :func:`~memspan.effects.run_async`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import httpx
 
 from ._wire import (
+    HTTP,
     PAGE,
     AuthenticationError,
     ForbiddenError,
@@ -24,14 +23,12 @@ from ._wire import (
     Operations,
     RateLimitedError,
     RemoteError,
-    Request,
     ServiceUnavailableError,
-    answer,
     connection,
     owner_ids,
-    retry_wait,
     scope_ids,
 )
+from .effects import run_async, run_sync
 from .messages import MessagesInput
 from .types import AddResult, HistoryEvent, MemoryItem, MemoryType, SearchResult, Usage
 
@@ -67,32 +64,10 @@ class RemoteMemory(Operations):
         self.url = base
         self.retries = retries
         self._http = httpx.Client(base_url=base, headers=headers, timeout=timeout, transport=transport)
+        self._io = HTTP(self._http, base)
 
     def _run(self, op: Op) -> Any:
-        try:
-            request = next(op)
-            while True:
-                request = op.send(self._send(request))
-        except StopIteration as stop:
-            return stop.value
-
-    def _send(self, request: Request) -> Any:
-        attempt = 0
-        while True:
-            try:
-                response = self._http.request(
-                    request.method, request.path, params=request.params or None, json=request.json
-                )
-            except httpx.TransportError as exc:
-                raise ServiceUnavailableError(
-                    f"cannot reach the memspan server at {self.url}: {exc}"
-                ) from exc
-            wait = retry_wait(response, attempt, self.retries)
-            if wait is None:
-                break
-            time.sleep(wait)
-            attempt += 1
-        return answer(response)
+        return run_sync(op)
 
     @property
     def usage(self) -> Usage:
@@ -236,31 +211,10 @@ class AsyncRemoteMemory(Operations):
         self.url = base
         self.retries = retries
         self._http = httpx.AsyncClient(base_url=base, headers=headers, timeout=timeout, transport=transport)
+        self._io = HTTP(self._http, base)
 
     async def _run(self, op: Op) -> Any:
-        try:
-            request = next(op)
-            while True:
-                request = op.send(await self._send(request))
-        except StopIteration as stop:
-            return stop.value
-
-    async def _send(self, request: Request) -> Any:
-        attempt = 0
-        while True:
-            try:
-                response = await self._http.request(
-                    request.method, request.path, params=request.params or None, json=request.json
-                )
-            except httpx.TransportError as exc:
-                raise ServiceUnavailableError(
-                    f"cannot reach the memspan server at {self.url}: {exc}"
-                ) from exc
-            wait = retry_wait(response, attempt, self.retries)
-            if wait is None:
-                return answer(response)
-            await asyncio.sleep(wait)
-            attempt += 1
+        return await run_async(op)
 
     @property
     def usage(self) -> Usage:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from memspan import AsyncMemory, FilterError, Memory, NotFoundError, ScopeError
+from memspan import AsyncMemory, FilterError, Memory, NotFoundError, ScopeError, StoreError
 from memspan.client import (
     AsyncRemoteMemory,
     AuthenticationError,
     ForbiddenError,
     RateLimitedError,
     RemoteMemory,
+    ServiceUnavailableError,
 )
 from memspan.ports import Embedder
 from memspan.server.app import ServiceSettings
@@ -149,6 +151,29 @@ def test_rate_limited_calls_are_retried_after_retry_after(tmp_path: Path, embedd
             ):
                 for _ in range(2):
                     impatient.get_all(user_id="ana")
+
+
+async def test_the_async_client_retries_alike(tmp_path: Path, embedder: Embedder) -> None:
+    for svc in make_service(tmp_path, embedder, ServiceSettings(rate_per_minute=120, rate_burst=1)):
+        with ThreadedServer(svc.app) as server:
+            async with AsyncRemoteMemory(server.url, svc.admin_key, retries=1) as patient:
+                assert await patient.get_all(user_id="ana") == []
+                assert await patient.get_all(user_id="ana") == []  # waited Retry-After, then succeeded
+            async with AsyncRemoteMemory(server.url, svc.admin_key, retries=0) as impatient:
+                with pytest.raises(RateLimitedError):
+                    for _ in range(2):
+                        await impatient.get_all(user_id="ana")
+
+
+async def test_an_unreachable_server_is_a_store_error() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    with RemoteMemory(url, "any-key") as remote, pytest.raises(ServiceUnavailableError, match="cannot reach"):
+        remote.get_all(user_id="ana")
+    async with AsyncRemoteMemory(url, "any-key") as aremote:
+        with pytest.raises(StoreError, match="cannot reach"):
+            await aremote.search("bees", user_id="ana")
 
 
 async def ascript(memory: Any) -> list[Any]:
