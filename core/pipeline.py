@@ -294,22 +294,10 @@ class Engine:
     def _sort_plan(
         self, scope: Scope, plan: ExtractionPlan, existing: list[Candidate], *, dedupe: bool
     ) -> Flow[tuple[list[Addition], list[Targeted], list[MemoryChange]]]:
-        """Refuse an unusable plan; split the rest into additions (each text once, exact repeats of
-        stored memories dropped as NOOPs) and the UPDATE/DELETE/NOOP of offered memories, in order."""
+        """Split a plan into additions (each text once, exact repeats of stored memories dropped as
+        NOOPs) and the UPDATE/DELETE/NOOP of offered memories, in order; refuse an unusable plan.
+        Nothing is written here, so a refusal leaves the store as it was."""
         by_ref = {c.ref: c.item for c in existing}
-        for decision in plan.decisions:
-            if decision.action in ("ADD", "UPDATE"):
-                validate_text(decision.text, "extracted memory")
-            if decision.action in ("UPDATE", "DELETE", "NOOP"):
-                target = by_ref.get(decision.target_ref) if decision.target_ref is not None else None
-                if target is None:
-                    if decision.action == "NOOP":
-                        continue  # about a memory that was not offered: it says nothing
-                    raise StoreError(
-                        f"{decision.action} names memory {decision.target_ref}, which was not offered"
-                    )
-                if not scope.contains(target.user_id, target.agent_id, target.run_id):
-                    raise StoreError(f"memory {target.id} is outside {scope}; refusing to change it")
         additions: list[Addition] = []
         targeted: list[Targeted] = []
         repeats: list[MemoryChange] = []
@@ -327,11 +315,18 @@ class Engine:
                         continue
                 seen_hashes.add(digest)
                 additions.append((decision, text, digest))
-            elif decision.target_ref is not None and decision.target_ref in by_ref:
-                new_text = (
-                    validate_text(decision.text, "updated memory") if decision.action == "UPDATE" else None
+                continue
+            target = by_ref.get(decision.target_ref) if decision.target_ref is not None else None
+            if target is None:
+                if decision.action == "NOOP":
+                    continue  # about a memory that was not offered: it says nothing
+                raise StoreError(
+                    f"{decision.action} names memory {decision.target_ref}, which was not offered"
                 )
-                targeted.append((by_ref[decision.target_ref], decision, new_text))
+            if not scope.contains(target.user_id, target.agent_id, target.run_id):
+                raise StoreError(f"memory {target.id} is outside {scope}; refusing to change it")
+            new_text = validate_text(decision.text, "updated memory") if decision.action == "UPDATE" else None
+            targeted.append((target, decision, new_text))
         return additions, targeted, repeats
 
     def _not_repeated(
