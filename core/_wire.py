@@ -75,7 +75,7 @@ def _raise_for(response: httpx.Response) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One HTTP call an operation needs; the driver sends it and returns the decoded JSON."""
+    """One HTTP call an operation needs (sent through :class:`HTTP`, its answer decoded by ``_exchange``)."""
 
     method: str
     path: str
