@@ -200,6 +200,9 @@ class WeaviateStore(MemoryStore):
             if vectors is None:
                 raise StoreError(f"{len(items)} new memories came without vectors")
             self._check_vectors(vectors, len(items))
+        for change in changes:  # every vector is checked before the first write
+            if change.vector is not None:
+                self._check_vectors(change.vector.reshape(1, -1), 1)
         for change in changes:
             self._replace(change)
         if items and vectors is not None:
@@ -246,8 +249,6 @@ class WeaviateStore(MemoryStore):
 
     def _replace(self, change: Change) -> None:
         item, vector, event = change.item, change.vector, change.event
-        if vector is not None:
-            self._check_vectors(vector.reshape(1, -1), 1)
         tenant = schema.tenant_of(item.user_id)
         props = schema.memory_properties(item)
         self._ensure_properties(props)
