@@ -25,9 +25,23 @@ class NotFoundError(MemspanError, KeyError):
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else "not found"
 
+    @classmethod
+    def for_id(cls, memory_id: str) -> NotFoundError:
+        """The one answer for a missing, deleted or someone else's memory: the message must not
+        tell them apart (nor name the scope asked about), or it reveals which ids exist."""
+        return cls(f"no memory with id {memory_id!r}")
+
 
 class StoreError(MemspanError):
     """The storage backend failed or holds data memspan cannot use."""
+
+
+class ConflictError(StoreError):
+    """A memory changed between the read a write was computed from and the write itself.
+
+    memspan retries such a write from a fresh read on its own; this reaches the caller only when
+    the memory kept changing through every retry. Trying again later is safe.
+    """
 
 
 class ReadOnlyStoreError(StoreError):

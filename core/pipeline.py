@@ -14,12 +14,12 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from .effects import Flow, call, gather
-from .errors import NotFoundError, StoreError, ValidationError
+from .errors import ConflictError, NotFoundError, StoreError, ValidationError
 from .filters import format_timestamp, parse_filter
 from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages, require_utf8
 from .ports import (
@@ -49,6 +49,8 @@ from .types import (
 
 if TYPE_CHECKING:
     from .graph.index import EntityGraph
+
+T = TypeVar("T")
 
 #: keys a memory's metadata may not use: they name the memory's own fields or its owner
 RESERVED_METADATA_KEYS = frozenset(
@@ -152,9 +154,25 @@ Targeted = tuple[MemoryItem, Decision, str | None]
 ANYONE = Scope()
 
 
-def _missing(memory_id: str, owner: Scope) -> NotFoundError:
+#: how often a write computed from a read that another writer overtook is computed again
+MAX_WRITE_ATTEMPTS = 25
+
+
+def _missing(memory_id: str) -> NotFoundError:
     """Missing, deleted and someone else's memories are all reported alike."""
-    return NotFoundError(f"no memory with id {memory_id!r}" + (f" in {owner}" if owner.items() else ""))
+    return NotFoundError.for_id(memory_id)
+
+
+def _retrying(attempt: Callable[[], Flow[T]]) -> Flow[T]:
+    """Run ``attempt`` until the store accepts its write: a ConflictError means another writer
+    changed the memory after this attempt read it, so it is computed again from a fresh read."""
+    for tries in range(1, MAX_WRITE_ATTEMPTS + 1):
+        try:
+            return (yield from attempt())
+        except ConflictError:
+            if tries == MAX_WRITE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 class Engine:
@@ -201,7 +219,6 @@ class Engine:
         meta = validate_metadata(metadata)
         mtype = MemoryType.parse(memory_type) if memory_type is not None else None
         yield from self._bind()
-        existing: list[Candidate] = []
         if not infer:
             plan = ExtractionPlan(
                 [
@@ -215,17 +232,38 @@ class Engine:
                     for m in msgs
                 ]
             )
+            changes = yield from self._apply(scope, plan, [], meta, mtype, dedupe=False)
         else:
-            if self.extractor.context_size > 0:
-                existing = yield from self._related(scope, msgs, self.extractor.context_size)
-            request = ExtractionRequest(msgs, scope, mtype, existing, meta, self.settings.instructions)
-            plan = yield call(self.extractor, "extract", request)
-        changes = yield from self._apply(scope, plan, existing, meta, mtype, dedupe=infer)
+            spent: list[Usage] = []  # every extraction's cost counts, the overtaken ones too
+            plan, changes = yield from _retrying(
+                lambda: self._extract_and_apply(scope, msgs, meta, mtype, spent)
+            )
+            plan = replace(plan, usage=sum(spent, Usage()))
         if self.graph is not None:  # graph memory hook: entities and relations of what changed
             graph_usage = yield from self.graph.after_add(scope, msgs, changes, self.now())
             plan = replace(plan, usage=plan.usage + graph_usage)
         self.usage = self.usage + plan.usage
         return AddResult(changes, plan.usage)
+
+    def _extract_and_apply(
+        self,
+        scope: Scope,
+        msgs: list[Message],
+        meta: dict[str, Any],
+        mtype: MemoryType | None,
+        spent: list[Usage],
+    ) -> Flow[tuple[ExtractionPlan, list[MemoryChange]]]:
+        """One attempt of an inferred add: show the extractor the scope as it is now, write its
+        plan. The store refuses the write (ConflictError) if a memory the plan changes was changed
+        meanwhile, or if an identical memory was stored meanwhile; the attempt is then repeated."""
+        existing: list[Candidate] = []
+        if self.extractor.context_size > 0:
+            existing = yield from self._related(scope, msgs, self.extractor.context_size)
+        request = ExtractionRequest(msgs, scope, mtype, existing, meta, self.settings.instructions)
+        plan: ExtractionPlan = yield call(self.extractor, "extract", request)
+        spent.append(plan.usage)
+        changes = yield from self._apply(scope, plan, existing, meta, mtype, dedupe=True)
+        return plan, changes
 
     def _related(self, scope: Scope, msgs: list[Message], size: int) -> Flow[list[Candidate]]:
         """The scope's memories most similar to the new messages, numbered for the extractor."""
@@ -287,7 +325,7 @@ class Engine:
             for item in items
         ]
         if writes or items:
-            yield call(self.store, "apply", writes, items, vectors, events)
+            yield call(self.store, "apply", writes, items, vectors, events, unique=dedupe)
         changes.extend(MemoryChange(Event.ADD, item) for item in items)
         return changes
 
@@ -414,7 +452,7 @@ class Engine:
             decision.reason,
         )
         change = MemoryChange(Event.UPDATE, item, previous_text=target.text, reason=decision.reason)
-        return change, Change(item, vector, event)
+        return change, Change(item, vector, event, expected=target)
 
     @staticmethod
     def _deletion(target: MemoryItem, now: str, reason: str | None) -> Change:
@@ -432,7 +470,7 @@ class Engine:
             None,
             reason,
         )
-        return Change(item, None, event)
+        return Change(item, None, event, expected=target)
 
     # -- search ----------------------------------------------------------------------------
 
@@ -509,7 +547,7 @@ class Engine:
             or (item.deleted_at is not None and not include_deleted)
             or not owner.contains(item.user_id, item.agent_id, item.run_id)
         ):
-            raise _missing(memory_id, owner)
+            raise _missing(memory_id)
         return item
 
     def get_all(
@@ -540,42 +578,68 @@ class Engine:
     ) -> Flow[MemoryItem]:
         if text is None and metadata is None:
             raise ValidationError("update needs text=, metadata= or both")
-        target = yield from self.get(memory_id, owner=owner)
-        new_text = validate_text(text) if text is not None else target.text
-        if len(new_text) > self.settings.max_message_chars:
+        validate_id("memory id", memory_id)
+        new_text = validate_text(text) if text is not None else None
+        if new_text is not None and len(new_text) > self.settings.max_message_chars:
             raise ValidationError(
                 f"text of {len(new_text):,} characters is more than the limit of "
                 f"{self.settings.max_message_chars:,}; raise max_message_chars on the Memory"
             )
-        new_meta = validate_metadata(metadata) if metadata is not None else target.metadata
-        now = self.now()
+        new_meta = validate_metadata(metadata) if metadata is not None else None
+        embedded: dict[str, Vector] = {}  # a repeated attempt does not embed the same text again
+        item, vector = yield from _retrying(
+            lambda: self._update_once(memory_id, new_text, new_meta, owner, embedded)
+        )
+        if self.graph is not None and vector is not None:  # graph memory hook: the new text's entities
+            scope = Scope(item.user_id, item.agent_id, item.run_id)
+            yield from self.graph.after_add(scope, [], [MemoryChange(Event.UPDATE, item)], item.updated_at)
+        return item
+
+    def _update_once(
+        self,
+        memory_id: str,
+        new_text: str | None,
+        new_meta: dict[str, Any] | None,
+        owner: Scope,
+        embedded: dict[str, Vector],
+    ) -> Flow[tuple[MemoryItem, Vector | None]]:
+        """One attempt: read the memory, write the new version on condition that it is unchanged
+        (the store decides in its write transaction, so the event's old text is the replaced one)."""
+        target = yield from self.get(memory_id, owner=owner)
+        text = target.text if new_text is None else new_text
+        meta = target.metadata if new_meta is None else new_meta
         vector = None
-        if new_text != target.text:
-            yield from self._bind()
-            vector = (yield call(self.embedder, "embed", [new_text], kind="document"))[0]
-        item = replace(target, text=new_text, hash=text_hash(new_text), metadata=new_meta, updated_at=now)
+        if text != target.text:
+            if text not in embedded:
+                yield from self._bind()
+                embedded[text] = (yield call(self.embedder, "embed", [text], kind="document"))[0]
+            vector = embedded[text]
+        now = self.now()
+        item = replace(target, text=text, hash=text_hash(text), metadata=meta, updated_at=now)
         event = HistoryEvent(
             target.id,
             Event.UPDATE,
             target.text,
-            new_text,
+            text,
             now,
             target.user_id,
             target.agent_id,
             target.run_id,
             target.metadata,
-            new_meta,
+            meta,
         )
-        yield call(self.store, "update", item, vector, event)
-        if self.graph is not None and vector is not None:  # graph memory hook: the new text's entities
-            owner = Scope(item.user_id, item.agent_id, item.run_id)
-            yield from self.graph.after_add(owner, [], [MemoryChange(Event.UPDATE, item)], now)
-        return item
+        yield call(self.store, "apply", [Change(item, vector, event, expected=target)], [], None, [])
+        return item, vector
 
     def delete(self, memory_id: str, *, owner: Scope = ANYONE) -> Flow[MemoryItem]:
+        return (yield from _retrying(lambda: self._delete_once(memory_id, owner)))
+
+    def _delete_once(self, memory_id: str, owner: Scope) -> Flow[MemoryItem]:
+        """One attempt: the store deletes only the version read here (a memory deleted meanwhile is
+        NotFoundError, one changed meanwhile is read again), so each delete has one DELETE event."""
         target = yield from self.get(memory_id, owner=owner)
         write = self._deletion(target, self.now(), None)
-        yield call(self.store, "update", write.item, None, write.event)
+        yield call(self.store, "apply", [write], [], None, [])
         return write.item
 
     def delete_all(self, *, scope: Scope, purge: bool) -> Flow[int]:
@@ -588,7 +652,7 @@ class Engine:
         validate_id("memory id", memory_id)
         events: list[HistoryEvent] = yield call(self.store, "history", memory_id)
         if not events or not owner.contains(events[0].user_id, events[0].agent_id, events[0].run_id):
-            raise _missing(memory_id, owner)
+            raise _missing(memory_id)
         return events
 
     def reset(self) -> Flow[None]:

@@ -108,11 +108,16 @@ class Change:
     """A memory replaced by a new version (new text or metadata, or ``deleted_at`` set) and its event.
 
     ``vector`` is the new text's embedding; ``None`` keeps the stored one (a delete drops it).
+    ``expected`` is the version the change was computed from: a store writes the change only if the
+    memory is still live and still that version, deciding inside its write transaction (else
+    NotFoundError for a memory deleted or gone meanwhile, ConflictError for one changed meanwhile),
+    so an acknowledged delete is never undone and no history event records a stale old text.
     """
 
     item: MemoryItem
     vector: Vector | None
     event: HistoryEvent
+    expected: MemoryItem | None = None
 
 
 class MemoryStore(ABC):
@@ -136,11 +141,17 @@ class MemoryStore(ABC):
         items: Sequence[MemoryItem],
         vectors: Vector | None,
         events: Sequence[HistoryEvent],
+        *,
+        unique: bool = False,
     ) -> None:
         """Write ``changes`` to existing memories, then add ``items`` with their vectors and events.
 
         Everything one add writes comes in one call. A backend with transactions writes it all in
-        one (all or nothing); one without writes the changes first, each with its event.
+        one (all or nothing); one without writes the changes first, each with its event. A change
+        with ``expected`` is checked against the stored memory in the same transaction (see
+        :class:`Change`). With ``unique``, a new item whose text hash a live memory of its scope
+        already has raises ConflictError and nothing is written (checked in the write transaction,
+        so identical adds sent at once store one memory).
         """
 
     def insert(self, items: Sequence[MemoryItem], vectors: Vector, events: Sequence[HistoryEvent]) -> None:

@@ -24,7 +24,7 @@ from pgvector.psycopg import register_vector
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from ..errors import DimensionMismatchError, StoreError, ValidationError
+from ..errors import ConflictError, DimensionMismatchError, NotFoundError, StoreError, ValidationError
 from ..filters import Filter
 from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import Scope
@@ -32,6 +32,10 @@ from ..types import Event, HistoryEvent, MemoryItem
 from ._postgres_filters import FilterSQL
 from ._postgres_schema import apply_migrations
 from ._postgres_sql import ITEM_COLUMNS, SCHEMA_NAME, keyword_query, row_item, scope_sql, split_url
+
+
+def _owner_of(item: MemoryItem) -> Scope:
+    return Scope(item.user_id, item.agent_id, item.run_id)
 
 
 class PostgresStore(MemoryStore):
@@ -191,18 +195,29 @@ class PostgresStore(MemoryStore):
         items: Sequence[MemoryItem],
         vectors: Vector | None,
         events: Sequence[HistoryEvent],
+        *,
+        unique: bool = False,
     ) -> None:
-        """One transaction: the changes, then the new memories (all or nothing)."""
+        """One transaction: the changes, then the new memories (all or nothing).
+
+        A change's ``expected`` version is compared with the row locked ``FOR UPDATE`` (a
+        concurrent writer of that memory waits, then sees this write); ``unique`` takes an
+        advisory lock per owner before it looks for the same text, so identical adds serialise.
+        """
         rows = self._new_rows(items, vectors)
         updates = [self._update_statement(change) for change in changes]
         if not rows and not updates:
             return
         with self._transaction() as conn, conn.cursor() as cur:
             for (sql, params), change in zip(updates, changes, strict=True):
+                if change.expected is not None:
+                    self._check_expected(cur, change.expected)
                 cur.execute(sql, params)
                 if cur.rowcount != 1:
                     raise StoreError(f"memory {change.item.id} vanished during the update")
             if rows:
+                if unique:
+                    self._check_unique(cur, items)
                 cur.executemany(
                     f"INSERT INTO {self._q}.memories(id, text, user_id, agent_id, run_id, memory_type, "
                     "metadata, created_at, updated_at, hash, source_ids, deleted_at, embedding) "
@@ -210,6 +225,36 @@ class PostgresStore(MemoryStore):
                     rows,
                 )
             self._write_events(cur, [*(c.event for c in changes), *events])
+
+    def _check_expected(self, cur: psycopg.Cursor[Any], expected: MemoryItem) -> None:
+        """The memory must still be live and the version a change was computed from."""
+        row = cur.execute(
+            f"SELECT text, metadata, updated_at, deleted_at FROM {self._q}.memories WHERE id = %s FOR UPDATE",
+            (expected.id,),
+        ).fetchone()
+        if row is None or row[3] is not None:
+            raise NotFoundError.for_id(expected.id)
+        if row[0] != expected.text or row[2] != expected.updated_at or row[1] != expected.metadata:
+            raise ConflictError(f"memory {expected.id} changed while it was being written; try again")
+
+    def _check_unique(self, cur: psycopg.Cursor[Any], items: Sequence[MemoryItem]) -> None:
+        """No new item may repeat the text of a live memory of its scope. The lock is per owner
+        (the first id the scope sets), taken in a fixed order so two adds cannot deadlock."""
+        owners = sorted({next(iter(_owner_of(i).items()), ("", "")) for i in items})
+        for key, value in owners:
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                (f"memspan:{self.schema}:{key}:{value}",),
+            )
+        for item in items:
+            where, params = scope_sql(_owner_of(item))
+            row = cur.execute(
+                f"SELECT id FROM {self._q}.memories WHERE hash = %(hash)s AND {where} "
+                "AND deleted_at IS NULL LIMIT 1",
+                {**params, "hash": item.hash},
+            ).fetchone()
+            if row is not None:
+                raise ConflictError(f"memory {row[0]} with the same text was stored meanwhile")
 
     def _new_rows(self, items: Sequence[MemoryItem], vectors: Vector | None) -> list[tuple[Any, ...]]:
         if not items:
@@ -265,25 +310,23 @@ class PostgresStore(MemoryStore):
         q = self._q
         with self._transaction() as conn:
             if purge:
-                conn.execute(
-                    f"DELETE FROM {q}.history WHERE memory_id IN (SELECT id FROM {q}.memories WHERE {where})",
-                    params,
-                )
-                count = conn.execute(f"DELETE FROM {q}.memories WHERE {where}", params).rowcount
+                # the rows first (a concurrent update of one now waits, then finds it gone), then
+                # their history in a later statement, which sees every event committed before
+                gone = conn.execute(f"DELETE FROM {q}.memories WHERE {where} RETURNING id", params).fetchall()
+                conn.execute(f"DELETE FROM {q}.history WHERE memory_id = ANY(%s)", ([r[0] for r in gone],))
                 conn.execute(
                     f"INSERT INTO {q}.audit(action, scope, count, created_at) VALUES ('PURGE', %s, %s, %s)",
-                    (Jsonb(scope.as_dict()), count, at),
+                    (Jsonb(scope.as_dict()), len(gone), at),
                 )
-                return int(count)
-            conn.execute(
-                f"INSERT INTO {q}.history(memory_id, event, old_text, new_text, old_metadata, user_id, agent_id, "
-                f"run_id, reason, created_at) SELECT id, 'DELETE', text, NULL, metadata, user_id, agent_id, run_id, "
-                f"'delete_all', %(at)s FROM {q}.memories WHERE {where} AND deleted_at IS NULL ORDER BY pk",
-                params,
-            )
+                return len(gone)
+            # one statement: the DELETE events record exactly the rows (and texts) it deleted
             cursor = conn.execute(
-                f"UPDATE {q}.memories SET deleted_at = %(at)s, updated_at = %(at)s, embedding = NULL "
-                f"WHERE {where} AND deleted_at IS NULL",
+                f"WITH gone AS (UPDATE {q}.memories SET deleted_at = %(at)s, updated_at = %(at)s, "
+                f"embedding = NULL WHERE {where} AND deleted_at IS NULL "
+                "RETURNING pk, id, text, metadata, user_id, agent_id, run_id) "
+                f"INSERT INTO {q}.history(memory_id, event, old_text, new_text, old_metadata, user_id, "
+                "agent_id, run_id, reason, created_at) SELECT id, 'DELETE', text, NULL, metadata, user_id, "
+                "agent_id, run_id, 'delete_all', %(at)s FROM gone ORDER BY pk",
                 params,
             )
             return int(cursor.rowcount)

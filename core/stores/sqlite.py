@@ -18,7 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DimensionMismatchError, ReadOnlyStoreError, SchemaVersionError, StoreError
+from ..errors import (
+    ConflictError,
+    DimensionMismatchError,
+    NotFoundError,
+    ReadOnlyStoreError,
+    SchemaVersionError,
+    StoreError,
+)
 from ..filters import Filter
 from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import SCOPE_KEYS, Scope
@@ -301,8 +308,14 @@ class SQLiteStore(MemoryStore):
         items: Sequence[MemoryItem],
         vectors: Vector | None,
         events: Sequence[HistoryEvent],
+        *,
+        unique: bool = False,
     ) -> None:
-        """One transaction: the changes, then the new memories (all or nothing)."""
+        """One transaction: the changes, then the new memories (all or nothing).
+
+        ``BEGIN IMMEDIATE`` holds the file's write lock from the first read, so the checks of
+        ``expected`` versions and of ``unique`` hashes see exactly what the writes replace.
+        """
         fresh = self._with_vectors(items, vectors)
         for change in changes:
             if change.vector is not None:
@@ -311,6 +324,11 @@ class SQLiteStore(MemoryStore):
             return
         with self._transaction() as conn:
             try:
+                for change in changes:
+                    if change.expected is not None:
+                        self._check_expected(conn, change.expected)
+                if unique:
+                    self._check_unique(conn, [item for item, _ in fresh])
                 seq = self._next_seq(conn)
                 for change in changes:
                     self._update_row(conn, change, seq)
@@ -318,6 +336,34 @@ class SQLiteStore(MemoryStore):
                 self._write_events(conn, [*(c.event for c in changes), *events])
             except sqlite3.DatabaseError as exc:
                 raise self._translate(exc) from exc
+
+    @staticmethod
+    def _check_expected(conn: sqlite3.Connection, expected: MemoryItem) -> None:
+        """The memory must still be live and the version a change was computed from."""
+        row = conn.execute(
+            "SELECT text, metadata, updated_at, deleted_at FROM memories WHERE id = ?", (expected.id,)
+        ).fetchone()
+        if row is None or row[3] is not None:
+            raise NotFoundError.for_id(expected.id)
+        if (
+            row[0] != expected.text
+            or row[2] != expected.updated_at
+            or _json_object(row[1]) != expected.metadata
+        ):
+            raise ConflictError(f"memory {expected.id} changed while it was being written; try again")
+
+    @staticmethod
+    def _check_unique(conn: sqlite3.Connection, items: Sequence[MemoryItem]) -> None:
+        """No new item may repeat the text of a live memory of its scope (an identical add that
+        committed after this add looked)."""
+        for item in items:
+            where, params = _scope_sql(Scope(item.user_id, item.agent_id, item.run_id))
+            row = conn.execute(
+                f"SELECT id FROM memories WHERE hash = ? AND {where} AND deleted_at IS NULL LIMIT 1",
+                [item.hash, *params],
+            ).fetchone()
+            if row is not None:
+                raise ConflictError(f"memory {row[0]} with the same text was stored meanwhile")
 
     def _with_vectors(
         self, items: Sequence[MemoryItem], vectors: Vector | None

@@ -30,7 +30,7 @@ from weaviate.classes.tenants import Tenant
 from weaviate.collections.classes.filters import _Filters
 from weaviate.exceptions import WeaviateBaseError
 
-from ..errors import DimensionMismatchError, StoreError, ValidationError
+from ..errors import ConflictError, DimensionMismatchError, NotFoundError, StoreError, ValidationError
 from ..filters import Filter as MemspanFilter
 from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import Scope
@@ -54,6 +54,7 @@ class WeaviateStore(MemoryStore):
         self.name = collection
         self.index = index
         self._schema_lock = threading.Lock()
+        self._write_lock = threading.RLock()  # checks and writes of one store object, in one piece
         self._open()
 
     def _open(self) -> None:
@@ -194,8 +195,16 @@ class WeaviateStore(MemoryStore):
         items: Sequence[MemoryItem],
         vectors: Vector | None,
         events: Sequence[HistoryEvent],
+        *,
+        unique: bool = False,
     ) -> None:
-        """The changes one by one, then the new memories (Weaviate has no multi-object transactions)."""
+        """The changes one by one, then the new memories (Weaviate has no multi-object transactions).
+
+        ``expected`` versions and ``unique`` hashes are checked just before the writes, under a
+        lock that serialises the writes of this store object: exact for threads sharing it, while
+        writers in other processes can still slip in between the check and the write
+        (docs/reliability.md).
+        """
         if items:
             if vectors is None:
                 raise StoreError(f"{len(items)} new memories came without vectors")
@@ -203,10 +212,29 @@ class WeaviateStore(MemoryStore):
         for change in changes:  # every vector is checked before the first write
             if change.vector is not None:
                 self._check_vectors(change.vector.reshape(1, -1), 1)
-        for change in changes:
-            self._replace(change)
-        if items and vectors is not None:
-            self._insert(items, vectors, events)
+        with self._write_lock:
+            for change in changes:
+                if change.expected is not None:
+                    self._check_expected(change.expected)
+            if unique:
+                for item in items:
+                    if self.find_hash(Scope(item.user_id, item.agent_id, item.run_id), item.hash) is not None:
+                        raise ConflictError(f"a memory with the text of {item.id} was stored meanwhile")
+            for change in changes:
+                self._replace(change)
+            if items and vectors is not None:
+                self._insert(items, vectors, events)
+
+    def _check_expected(self, expected: MemoryItem) -> None:
+        stored = self.get(expected.id)
+        if stored is None or stored.deleted_at is not None:
+            raise NotFoundError.for_id(expected.id)
+        if (stored.text, stored.metadata, stored.updated_at) != (
+            expected.text,
+            expected.metadata,
+            expected.updated_at,
+        ):
+            raise ConflictError(f"memory {expected.id} changed while it was being written; try again")
 
     def _insert(self, items: Sequence[MemoryItem], vectors: Vector, events: Sequence[HistoryEvent]) -> None:
         by_tenant: dict[str, list[DataObject[Any, Any]]] = {}
@@ -264,6 +292,10 @@ class WeaviateStore(MemoryStore):
         self._write_events([event], {item.id: tenant})
 
     def delete_scope(self, scope: Scope, *, purge: bool, at: str) -> int:
+        with self._write_lock:  # no update of this store object lands between its pages
+            return self._delete_scope(scope, purge=purge, at=at)
+
+    def _delete_scope(self, scope: Scope, *, purge: bool, at: str) -> int:
         count = 0
         for tenant in self._scope_tenants(scope):
             handle = self._tenant(tenant)
