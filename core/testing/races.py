@@ -4,8 +4,8 @@ is checked against what was acknowledged.
 Each race is one of the promises a memory layer makes about concurrent writes:
 
 ``update_delete``
-    ``update(id)`` racing ``delete(id)``: an acknowledged delete must stay done (the update
-    loses with NotFoundError). Counted: memories live after an acknowledged delete (*resurrected*).
+    two ``update(id)`` racing ``delete(id)``: an acknowledged delete must stay done (an update
+    that comes second loses with NotFoundError). Counted: memories live after an acknowledged delete (*resurrected*).
 ``update_delete_all``
     updates of two memories racing ``delete_all`` of their scope. Counted: scopes that still hold
     a live memory after an acknowledged delete_all.
@@ -93,7 +93,7 @@ def _setup(memory: Memory, race: str, trial: int, tag: str) -> tuple[str, list[S
     texts = [f"note {k} of trial {trial}: the meeting moved to room {k}{trial}" for k in range(2)]
     ids = [c.item.id for c in memory.add(texts, user_id=user, infer=False).changes]
     if race == "update_delete":
-        return user, [("update", ids[0], f"changed {trial}"), ("delete", ids[0], "")]
+        return user, [("update", ids[0], f"changed {trial}"), ("delete", ids[0], ""), ("update", ids[0], "x")]
     if race == "update_delete_all":
         return user, [
             ("update", ids[0], f"a {trial}"),
@@ -143,24 +143,36 @@ def _process_writer(location: str, k: int, tasks: Any, results: Any, barrier: An
         memory.close()
 
 
-def run_race(location: str, race: str, trials: int, *, mode: Mode = "threads", tag: str = "t") -> RaceCounts:
-    """Run ``trials`` trials of ``race`` against the store at ``location`` and count violations."""
-    if race not in RACES:
-        raise ValueError(f"unknown race {race!r}; choose from {', '.join(RACES)}")
-    width = 3 if race != "update_delete" else 2
-    counts = RaceCounts(race, mode, trials)
+#: every race has this many writers
+WRITERS = 3
+
+
+def run_races(
+    location: str, trials: int, *, mode: Mode = "threads", races: Sequence[str] = RACES, tag: str = "t"
+) -> list[RaceCounts]:
+    """Run ``trials`` trials of each race against the store at ``location``; count violations.
+
+    One set of writers (threads or processes) serves every race, so processes start once.
+    """
+    unknown = [race for race in races if race not in RACES]
+    if unknown:
+        raise ValueError(f"unknown race {unknown[0]!r}; choose from {', '.join(RACES)}")
     checker = open_memory(location)
+    writers = _threads(location, WRITERS) if mode == "threads" else _processes(location, WRITERS)
+    results: list[RaceCounts] = []
     try:
-        perform = _threads(location, width) if mode == "threads" else _processes(location, width)
-        with perform as run:
-            for trial in range(trials):
-                user, steps = _setup(checker, race, trial, tag)
-                outcomes = run(steps)
-                counts.outcomes.update(outcomes)
-                counts.violations += _violated(checker, race, user, steps, outcomes)
+        with writers as run:
+            for race in races:
+                counts = RaceCounts(race, mode, trials)
+                for trial in range(trials):
+                    user, steps = _setup(checker, race, trial, tag)
+                    outcomes = run(steps)
+                    counts.outcomes.update(outcomes)
+                    counts.violations += _violated(checker, race, user, steps, outcomes)
+                results.append(counts)
     finally:
         checker.close()
-    return counts
+    return results
 
 
 class _threads:
