@@ -36,6 +36,18 @@ class StoreError(MemspanError):
     """The storage backend failed or holds data memspan cannot use."""
 
 
+class CorruptRecordError(StoreError):
+    """A stored record cannot be read back (a malformed row, written outside memspan or damaged).
+
+    ``memory_id`` names it (``None`` when even the id is unreadable), so a reader going through
+    many records (export, migrate) can skip it and report it.
+    """
+
+    def __init__(self, message: str, memory_id: str | None = None):
+        super().__init__(message)
+        self.memory_id = memory_id
+
+
 class ConflictError(StoreError):
     """A memory changed between the read a write was computed from and the write itself.
 

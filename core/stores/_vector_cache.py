@@ -37,6 +37,8 @@ class VectorCache:
         self.codes = np.zeros((0, len(SCOPE_KEYS)), dtype=np.int32)
         self.alive = np.zeros(0, dtype=bool)
         self.position: dict[int, int] = {}
+        #: rows whose stored vector cannot be read (wrong length): left out of vector search
+        self.unreadable: set[int] = set()
         self.interned: list[dict[str, int]] = [{} for _ in SCOPE_KEYS]
         # per scope column: interned id -> the positions of its rows, and their array form
         self.members: list[dict[int, list[int]]] = [{} for _ in SCOPE_KEYS]
@@ -71,6 +73,11 @@ class VectorCache:
         for pk, user_id, agent_id, run_id, blob, deleted_at in rows:
             pos = self.position.get(pk)
             live = blob is not None and deleted_at is None
+            if live and not self._readable(blob):
+                self.unreadable.add(pk)  # one damaged row must not stop every search of the store
+                live = False
+            else:
+                self.unreadable.discard(pk)
             if pos is None:
                 if not live:
                     continue
@@ -86,6 +93,11 @@ class VectorCache:
                     self._set_code(pos, column, self._code(column, value))
             self.alive[pos] = live
         self.seq = seq
+
+    def _readable(self, blob: object) -> bool:
+        if not isinstance(blob, bytes) or not blob or len(blob) % 4:
+            return False
+        return self.dim == 0 or len(blob) == 4 * self.dim
 
     def _set_code(self, pos: int, column: int, code: int) -> None:
         old = int(self.codes[pos, column])

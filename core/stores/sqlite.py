@@ -8,11 +8,13 @@ it searches, so several processes can share one file and each sees the others' w
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +22,22 @@ import numpy as np
 
 from ..errors import (
     ConflictError,
+    CorruptRecordError,
     DimensionMismatchError,
     NotFoundError,
     ReadOnlyStoreError,
     SchemaVersionError,
     StoreError,
 )
-from ..filters import Filter
+from ..filters import Filter, format_timestamp
 from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import SCOPE_KEYS, Scope
 from ..text import content_words
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
 from ._sqlite_schema import MIGRATIONS, statements
 from ._vector_cache import VectorCache
+
+log = logging.getLogger("memspan.store")
 
 ITEM_COLUMNS = (
     "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
@@ -79,25 +84,41 @@ def _json_tuple(text: str) -> tuple[str, ...]:
 _MEMORY_TYPES = {t.value: t for t in MemoryType}
 
 
+def _utc_now() -> str:
+    return format_timestamp(datetime.now(timezone.utc))
+
+
 def _blob(vector: Vector) -> bytes:
     return np.ascontiguousarray(vector, dtype="<f4").tobytes()
 
 
 def _row_item(row: Sequence[Any]) -> MemoryItem:
     """A memory from a row of ``ITEM_COLUMNS`` (positional: a search converts dozens of rows)."""
-    return MemoryItem(
-        row[1],  # id
-        row[2],  # text
-        row[3],  # user_id
-        row[4],  # agent_id
-        row[5],  # run_id
-        _MEMORY_TYPES[row[6]],
-        _json_object(row[7]),  # metadata
-        row[8],  # created_at
-        row[9],  # updated_at
-        row[10],  # hash
-        _json_tuple(row[11]),  # source_ids
-        row[12],  # deleted_at
+    try:
+        return MemoryItem(
+            row[1],  # id
+            row[2],  # text
+            row[3],  # user_id
+            row[4],  # agent_id
+            row[5],  # run_id
+            _MEMORY_TYPES[row[6]],
+            _json_object(row[7]),  # metadata
+            row[8],  # created_at
+            row[9],  # updated_at
+            row[10],  # hash
+            _json_tuple(row[11]),  # source_ids
+            row[12],  # deleted_at
+        )
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
+        raise _corrupt(row[1], exc) from exc
+
+
+def _corrupt(memory_id: object, exc: BaseException) -> CorruptRecordError:
+    shown = memory_id if isinstance(memory_id, str) else None
+    return CorruptRecordError(
+        f"memory {memory_id!r} is stored in a form memspan cannot read ({type(exc).__name__}: {exc}); "
+        "skip it (export and migrate do) or restore it from a backup",
+        shown,
     )
 
 
@@ -127,6 +148,7 @@ class SQLiteStore(MemoryStore):
     ):
         self.path = Path(path).expanduser()
         self._lock = threading.RLock()
+        self._busy_ms = int(timeout * 1000)
         exists = self.path.exists()
         if not exists and read_only:
             raise StoreError(f"{self.path} does not exist (cannot create a store read-only)")
@@ -153,7 +175,7 @@ class SQLiteStore(MemoryStore):
             conn = sqlite3.connect(
                 target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri
             )
-            conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
             return conn
 
         if not self.read_only:
@@ -221,6 +243,12 @@ class SQLiteStore(MemoryStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any SQLite error on the way is a StoreError.
+
+        SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error), so
+        the rollback runs only while a transaction is still open; a rollback that fails too is
+        noted on the error that caused it.
+        """
         with self._lock:
             if self.read_only:
                 raise ReadOnlyStoreError(
@@ -228,18 +256,24 @@ class SQLiteStore(MemoryStore):
                 )
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
+            except sqlite3.Error as exc:
                 raise self._translate(exc) from exc
             try:
                 yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            try:
                 self._conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                self._conn.execute("ROLLBACK")
-                raise self._translate(exc) from exc
+            except BaseException as exc:
+                self._rollback(exc)
+                if isinstance(exc, sqlite3.Error):
+                    raise self._translate(exc) from exc
+                raise
+
+    def _rollback(self, cause: BaseException) -> None:
+        if not self._conn.in_transaction:
+            return  # SQLite already rolled it back
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            cause.add_note(f"the rollback failed too: {exc}")
 
     def _translate(self, exc: sqlite3.Error) -> StoreError:
         message = str(exc)
@@ -247,6 +281,16 @@ class SQLiteStore(MemoryStore):
             return ReadOnlyStoreError(f"{self.path} is read-only: {message}")
         if "locked" in message or "busy" in message:
             return StoreError(f"{self.path} stayed locked by another writer: {message}; try again")
+        if "full" in message:
+            return StoreError(
+                f"{self.path}: the disk is full ({message}); nothing of this write was stored; "
+                "free some space and try again"
+            )
+        if "malformed" in message or "not a database" in message:
+            return StoreError(
+                f"{self.path} is damaged ({message}); restore it from a backup or "
+                "`memspan export` what is still readable"
+            )
         return StoreError(f"{self.path}: {message}")
 
     def _next_seq(self, conn: sqlite3.Connection) -> int:
@@ -259,7 +303,7 @@ class SQLiteStore(MemoryStore):
         with self._lock:
             try:
                 return self._conn.execute(sql, params).fetchall()
-            except sqlite3.DatabaseError as exc:
+            except sqlite3.Error as exc:
                 raise self._translate(exc) from exc
 
     def _meta(self, key: str) -> str | None:
@@ -323,19 +367,16 @@ class SQLiteStore(MemoryStore):
         if not changes and not fresh:
             return
         with self._transaction() as conn:
-            try:
-                for change in changes:
-                    if change.expected is not None:
-                        self._check_expected(conn, change.expected)
-                if unique:
-                    self._check_unique(conn, [item for item, _ in fresh])
-                seq = self._next_seq(conn)
-                for change in changes:
-                    self._update_row(conn, change, seq)
-                self._insert_rows(conn, fresh, seq)
-                self._write_events(conn, [*(c.event for c in changes), *events])
-            except sqlite3.DatabaseError as exc:
-                raise self._translate(exc) from exc
+            for change in changes:
+                if change.expected is not None:
+                    self._check_expected(conn, change.expected)
+            if unique:
+                self._check_unique(conn, [item for item, _ in fresh])
+            seq = self._next_seq(conn)
+            for change in changes:
+                self._update_row(conn, change, seq)
+            self._insert_rows(conn, fresh, seq)
+            self._write_events(conn, [*(c.event for c in changes), *events])
 
     @staticmethod
     def _check_expected(conn: sqlite3.Connection, expected: MemoryItem) -> None:
@@ -478,13 +519,59 @@ class SQLiteStore(MemoryStore):
                 (json.dumps(scope.as_dict()), count, at),
             )
             conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")
-        # b-tree rebalancing during the delete can leave copies of erased cells that secure_delete
-        # does not reach: rewrite the file from its live content (cost grows with what remains)
-        self._query("VACUUM")
-        # the WAL still holds earlier versions of the erased pages: copy it back and empty it
-        # (best effort: a reader in another process can keep it until its read ends)
-        self._query("PRAGMA wal_checkpoint(TRUNCATE)")
+        # secure_delete zeroed every freed page and cell of the file (no VACUUM: it needs a copy of
+        # the file on disk and holds the lock for as long as it copies); the WAL still holds
+        # earlier versions of the changed pages until it is copied back and emptied
+        self.scrub_wal(at=at)
         return int(count)
+
+    def scrub_wal(self, *, wait: float = 0.0, at: str | None = None) -> bool:
+        """Copy the write-ahead log into the file and empty it; True if it is empty now.
+
+        After a purge the WAL still holds earlier versions of the pages it changed, erased text
+        included. Emptying it needs every reader (in any process) to be past them, and waiting
+        for that would hold the write lock and stall every other user, so this waits at most
+        ``wait`` seconds. A purge whose WAL could not be emptied is reported (a log warning and a
+        ``WAL_PENDING`` audit record, content-free) and emptied by the next call that can: every
+        purge tries, and so does :meth:`close`; ``WAL_SCRUBBED`` records when it happened.
+        """
+        if self.read_only:
+            return False
+        with self._lock:
+            try:
+                self._conn.execute(f"PRAGMA busy_timeout={max(int(wait * 1000), 0)}")
+                busy, frames, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.Error as exc:
+                raise self._translate(exc) from exc
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+            pending = self._meta("wal_pending") is not None
+            stamp = at or _utc_now()
+            if busy == 0 and pending:
+                with self._transaction() as conn:
+                    conn.execute("DELETE FROM meta WHERE key = 'wal_pending'")
+                    conn.execute(
+                        "INSERT INTO audit(action, scope, count, created_at) VALUES ('WAL_SCRUBBED', '{}', 0, ?)",
+                        (stamp,),
+                    )
+                # that record went through the WAL: empty it again (it holds no erased text now)
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            elif busy != 0 and at is not None:
+                log.warning(
+                    "%s: a purge could not empty the write-ahead log (a reader is still using it); "
+                    "%d log frames may hold erased text until the next purge, close or scrub_wal()",
+                    self.path,
+                    frames,
+                )
+                with self._transaction() as conn:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO meta(key, value) VALUES ('wal_pending', ?)", (stamp,)
+                    )
+                    conn.execute(
+                        "INSERT INTO audit(action, scope, count, created_at) VALUES ('WAL_PENDING', '{}', ?, ?)",
+                        (int(frames), stamp),
+                    )
+        return bool(busy == 0)
 
     def reset(self) -> None:
         with self._transaction() as conn:
@@ -589,7 +676,15 @@ class SQLiteStore(MemoryStore):
             "SELECT pk, user_id, agent_id, run_id, embedding, deleted_at FROM memories WHERE seq > ?",
             (cache.seq,),
         )
+        unreadable = len(cache.unreadable)
         cache.apply(changed, seq)
+        if len(cache.unreadable) > unreadable:
+            log.warning(
+                "%s: %d memories have a damaged vector and are left out of vector search (row pks %s)",
+                self.path,
+                len(cache.unreadable),
+                sorted(cache.unreadable)[:20],
+            )
 
     def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
         with self._lock:
@@ -634,22 +729,25 @@ class SQLiteStore(MemoryStore):
             "new_metadata, reason FROM history WHERE memory_id = ? ORDER BY pk",
             (memory_id,),
         )
-        return [
-            HistoryEvent(
-                memory_id=r[0],
-                event=Event(r[1]),
-                old_text=r[2],
-                new_text=r[3],
-                created_at=r[4],
-                user_id=r[5],
-                agent_id=r[6],
-                run_id=r[7],
-                old_metadata=None if r[8] is None else json.loads(r[8]),
-                new_metadata=None if r[9] is None else json.loads(r[9]),
-                reason=r[10],
-            )
-            for r in rows
-        ]
+        try:
+            return [
+                HistoryEvent(
+                    memory_id=r[0],
+                    event=Event(r[1]),
+                    old_text=r[2],
+                    new_text=r[3],
+                    created_at=r[4],
+                    user_id=r[5],
+                    agent_id=r[6],
+                    run_id=r[7],
+                    old_metadata=None if r[8] is None else json.loads(r[8]),
+                    new_metadata=None if r[9] is None else json.loads(r[9]),
+                    reason=r[10],
+                )
+                for r in rows
+            ]
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise _corrupt(memory_id, exc) from exc
 
     def iter_memories(self, *, include_deleted: bool = True, batch_size: int = 500) -> Iterator[MemoryItem]:
         live = "" if include_deleted else " AND deleted_at IS NULL"
@@ -698,4 +796,8 @@ class SQLiteStore(MemoryStore):
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            try:
+                if not self.read_only and self._meta("wal_pending") is not None:
+                    self.scrub_wal()  # a purge left erased text in the WAL: empty it if we can now
+            finally:
+                self._conn.close()
