@@ -8,6 +8,7 @@ read transaction open.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -60,6 +61,53 @@ def test_a_full_disk_is_a_store_error_and_writes_nothing(tmp_path: Path) -> None
         assert memory.delete_all(user_id="alice", purge=True) == 1
         memory.store._conn.execute("PRAGMA max_page_count = 1073741823")  # space freed
         assert memory.add("Alice moved the hives", user_id="alice", infer=False).changes
+
+
+FULL_DISK = """
+import json, resource, signal, sys
+from pathlib import Path
+from memspan import Memory
+from memspan.embedders import HashingEmbedder
+
+path = Path(sys.argv[1])
+memory = Memory(path, embedder=HashingEmbedder(64))
+memory.add("Alice keeps bees on the roof", user_id="alice", infer=False)
+memory.store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+before = memory.store.count(include_deleted=True)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+limit = path.stat().st_size + 8192  # the write-ahead log may grow by two pages: the commit fails
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+outcome = {}
+try:
+    memory.add(["long text that needs new pages " * 80 + str(i) for i in range(20)], user_id="alice", infer=False)
+except Exception as exc:
+    outcome = {"error": [c.__name__ for c in type(exc).__mro__], "message": str(exc),
+               "cause": type(exc.__cause__).__name__}
+resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+outcome["count_after"] = memory.store.count(include_deleted=True)
+outcome["count_before"] = before
+outcome["add_after"] = len(memory.add("Alice moved the hives", user_id="alice", infer=False).changes)
+outcome["integrity"] = memory.store._conn.execute("PRAGMA integrity_check").fetchone()[0]
+print(json.dumps(outcome))
+"""
+
+
+def test_a_write_failing_at_commit_is_a_store_error_and_writes_nothing(tmp_path: Path) -> None:
+    """The disk fills while the commit writes the log: SQLite has already rolled the transaction
+    back, so the old code's own ROLLBACK failed and surfaced as a raw 'cannot rollback' error."""
+    run = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(tmp_path / "fsize.db")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    outcome = json.loads(run.stdout.strip().splitlines()[-1])
+    assert "StoreError" in outcome["error"], outcome
+    assert outcome["cause"] == "OperationalError" and "rollback" not in outcome["message"]
+    assert outcome["count_after"] == outcome["count_before"]
+    assert outcome["add_after"] == 1 and outcome["integrity"] == "ok"
 
 
 def test_a_corrupt_row_is_a_store_error_naming_the_row(tmp_path: Path) -> None:
