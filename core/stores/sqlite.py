@@ -35,6 +35,7 @@ from ..scope import SCOPE_KEYS, Scope
 from ..text import content_words
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
 from ._sqlite_schema import MIGRATIONS, statements
+from ._sqlite_scrub import leaf_rowids, pages_holding
 from ._vector_cache import VectorCache
 
 log = logging.getLogger("memspan.store")
@@ -149,6 +150,8 @@ class SQLiteStore(MemoryStore):
         self.path = Path(path).expanduser()
         self._lock = threading.RLock()
         self._busy_ms = int(timeout * 1000)
+        #: purges whose erasure is not verified yet (their WAL could not be emptied): ids, texts, when
+        self._unverified: list[tuple[list[str], list[str], str]] = []
         exists = self.path.exists()
         if not exists and read_only:
             raise StoreError(f"{self.path} does not exist (cannot create a store read-only)")
@@ -507,7 +510,14 @@ class SQLiteStore(MemoryStore):
                     [at, at, seq, *params],
                 )
                 return int(cursor.rowcount)
-            count = conn.execute(f"SELECT count(*) FROM memories WHERE {where}", params).fetchone()[0]
+            doomed = conn.execute(f"SELECT id, text FROM memories WHERE {where}", params).fetchall()
+            count = len(doomed)
+            texts = [text for _, text in doomed]
+            for old, new in conn.execute(
+                f"SELECT old_text, new_text FROM history WHERE memory_id IN (SELECT id FROM memories WHERE {where})",
+                params,
+            ):
+                texts.extend(t for t in (old, new) if t)
             conn.execute(
                 f"DELETE FROM history WHERE memory_id IN (SELECT id FROM memories WHERE {where})", params
             )
@@ -522,8 +532,73 @@ class SQLiteStore(MemoryStore):
         # secure_delete zeroed every freed page and cell of the file (no VACUUM: it needs a copy of
         # the file on disk and holds the lock for as long as it copies); the WAL still holds
         # earlier versions of the changed pages until it is copied back and emptied
+        # what to look for once the WAL is empty (now, or at the next scrub_wal of this process)
+        self._unverified.append(([i for i, _ in doomed], texts, at))
         self.scrub_wal(at=at)
         return int(count)
+
+    def _erase_leftovers(self, ids: Sequence[str], texts: Sequence[str], at: str) -> None:
+        """Rewrite the rows of the table pages where a purge's ids or texts are still found (see
+        :mod:`._sqlite_scrub`); report the pages where they could not be erased (``RESIDUE``)."""
+        page_size = int(self._query("PRAGMA page_size")[0][0])
+        pages: set[int] = set()
+        for _ in range(3):
+            pages = pages_holding(self.path, page_size, ids, texts)
+            if not pages:
+                return
+            owners = self._query(
+                "SELECT name, pageno FROM dbstat WHERE pageno IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(pages)),),
+            )
+            rewrite: list[tuple[str, int, int]] = []
+            rebuild: set[str] = set()
+            for name, page in owners:
+                found = leaf_rowids(self.path, page_size, page) if name in ("memories", "history") else None
+                if found:  # the page's rows and its neighbours' (a rebuild copies from siblings)
+                    span = 2 * len(found) + 2
+                    rewrite.append((name, min(found) - span, max(found) + span))
+                elif name in self._indexes():  # an index page keeps erased ids: rebuild the index
+                    rebuild.add(name)
+            if not rewrite and not rebuild:
+                break
+            with self._transaction() as conn:
+                for table, low, high in rewrite:
+                    self._rewrite_rows(conn, table, low, high)
+                for index in sorted(rebuild):
+                    conn.execute(f'REINDEX "{index}"')
+            if not self.scrub_wal():
+                break
+        log.warning(
+            "%s: erased text is still found in %d pages after a purge (%s)",
+            self.path,
+            len(pages),
+            self._query(
+                "SELECT name, pagetype, pageno FROM dbstat WHERE pageno IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(pages)),),
+            ),
+        )
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO audit(action, scope, count, created_at) VALUES ('RESIDUE', '{}', ?, ?)",
+                (len(pages), at),
+            )
+
+    @staticmethod
+    def _rewrite_rows(conn: sqlite3.Connection, table: str, low: int, high: int) -> None:
+        """Delete rows and insert them again, unchanged: their pages are freed (zeroed) and rebuilt."""
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+        listed = ", ".join(columns)
+        rows = conn.execute(f"SELECT {listed} FROM {table} WHERE pk BETWEEN ? AND ?", (low, high)).fetchall()
+        conn.execute(f"DELETE FROM {table} WHERE pk BETWEEN ? AND ?", (low, high))
+        marks = ", ".join("?" * len(columns))
+        conn.executemany(f"INSERT INTO {table}({listed}) VALUES ({marks})", rows)
+
+    def _indexes(self) -> set[str]:
+        """The indexes of the memories and history tables (their pages hold ids)."""
+        rows = self._query(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('memories', 'history')"
+        )
+        return {r[0] for r in rows}
 
     def scrub_wal(self, *, wait: float = 0.0, at: str | None = None) -> bool:
         """Copy the write-ahead log into the file and empty it; True if it is empty now.
@@ -545,6 +620,10 @@ class SQLiteStore(MemoryStore):
                 raise self._translate(exc) from exc
             finally:
                 self._conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+            if busy == 0:
+                unverified, self._unverified = self._unverified, []
+                for ids, texts, when in unverified:
+                    self._erase_leftovers(ids, texts, when)
             pending = self._meta("wal_pending") is not None
             stamp = at or _utc_now()
             if busy == 0 and pending:
