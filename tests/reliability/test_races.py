@@ -46,3 +46,28 @@ def test_races_on_sqlite(tmp_path: Path, mode: str, figures: Any) -> None:
 @pytest.mark.parametrize("mode", ["threads", "processes"])
 def test_races_on_postgres(pg_server: Any, mode: str, figures: Any) -> None:
     _check(f"{pg_server.url}?schema=races_{mode}", mode, figures, "postgres")
+
+
+async def test_async_update_racing_delete_on_sqlite(tmp_path: Path) -> None:
+    """AsyncMemory runs the same flows, store calls in worker threads: the same promise holds."""
+    import asyncio
+
+    from memspan import AsyncMemory
+    from memspan.embedders import HashingEmbedder
+
+    memory = AsyncMemory(tmp_path / "async.db", embedder=HashingEmbedder(64))
+    resurrected = 0
+    for trial in range(60):
+        added = await memory.add(f"async note {trial}", user_id=f"u{trial}", infer=False)
+        memory_id = added.changes[0].item.id
+        outcomes = await asyncio.gather(
+            memory.update(memory_id, f"changed {trial}"),
+            memory.delete(memory_id),
+            memory.update(memory_id, f"again {trial}"),
+            return_exceptions=True,
+        )
+        assert all(not isinstance(o, Exception) or type(o).__name__ == "NotFoundError" for o in outcomes)
+        if not isinstance(outcomes[1], Exception):
+            resurrected += (await memory.get(memory_id, include_deleted=True)).deleted_at is None
+    await memory.aclose()
+    assert resurrected == 0
