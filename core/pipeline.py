@@ -262,7 +262,10 @@ class Engine:
         request = ExtractionRequest(msgs, scope, mtype, existing, meta, self.settings.instructions)
         plan: ExtractionPlan = yield call(self.extractor, "extract", request)
         spent.append(plan.usage)
-        changes = yield from self._apply(scope, plan, existing, meta, mtype, dedupe=True)
+        try:
+            changes = yield from self._apply(scope, plan, existing, meta, mtype, dedupe=True)
+        except NotFoundError as exc:  # a memory the plan changes was deleted while it was made
+            raise ConflictError(f"the plan changes a memory deleted meanwhile ({exc})") from exc
         return plan, changes
 
     def _related(self, scope: Scope, msgs: list[Message], size: int) -> Flow[list[Candidate]]:

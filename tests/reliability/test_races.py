@@ -71,3 +71,38 @@ async def test_async_update_racing_delete_on_sqlite(tmp_path: Path) -> None:
             resurrected += (await memory.get(memory_id, include_deleted=True)).deleted_at is None
     await memory.aclose()
     assert resurrected == 0
+
+
+def test_an_extractor_update_of_a_memory_deleted_meanwhile_is_planned_again(tmp_path: Path) -> None:
+    """A model decides to UPDATE a memory it was shown; while it thinks, another caller deletes that
+    memory. The old code wrote the update anyway and the deleted memory was live again; now the add
+    sees the store refuse it and asks the model again, with the scope as it is now."""
+    from memspan import Memory
+    from memspan.embedders import HashingEmbedder
+    from memspan.ports import Decision, ExtractionPlan, ExtractionRequest, Extractor
+
+    path = tmp_path / "plan.db"
+    other = Memory(path, embedder=HashingEmbedder(64))
+    target = other.add("Ana works as a nurse", user_id="ana", infer=False).changes[0].item
+
+    class Deciding(Extractor):
+        context_size = 5
+
+        def __init__(self) -> None:
+            self.shown: list[list[str]] = []
+
+        def extract(self, request: ExtractionRequest) -> ExtractionPlan:
+            self.shown.append([c.item.id for c in request.existing])
+            if request.existing:
+                other.delete(target.id)  # the concurrent delete lands while the model thinks
+                return ExtractionPlan([Decision("UPDATE", text="Ana works as a surgeon", target_ref=0)])
+            return ExtractionPlan([Decision("ADD", text="Ana works as a surgeon")])
+
+    extractor = Deciding()
+    with Memory(path, embedder=HashingEmbedder(64), extractor=extractor) as memory:
+        result = memory.add("Ana is a surgeon now", user_id="ana")
+        assert [c.event.value for c in result.changes] == ["ADD"]
+        assert extractor.shown == [[target.id], []]
+        assert memory.get(target.id, include_deleted=True).deleted_at is not None
+        assert [m.text for m in memory.get_all(user_id="ana")] == ["Ana works as a surgeon"]
+    other.close()
