@@ -39,6 +39,8 @@ from ._sqlite_scrub import leaf_rowids, pages_holding
 from ._vector_cache import VectorCache
 
 log = logging.getLogger("memspan.store")
+#: how long a purge waits for other connections to let go of the WAL (it blocks writers meanwhile)
+PURGE_WAL_WAIT = 0.2
 
 ITEM_COLUMNS = (
     "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
@@ -534,7 +536,7 @@ class SQLiteStore(MemoryStore):
         # earlier versions of the changed pages until it is copied back and emptied
         # what to look for once the WAL is empty (now, or at the next scrub_wal of this process)
         self._unverified.append(([i for i, _ in doomed], texts, at))
-        self.scrub_wal(at=at)
+        self.scrub_wal(wait=PURGE_WAL_WAIT, at=at)
         return int(count)
 
     def _erase_leftovers(self, ids: Sequence[str], texts: Sequence[str], at: str) -> None:

@@ -9,6 +9,9 @@ Each race is one of the promises a memory layer makes about concurrent writes:
 ``update_delete_all``
     updates of two memories racing ``delete_all`` of their scope. Counted: scopes that still hold
     a live memory after an acknowledged delete_all.
+``update_purge``
+    updates of two memories racing ``delete_all(purge=True)``. Counted: scopes where a memory or a
+    history event is left after an acknowledged purge.
 ``update_update``
     three updates of one memory at once. Counted: memories whose history is not one chain (each
     event's old text the previous event's new text, one event per acknowledged update, the last
@@ -36,7 +39,7 @@ from typing import Any, Literal
 from ..embedders import HashingEmbedder
 from ..memory import Memory
 
-RACES = ("update_delete", "update_delete_all", "update_update", "identical_adds")
+RACES = ("update_delete", "update_delete_all", "update_purge", "update_update", "identical_adds")
 Mode = Literal["threads", "processes"]
 #: one writer's step: (operation, memory id or user id, text)
 Step = tuple[str, str, str]
@@ -76,6 +79,8 @@ def _perform(memory: Memory, step: Step) -> str:
             memory.delete(target)
         elif operation == "delete_all":
             memory.delete_all(user_id=target)
+        elif operation == "purge":
+            memory.delete_all(user_id=target, purge=True)
         elif operation == "add":
             memory.add(text, user_id=target)
         else:
@@ -100,6 +105,8 @@ def _setup(memory: Memory, race: str, trial: int, tag: str) -> tuple[str, list[S
             ("update", ids[1], f"b {trial}"),
             ("delete_all", user, ""),
         ]
+    if race == "update_purge":
+        return user, [("update", ids[0], f"a {trial}"), ("update", ids[1], f"b {trial}"), ("purge", user, "")]
     if race == "update_update":
         return user, [("update", ids[0], f"version {k} of {trial}") for k in range(3)]
     raise ValueError(f"unknown race {race!r}; choose from {', '.join(RACES)}")
@@ -116,6 +123,11 @@ def _violated(memory: Memory, race: str, user: str, steps: Sequence[Step], outco
         if not any(op == "delete_all" for op, _, _ in acked):
             return False
         return bool(memory.get_all(user_id=user))
+    if race == "update_purge":
+        if not any(op == "purge" for op, _, _ in acked):
+            return False
+        left = bool(memory.get_all(user_id=user, include_deleted=True))
+        return left or any(_has_history(memory, memory_id) for _, memory_id, _ in steps[:2])
     if race == "update_update":
         memory_id = steps[0][1]
         events = memory.history(memory_id)
@@ -125,6 +137,15 @@ def _violated(memory: Memory, race: str, user: str, steps: Sequence[Step], outco
         return not chained or len(updates) != len(acked) or events[-1].new_text != current
     texts = Counter(m.text for m in memory.get_all(user_id=user))
     return any(n > 1 for n in texts.values())
+
+
+def _has_history(memory: Memory, memory_id: str) -> bool:
+    try:
+        return bool(memory.history(memory_id))
+    except Exception as exc:  # NotFoundError: no event is left, as a purge promises
+        if type(exc).__name__ != "NotFoundError":
+            raise
+        return False
 
 
 def _thread_writer(memory: Memory, step: Step, barrier: threading.Barrier, out: list[str], k: int) -> None:
