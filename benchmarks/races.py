@@ -28,7 +28,7 @@ from memspan.testing.races import RACES, Mode, run_races
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _backend_runs(backend: str, modes: list[Mode], trials: int) -> list[dict[str, Any]]:
+def _backend_runs(backend: str, modes: list[Mode], trials: int, races: list[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     server = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -44,7 +44,7 @@ def _backend_runs(backend: str, modes: list[Mode], trials: int) -> list[dict[str
                     else str(Path(tmp) / f"{mode}.db")
                 )
                 started = time.perf_counter()
-                for counts in run_races(location, trials, mode=mode):
+                for counts in run_races(location, trials, mode=mode, races=races):
                     row = {
                         "backend": backend,
                         "mode": mode,
@@ -72,16 +72,18 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=1000, help="trials per race, backend and mode")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--mode", choices=["threads", "processes", "both"], default="both")
+    parser.add_argument("--races", default=",".join(RACES), help="comma-separated races to run")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "races.json")
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     modes: list[Mode] = ["threads", "processes"] if args.mode == "both" else [args.mode]
     started = time.perf_counter()
-    rows = [row for backend in backends for row in _backend_runs(backend, modes, args.trials)]
+    races = [r for r in args.races.split(",") if r]
+    rows = [row for backend in backends for row in _backend_runs(backend, modes, args.trials, races)]
     failed = [r for r in rows if r["violations"] or r["unexpected_errors"]]
     summary = {
         "command": "python " + " ".join(["benchmarks/races.py", *sys.argv[1:]]),
-        "races": list(RACES),
+        "races": races,
         "passed": not failed,
         "wall_s": round(time.perf_counter() - started, 1),
         "machine": {

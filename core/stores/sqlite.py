@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -41,6 +42,8 @@ from ._vector_cache import VectorCache
 log = logging.getLogger("memspan.store")
 #: how long a purge waits for other connections to let go of the WAL (it blocks writers meanwhile)
 PURGE_WAL_WAIT = 0.2
+#: a purge whose leftovers survive the row rewrites VACUUMs a file up to this size (a brief copy)
+VACUUM_MAX_BYTES = 16 * 1024 * 1024
 
 ITEM_COLUMNS = (
     "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
@@ -570,6 +573,10 @@ class SQLiteStore(MemoryStore):
                     conn.execute(f'REINDEX "{index}"')
             if not self.scrub_wal():
                 break
+        if self._small_vacuum():
+            pages = pages_holding(self.path, page_size, ids, texts)
+            if not pages:
+                return
         log.warning(
             "%s: erased text is still found in %d pages after a purge (%s)",
             self.path,
@@ -584,6 +591,15 @@ class SQLiteStore(MemoryStore):
                 "INSERT INTO audit(action, scope, count, created_at) VALUES ('RESIDUE', '{}', ?, ?)",
                 (len(pages), at),
             )
+
+    def _small_vacuum(self) -> bool:
+        """Rewrite the whole file, only where that is brief and safe: a file of at most
+        ``VACUUM_MAX_BYTES`` with three times its size free on disk (VACUUM writes a copy)."""
+        size = self.path.stat().st_size
+        if size > VACUUM_MAX_BYTES or shutil.disk_usage(self.path.parent).free < 3 * size:
+            return False
+        self._query("VACUUM")
+        return self.scrub_wal()
 
     @staticmethod
     def _rewrite_rows(conn: sqlite3.Connection, table: str, low: int, high: int) -> None:
@@ -622,10 +638,9 @@ class SQLiteStore(MemoryStore):
                 raise self._translate(exc) from exc
             finally:
                 self._conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+            unverified: list[tuple[list[str], list[str], str]] = []
             if busy == 0:
                 unverified, self._unverified = self._unverified, []
-                for ids, texts, when in unverified:
-                    self._erase_leftovers(ids, texts, when)
             pending = self._meta("wal_pending") is not None
             stamp = at or _utc_now()
             if busy == 0 and pending:
@@ -652,6 +667,8 @@ class SQLiteStore(MemoryStore):
                         "INSERT INTO audit(action, scope, count, created_at) VALUES ('WAL_PENDING', '{}', ?, ?)",
                         (int(frames), stamp),
                     )
+        for ids, texts, when in unverified:  # outside the lock: the file scan must not stall others
+            self._erase_leftovers(ids, texts, when)
         return bool(busy == 0)
 
     def reset(self) -> None:
