@@ -546,6 +546,7 @@ class SQLiteStore(MemoryStore):
         """Rewrite the rows of the table pages where a purge's ids or texts are still found (see
         :mod:`._sqlite_scrub`); report the pages where they could not be erased (``RESIDUE``)."""
         page_size = int(self._query("PRAGMA page_size")[0][0])
+        texts = self._not_kept(texts)
         pages: set[int] = set()
         for _ in range(3):
             pages = pages_holding(self.path, page_size, ids, texts)
@@ -591,6 +592,20 @@ class SQLiteStore(MemoryStore):
                 "INSERT INTO audit(action, scope, count, created_at) VALUES ('RESIDUE', '{}', ?, ?)",
                 (len(pages), at),
             )
+
+    def _not_kept(self, texts: Sequence[str]) -> list[str]:
+        """The erased texts that no kept memory or history event still holds (another scope may
+        hold the same text: finding it there is no leftover)."""
+        if not texts:
+            return []
+        chosen = "(SELECT value FROM json_each(?))"
+        kept = self._query(
+            f"SELECT text FROM memories WHERE text IN {chosen} UNION SELECT old_text FROM history "
+            f"WHERE old_text IN {chosen} UNION SELECT new_text FROM history WHERE new_text IN {chosen}",
+            [json.dumps(list(set(texts)))] * 3,
+        )
+        held = {row[0] for row in kept}
+        return [t for t in texts if t not in held]
 
     def _small_vacuum(self) -> bool:
         """Rewrite the whole file, only where that is brief and safe: a file of at most
