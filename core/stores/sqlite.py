@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -36,14 +35,12 @@ from ..scope import SCOPE_KEYS, Scope
 from ..text import content_words
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
 from ._sqlite_schema import MIGRATIONS, statements
-from ._sqlite_scrub import leaf_rowids, pages_holding
+from ._sqlite_scrub import pages_holding
 from ._vector_cache import VectorCache
 
 log = logging.getLogger("memspan.store")
 #: how long a purge waits for other connections to let go of the WAL (it blocks writers meanwhile)
 PURGE_WAL_WAIT = 0.2
-#: a purge whose leftovers survive the row rewrites VACUUMs a file up to this size (a brief copy)
-VACUUM_MAX_BYTES = 16 * 1024 * 1024
 
 ITEM_COLUMNS = (
     "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
@@ -543,49 +540,20 @@ class SQLiteStore(MemoryStore):
         return int(count)
 
     def _erase_leftovers(self, ids: Sequence[str], texts: Sequence[str], at: str) -> None:
-        """Rewrite the rows of the table pages where a purge's ids or texts are still found (see
-        :mod:`._sqlite_scrub`); report the pages where they could not be erased (``RESIDUE``)."""
+        """Look for a purge's ids and texts in the file (see :mod:`._sqlite_scrub`) and report the
+        pages where they are still found (a ``RESIDUE`` audit record and a log warning).
+
+        Rewriting those pages' rows was tried and dropped: under concurrent writers it could not be
+        shown safe in the time available (one run ended with a malformed file), so leftovers are
+        reported, and a VACUUM by hand erases them."""
         page_size = int(self._query("PRAGMA page_size")[0][0])
-        texts = self._not_kept(texts)
-        pages: set[int] = set()
-        for _ in range(3):
-            pages = pages_holding(self.path, page_size, ids, texts)
-            if not pages:
-                return
-            owners = self._query(
-                "SELECT name, pageno FROM dbstat WHERE pageno IN (SELECT value FROM json_each(?))",
-                (json.dumps(sorted(pages)),),
-            )
-            rewrite: list[tuple[str, int, int]] = []
-            rebuild: set[str] = set()
-            for name, page in owners:
-                found = leaf_rowids(self.path, page_size, page) if name in ("memories", "history") else None
-                if found:  # the page's rows and its neighbours' (a rebuild copies from siblings)
-                    span = 2 * len(found) + 2
-                    rewrite.append((name, min(found) - span, max(found) + span))
-                elif name in self._indexes():  # an index page keeps erased ids: rebuild the index
-                    rebuild.add(name)
-            if not rewrite and not rebuild:
-                break
-            with self._transaction() as conn:
-                for table, low, high in rewrite:
-                    self._rewrite_rows(conn, table, low, high)
-                for index in sorted(rebuild):
-                    conn.execute(f'REINDEX "{index}"')
-            if not self.scrub_wal():
-                break
-        if self._small_vacuum():
-            pages = pages_holding(self.path, page_size, ids, texts)
-            if not pages:
-                return
+        pages = pages_holding(self.path, page_size, ids, self._not_kept(texts))
+        if not pages:
+            return
         log.warning(
-            "%s: erased text is still found in %d pages after a purge (%s)",
+            "%s: erased text is still found in %d pages after a purge; VACUUM the file to erase it",
             self.path,
             len(pages),
-            self._query(
-                "SELECT name, pagetype, pageno FROM dbstat WHERE pageno IN (SELECT value FROM json_each(?))",
-                (json.dumps(sorted(pages)),),
-            ),
         )
         with self._transaction() as conn:
             conn.execute(
@@ -606,32 +574,6 @@ class SQLiteStore(MemoryStore):
         )
         held = {row[0] for row in kept}
         return [t for t in texts if t not in held]
-
-    def _small_vacuum(self) -> bool:
-        """Rewrite the whole file, only where that is brief and safe: a file of at most
-        ``VACUUM_MAX_BYTES`` with three times its size free on disk (VACUUM writes a copy)."""
-        size = self.path.stat().st_size
-        if size > VACUUM_MAX_BYTES or shutil.disk_usage(self.path.parent).free < 3 * size:
-            return False
-        self._query("VACUUM")
-        return self.scrub_wal()
-
-    @staticmethod
-    def _rewrite_rows(conn: sqlite3.Connection, table: str, low: int, high: int) -> None:
-        """Delete rows and insert them again, unchanged: their pages are freed (zeroed) and rebuilt."""
-        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
-        listed = ", ".join(columns)
-        rows = conn.execute(f"SELECT {listed} FROM {table} WHERE pk BETWEEN ? AND ?", (low, high)).fetchall()
-        conn.execute(f"DELETE FROM {table} WHERE pk BETWEEN ? AND ?", (low, high))
-        marks = ", ".join("?" * len(columns))
-        conn.executemany(f"INSERT INTO {table}({listed}) VALUES ({marks})", rows)
-
-    def _indexes(self) -> set[str]:
-        """The indexes of the memories and history tables (their pages hold ids)."""
-        rows = self._query(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('memories', 'history')"
-        )
-        return {r[0] for r in rows}
 
     def scrub_wal(self, *, wait: float = 0.0, at: str | None = None) -> bool:
         """Copy the write-ahead log into the file and empty it; True if it is empty now.

@@ -106,7 +106,9 @@ def _purge_scope(tmp_path: Path, victims: int, figures: Any) -> None:
         fts = conn.execute("SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?", (f"{CANARY}*",))
         assert fts.fetchone()[0] == 0
         audit = conn.execute("SELECT action, scope, count FROM audit").fetchall()
-        assert audit == [("PURGE", '{"user_id": "victim", "agent_id": "agent-1"}', victims)]
+        assert audit[0] == ("PURGE", '{"user_id": "victim", "agent_id": "agent-1"}', victims)
+        # pages that still hold a purged memory's id (index pages: no text) are reported, content-free
+        assert all(action == "RESIDUE" and scope == "{}" for action, scope, _ in audit[1:])
     assert open_residue == 0, f"{open_residue} copies of erased text left in the file or WAL while open"
     assert _residue(path) == 0, "erased text left in the database file"
     figures(
