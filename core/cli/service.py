@@ -25,6 +25,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..memory import Memory
+    from ..server.access_log import Retention
     from ..server.app import ServiceSettings, create_app
     from ..server.keys import KeyStore
 
@@ -35,7 +36,10 @@ def _serve(args: argparse.Namespace) -> int:
         print("memspan: admin key (shown only now; only its hash is stored):", flush=True)
         print(f"  {key}", flush=True)
     settings = ServiceSettings(
-        max_body_bytes=args.max_body, rate_per_minute=args.rate_limit, rate_burst=args.rate_burst
+        max_body_bytes=args.max_body,
+        rate_per_minute=args.rate_limit,
+        rate_burst=args.rate_burst,
+        retention=Retention(max_age_days=args.log_max_age_days, max_mib=args.log_max_mib),
     )
     memory = Memory(args.db)
     url = f"http://{args.host}:{args.port}"
@@ -164,6 +168,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--max-body", type=int, default=1024 * 1024, help="largest request body in bytes")
     p.add_argument("--rate-limit", type=float, default=600, help="requests a minute per key (0: off)")
     p.add_argument("--rate-burst", type=int, help="requests allowed at once (default: a tenth of a minute)")
+    p.add_argument(
+        "--log-max-age-days", type=float, default=90, help="access-log rows kept this long (0: forever)"
+    )
+    p.add_argument(
+        "--log-max-mib", type=float, default=256, help="service database kept under this size (0: no limit)"
+    )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(handler=_serve)
 

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from ..errors import ValidationError
 from ..memory import Memory
 from . import http_errors
-from .access_log import AccessLog
+from .access_log import AccessLog, Retention
 from .keys import KeyStore, Principal
 from .limits import BodySizeLimit, RateLimiter
 from .service_db import ServiceDB
@@ -37,6 +37,8 @@ class ServiceSettings:
     rate_burst: int | None = None
     #: largest page a list endpoint returns
     page_max: int = 500
+    #: how much access log to keep (by age and by size)
+    retention: Retention = field(default_factory=Retention)
 
 
 @dataclass
@@ -134,7 +136,7 @@ def create_app(memory: Memory, db: ServiceDB, settings: ServiceSettings | None =
         responses=http_errors.ERROR_RESPONSES,
         dependencies=[Depends(single_query_values)],
     )
-    app.state.service = Service(memory, KeyStore(db), AccessLog(db), settings)
+    app.state.service = Service(memory, KeyStore(db), AccessLog(db, settings.retention), settings)
     http_errors.install(app)
     app.include_router(memory_router, prefix=f"/{API_VERSION}")
     app.include_router(admin_router, prefix=f"/{API_VERSION}")

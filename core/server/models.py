@@ -247,10 +247,16 @@ class AccessLogRow(BaseModel):
     key_name: str
     action: Literal["read", "write"]
     operation: str
-    memory_id: str | None
+    memory_id: str | None = Field(description="the memory, when the call touched exactly one")
     user_id: str | None
     agent_id: str | None
     run_id: str | None
+    memory_ids: list[str] = Field(description="every memory the call returned or changed")
+    count: int = Field(description="how many memories it returned or changed")
+    status: Literal["started", "done", "failed"] = Field(
+        description="a write is logged as 'started' before the store is touched; 'started' that stays "
+        "so means the outcome could not be recorded"
+    )
 
 
 class AccessLogPage(BaseModel):

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._files import create_private_file
 from ..errors import DimensionMismatchError, ReadOnlyStoreError, SchemaVersionError, StoreError
 from ..filters import Filter
 from ..ports import Change, MemoryStore, ScoredItems, Vector
@@ -127,7 +128,10 @@ class SQLiteStore(MemoryStore):
             read_only = True  # a file we cannot write is still readable
         self.read_only = read_only
         if not exists:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                create_private_file(self.path)  # 0600 in a 0700 folder: memories are personal data
+            except OSError as exc:
+                raise StoreError(f"cannot create the store file {self.path}: {exc}") from exc
         try:
             self._conn = self._connect(timeout)
             self._migrate()
