@@ -46,6 +46,7 @@ from .types import (
     SearchResult,
     Usage,
 )
+from .validation import require_clean
 
 if TYPE_CHECKING:
     from .graph.index import EntityGraph
@@ -104,6 +105,7 @@ def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     if len(encoded.encode()) > MAX_METADATA_BYTES:
         raise ValidationError(f"metadata is larger than {MAX_METADATA_BYTES // 1024} KiB")
     copy: dict[str, Any] = json.loads(encoded)
+    require_clean(copy, "metadata")  # NUL too: PostgreSQL's JSON cannot hold it
     return copy  # a private copy the caller cannot mutate later
 
 

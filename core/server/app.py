@@ -134,6 +134,7 @@ def create_app(memory: Memory, db: ServiceDB, settings: ServiceSettings | None =
         description="Long-term memory for AI agents. Every call needs an API key bound to the scopes it "
         "may read or write; an admin key manages keys and reads the access log.",
         responses=http_errors.ERROR_RESPONSES,
+        default_response_class=http_errors.SafeJSONResponse,
         dependencies=[Depends(single_query_values)],
     )
     app.state.service = Service(memory, KeyStore(db), AccessLog(db, settings.retention), settings)

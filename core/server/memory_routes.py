@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from ..errors import NotFoundError, ValidationError
 from ..scope import Scope
 from ..types import MemoryItem
+from ..validation import split_valid
 from .access_log import PendingWrite
 from .app import Service, authenticate, get_service
 from .keys import Access, Principal
@@ -111,8 +112,9 @@ def search_memories(body: SearchRequest, principal: Caller, svc: Svc) -> dict[st
         explain=body.explain,
         **ids,
     )
-    svc.log.record(principal, "read", "search", result.items, scope)
-    return result.to_dict()
+    items, skipped = split_valid(result.items)
+    svc.log.record(principal, "read", "search", items, scope)
+    return {**result.to_dict(), "results": [i.to_dict() for i in items], "skipped": skipped}
 
 
 @router.get("/memories", response_model=MemoryPage, summary="List a scope's memories, newest first")
@@ -144,10 +146,11 @@ def list_memories(
         offset=offset,
         include_deleted=include_deleted,
     )
-    page = items[:limit]
+    page, skipped = split_valid(items[:limit])
     svc.log.record(principal, "read", "list", page, scope)
     return {
         "results": [i.to_dict() for i in page],
+        "skipped": skipped,
         "limit": limit,
         "offset": offset,
         "next_offset": offset + limit if len(items) > limit else None,

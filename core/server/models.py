@@ -167,12 +167,21 @@ class AddResponse(BaseModel):
     usage: UsageOut
 
 
+_SKIPPED: Any = Field(
+    default_factory=list,
+    description="ids (escaped) of stored memories left out because they hold invalid UTF-8 or NUL, "
+    "written by an older memspan; fix or delete them",
+)
+
+
 class SearchResponse(BaseModel):
     results: list[MemoryOut]
+    skipped: list[str] = _SKIPPED
 
 
 class MemoryPage(BaseModel):
     results: list[MemoryOut]
+    skipped: list[str] = _SKIPPED
     limit: int
     offset: int
     next_offset: int | None = Field(description="offset of the next page; null on the last page")
