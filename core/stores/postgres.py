@@ -14,6 +14,7 @@ worker threads, which share the thread-safe connection pool.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -359,7 +360,9 @@ class PostgresStore(MemoryStore):
                     rows = conn.execute(sql, params).fetchall()
             except psycopg.Error as exc:
                 raise StoreError(f"PostgreSQL ({self.schema}): {exc}") from exc
-        scored = [(row_item(r), float(r[-1])) for r in rows]
+        # pgvector's cosine distance to a zero vector (text with no features) is NaN; that vector is
+        # similar to nothing, which is what the SQLite store's numpy search answers (0.0)
+        scored = [(row_item(r), 0.0 if math.isnan(r[-1]) else float(r[-1])) for r in rows]
         if approximate:  # relaxed order: re-sort the few rows it returned
             scored.sort(key=lambda pair: -pair[1])
         return scored
