@@ -142,3 +142,35 @@ def test_retention_keeps_the_service_database_under_its_size(svc: Svc) -> None:
     kept = log.query(LogQuery(), limit=1000)
     assert 0 < len(kept) < 600
     assert kept[0]["id"] == svc.db.query("SELECT max(pk) FROM access_log")[0][0]  # the newest stay
+
+
+def test_a_write_whose_outcome_cannot_be_recorded_keeps_its_started_row(
+    svc: Svc, client: TestClient, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row committed before the write stays (status 'started'): the write has its row."""
+    add_memory = svc.memory.add
+
+    def add_then_break_the_service_db(*args: object, **kwargs: object) -> object:
+        result = add_memory(*args, **kwargs)  # type: ignore[arg-type]
+        _read_only(svc)  # the service database fails between the write and its outcome
+        return result
+
+    monkeypatch.setattr(svc.memory, "add", add_then_break_the_service_db)
+    added = add(client, alice, "Alice sails on Sundays", user_id="alice")
+    rows = svc.db.query("SELECT operation, status, user_id, memory_ids FROM access_log")
+    assert rows == [("add", "started", "alice", None)]
+    assert [m.id for m in svc.memory.get_all(user_id="alice")] == [added["id"]]
+
+
+def test_an_unexpected_error_is_a_json_500_without_its_text(
+    svc: Svc, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_search(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("bob's diary says: the safe code is 4711")  # a bug that quotes stored data
+
+    monkeypatch.setattr(svc.memory, "search", broken_search)
+    r = TestClient(svc.app, raise_server_exceptions=False).post(
+        "/v1/memories/search", json={"query": "tea", "user_id": "alice"}, headers=auth(alice)
+    )
+    assert_error(r, 500, "InternalError")
+    assert "4711" not in r.text and "bob" not in r.text
