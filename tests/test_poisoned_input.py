@@ -102,7 +102,8 @@ def test_rest_refuses_a_poisoned_message_before_writing(
         "/v1/memories", content=body, headers={"X-API-Key": key, "Content-Type": "application/json"}
     )
     assert r.status_code == 422, r.text
-    assert "lone surrogate" in r.json()["error"]["message"]
+    message = r.json()["error"]["message"]
+    assert "lone surrogate" in message or "unicode" in message  # memspan's words or the model's
     assert memory.get_all(user_id="ana", include_deleted=True) == []
     listed = client.get("/v1/memories", params={"user_id": "ana"}, headers={"X-API-Key": key})
     assert listed.status_code == 200 and listed.json()["results"] == []
