@@ -175,3 +175,23 @@ def test_migrate_carries_on_past_a_bad_row_and_names_it(tmp_path: Path, memory: 
         assert (result["imported"], result["memories"], result["live"]) == (1, 1, 1)
     finally:
         target.close()
+
+
+def test_mcp_search_and_list_skip_a_bad_row_and_name_it(memory: Memory) -> None:
+    import asyncio
+
+    from memspan.server.mcp_server import CodingScope, build_mcp
+
+    good = memory.add("Ana drinks green tea", user_id="ana", infer=False).added[0]
+    bad = _poison(memory)
+    server = build_mcp(memory, CodingScope("ana"))
+
+    async def call(tool: str, **arguments: object) -> dict:  # type: ignore[type-arg]
+        result = await server.call_tool(tool, arguments)
+        payload = result[1] if isinstance(result, tuple) else result
+        assert isinstance(payload, dict), payload
+        return payload.get("result", payload)  # type: ignore[no-any-return]
+
+    for tool, arguments in (("search_memories", {"query": "tea"}), ("list_memories", {})):
+        answer = asyncio.run(call(tool, **arguments))
+        assert [m["id"] for m in answer["results"]] == [good.id] and answer["skipped"] == [bad], tool
