@@ -195,3 +195,18 @@ def test_mcp_search_and_list_skip_a_bad_row_and_name_it(memory: Memory) -> None:
     for tool, arguments in (("search_memories", {"query": "tea"}), ("list_memories", {})):
         answer = asyncio.run(call(tool, **arguments))
         assert [m["id"] for m in answer["results"]] == [good.id] and answer["skipped"] == [bad], tool
+
+
+def test_import_refuses_bytes_that_are_not_utf8_with_the_line(
+    tmp_path: Path, memory: Memory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    memory.add("Ana drinks green tea", user_id="ana", infer=False)
+    memory.close()
+    out = tmp_path / "export.jsonl"
+    assert main(["--db", str(tmp_path / "m.db"), "export", str(out), "--quiet"]) == 0
+    raw = out.read_bytes()
+    out.write_bytes(raw + raw.replace(b"green tea", b"green \xff tea").replace(b'"id": "', b'"id": "x'))
+    target = tmp_path / "target.db"
+    assert main(["--db", str(target), "import", str(out), "--quiet"]) == 2  # no traceback
+    assert "line 2" in capsys.readouterr().err
+    assert SQLiteStore(target).count(include_deleted=True) == 0
