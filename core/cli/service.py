@@ -139,6 +139,14 @@ def _keys_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _what(row: dict[str, Any]) -> str:
+    """One memory's id, or how many a call touched (a listed page is one row)."""
+    if row["memory_id"]:
+        return str(row["memory_id"])
+    status = "" if row["status"] == "done" else f"  [{row['status']}]"
+    return (f"{row['count']} memories" if row["count"] else "(whole scope)") + status
+
+
 def _access_log(args: argparse.Namespace) -> int:
     from ..server.access_log import AccessLog, LogQuery
 
@@ -153,9 +161,7 @@ def _access_log(args: argparse.Namespace) -> int:
         rows = log.query(query, limit=args.limit)
     finally:
         db.close()
-    lines = [
-        f"{r['at']}  {r['key_name']:12} {r['action']:5} {r['operation']:10} {r['memory_id']}" for r in rows
-    ]
+    lines = [f"{r['at']}  {r['key_name']:12} {r['action']:5} {r['operation']:10} {_what(r)}" for r in rows]
     emit(args, {"results": rows}, "\n".join(lines) or "no access recorded")
     return 0
 
