@@ -35,7 +35,7 @@ from .effects import Flow, call
 from .filters import Filter
 from .ports import MemoryStore, ScoredItems
 from .scope import Scope
-from .text import has_meaning, names, without_words
+from .text import has_meaning, language, names, without_words
 from .types import MemoryItem
 
 
@@ -109,22 +109,56 @@ def _ranked(items: dict[str, MemoryItem]) -> list[MemoryItem]:
     return sorted(items.values(), key=_rank_key)
 
 
-def fuse(dense: ScoredItems, keyword: ScoredItems, weights: FusionWeights) -> list[MemoryItem]:
-    """Merge both candidate lists; each item carries its score and the parts it came from."""
+#: cosine similarities that mean "unrelated" and "the same" for embedders whose scale is compressed
+#: (measured: multilingual-e5's best match sits ~0.05 above the median of a scope); others: (0, 1)
+DENSE_SCALES: dict[str, tuple[float, float]] = {}
+
+
+def dense_scale(embedder: object) -> tuple[float, float]:
+    """The embedder's own ``similarity_range``, else a measured one by model id, else (0, 1)."""
+    own = getattr(embedder, "similarity_range", None)
+    if isinstance(own, tuple) and len(own) == 2:
+        return float(own[0]), float(own[1])
+    model = str(getattr(embedder, "model_id", ""))
+    for prefix, scale in DENSE_SCALES.items():
+        if prefix in model:
+            return scale
+    return 0.0, 1.0
+
+
+def _clip(value: float) -> float:
+    return min(max(value, 0.0), 1.0)
+
+
+def fuse(
+    dense: ScoredItems,
+    keyword: ScoredItems,
+    weights: FusionWeights,
+    scale: tuple[float, float] = (0.0, 1.0),
+) -> list[MemoryItem]:
+    """Merge both candidate lists; each item carries its score and the parts it came from.
+
+    Keyword scores arrive as the scope-local coverage of :mod:`memspan.keyword` (already in [0, 1]
+    and absolute: no division by the query's best match). Dense cosines are put on the embedder's
+    scale first (``scale``: what counts as unrelated and as identical), so a compressed model's
+    ordering is not drowned by any keyword match.
+    """
     total = weights.dense + weights.keyword
-    best_keyword = max((score for _, score in keyword), default=0.0)
+    low, high = scale
     candidates: dict[str, tuple[MemoryItem, dict[str, float]]] = {}
     for item, score in dense:
-        candidates[item.id] = (item, {"dense": min(max(score, 0.0), 1.0)})
+        parts = {"dense": _clip(score)}
+        if (low, high) != (0.0, 1.0):
+            parts["dense_scaled"] = _clip((score - low) / (high - low))
+        candidates[item.id] = (item, parts)
     for item, score in keyword:
         _, parts = candidates.setdefault(item.id, (item, {}))
-        parts["keyword"] = score / best_keyword if best_keyword > 0 else 0.0
+        parts["keyword"] = _clip(score)
     scored = []
     for item, parts in candidates.values():
-        fused = (
-            weights.dense * parts.get("dense", 0.0) + weights.keyword * parts.get("keyword", 0.0)
-        ) / total
-        scored.append(item.with_score(min(max(fused, 0.0), 1.0), parts))
+        d = parts.get("dense_scaled", parts.get("dense", 0.0))
+        fused = (weights.dense * d + weights.keyword * parts.get("keyword", 0.0)) / total
+        scored.append(item.with_score(_clip(fused), parts))
     scored.sort(key=_rank_key)
     return scored
 
@@ -166,7 +200,7 @@ def _boost(ranked: list[MemoryItem], hit: list[bool], factor: float, part: str) 
 
 def boost_time(query: str, ranked: list[MemoryItem], config: Retrieval) -> list[MemoryItem]:
     """Favour memories that mention a time for "when" questions, and those from a named month/year."""
-    if config.temporal > 0 and _ASKS_WHEN.search(query):
+    if config.temporal > 0 and language(query) == "en" and _ASKS_WHEN.search(query):
         ranked = _boost(
             ranked, [bool(_MENTIONS_TIME.search(m.text)) for m in ranked], config.temporal, "time"
         )
