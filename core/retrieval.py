@@ -212,18 +212,34 @@ def boost_time(query: str, ranked: list[MemoryItem], config: Retrieval) -> list[
     return ranked
 
 
+#: a conversation turn as memspan stores it: "<speaker>: <text>" (the extractor's form for a named
+#: message, and how transcripts are usually kept); a fact ("I'm vegetarian") is not one
+_TURN = re.compile(r"^[^\W\d][\w .'’-]{0,39}: \S")
+
+
+def is_turn(text: str) -> bool:
+    """Whether a memory is a turn of a conversation (its neighbours may answer what it asks)."""
+    return bool(_TURN.match(text))
+
+
 def expand_neighbours(
     store: MemoryStore, scope: Scope, flt: Filter | None, ranked: list[MemoryItem], config: Retrieval
 ) -> Flow[list[MemoryItem]]:
-    """Bring in the memories next to the best hits within their run (the filter still applies)."""
+    """Bring in the turns next to the best hits within their run (the filter still applies).
+
+    Only conversation turns have neighbours worth bringing: the turn after a question answers it.
+    Facts told in one session are unrelated to each other, and expanding among them only pushed
+    the right fact down (personal set, English: recall@5 94.3 -> 89.5), so a memory that is not a
+    turn (see :func:`is_turn`) neither brings nor is brought.
+    """
     best = {m.id: m for m in ranked}
     for parent in ranked[: config.neighbours]:
-        if parent.run_id is None:
+        if parent.run_id is None or not is_turn(parent.text):
             continue
         run_scope = Scope(scope.user_id, scope.agent_id, parent.run_id)
         before, after = yield call(store, "neighbours", run_scope, parent, flt, config.run_window)
         for neighbour, weight in ((after, config.next_weight), (before, config.previous_weight)):
-            if neighbour is None:
+            if neighbour is None or not is_turn(neighbour.text):
                 continue
             score = (parent.score or 0.0) * weight
             current = best.get(neighbour.id)
