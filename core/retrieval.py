@@ -111,7 +111,7 @@ def _ranked(items: dict[str, MemoryItem]) -> list[MemoryItem]:
 
 #: cosine similarities that mean "unrelated" and "the same" for embedders whose scale is compressed
 #: (measured: multilingual-e5's best match sits ~0.05 above the median of a scope); others: (0, 1)
-DENSE_SCALES: dict[str, tuple[float, float]] = {}
+DENSE_SCALES: dict[str, tuple[float, float]] = {"multilingual-e5": (0.75, 0.935)}
 
 
 def dense_scale(embedder: object) -> tuple[float, float]:
