@@ -41,12 +41,27 @@ from .types import MemoryItem
 
 @dataclass(frozen=True, slots=True)
 class FusionWeights:
+    """How much each half counts. The keyword half's weight also follows the scope's size (below)."""
+
     dense: float = 0.5
     keyword: float = 0.5
+    #: the scope size at which the keyword half gets half its weight (``keyword · N / (N + this)``);
+    #: 0 keeps the weight fixed. A shared word singles a memory out among hundreds of similar turns,
+    #: but among a few dozen facts the embedding already tells them apart (see docs/retrieval.md)
+    keyword_half_at: int = 0
 
     def __post_init__(self) -> None:
         if self.dense < 0 or self.keyword < 0 or self.dense + self.keyword <= 0:
             raise ValueError("fusion weights must be non-negative and not both zero")
+        if self.keyword_half_at < 0:
+            raise ValueError("keyword_half_at is a number of memories: 0 or more")
+
+    def for_scope(self, size: int) -> FusionWeights:
+        """The weights for a scope of ``size`` live memories."""
+        if self.keyword_half_at <= 0 or self.dense == 0:
+            return self
+        keyword = self.keyword * size / (size + self.keyword_half_at)
+        return FusionWeights(self.dense, keyword) if keyword > 0 else FusionWeights(self.dense, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +114,14 @@ def query_to_embed(store: MemoryStore, scope: Scope, query: str, config: Retriev
     common = {n for n in asked if found.get(n.lower(), 0) > least}
     stripped = without_words(query, common) if common else query
     return stripped if has_meaning(stripped) else query  # "What did Maya do?" keeps the name
+
+
+def scope_weights(store: MemoryStore, scope: Scope, weights: FusionWeights) -> Flow[FusionWeights]:
+    """``weights`` for this scope's size (one count; a backend that cannot count keeps them as given)."""
+    if weights.keyword_half_at <= 0 or not weights.keyword or not weights.dense:
+        return weights
+    counts = yield call(store, "term_counts", scope, [])
+    return weights if counts is None else weights.for_scope(counts[0])
 
 
 def _rank_key(item: MemoryItem) -> tuple[float, str]:
