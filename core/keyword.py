@@ -5,7 +5,8 @@ covered words are *among the scope's own memories*. So every store reports, for 
 searched, how many live memories it holds, how many of them contain each query term, and which
 terms each candidate contains; :func:`coverage` turns that into a score in [0, 1]:
 
-    score(m) = Σ idf(t) over the query terms t that m contains / Σ idf(t) over all query terms
+    score(m) = Σ idf(t) over the query terms t that m contains / max(Σ idf(t) over all query terms,
+                                                                 2 · idf of a word in one memory)
     idf(t)   = ln(1 + (N − n_t + 0.5) / (n_t + 0.5))     N: scope's memories, n_t: those containing t
 
 Why not the backend's own BM25: SQLite FTS5's ``bm25()`` takes its term statistics from the whole
@@ -28,6 +29,8 @@ K = TypeVar("K", bound=Hashable)
 
 #: most terms of one query that are looked up (a pasted paragraph must not cost a lookup per word)
 MAX_TERMS = 32
+#: how many rare words a match needs to count fully (see :func:`coverage`)
+EVIDENCE = 2
 
 
 def query_terms(query: str) -> list[str]:
@@ -41,9 +44,14 @@ def idf(total: int, containing: int) -> float:
 
 
 def coverage(total: int, containing: Sequence[int], matched: Mapping[K, Iterable[int]]) -> dict[K, float]:
-    """Each candidate's share of the query's idf mass: ``matched[k]`` holds the indexes of its terms."""
+    """Each candidate's share of the query's idf mass: ``matched[k]`` holds the indexes of its terms.
+
+    The mass is at least that of ``EVIDENCE`` words found in one memory each: a query with one
+    content word ("What does she do for a living?" → "living") that a memory happens to contain
+    is not a full match, however rare the word.
+    """
     weights = [idf(total, n) for n in containing]
-    mass = math.fsum(weights)
+    mass = max(math.fsum(weights), EVIDENCE * idf(total, 1))
     if mass <= 0:
         return {key: 0.0 for key in matched}
     return {

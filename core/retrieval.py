@@ -49,19 +49,26 @@ class FusionWeights:
     #: 0 keeps the weight fixed. A shared word singles a memory out among hundreds of similar turns,
     #: but among a few dozen facts the embedding already tells them apart (see docs/retrieval.md)
     keyword_half_at: int = 0
+    #: how far the best dense candidate must stand above the median one before the keyword half
+    #: loses weight (``keyword · min(1, this / spread)``); 0 keeps the weight fixed. A sharp dense
+    #: ranking (an embedder that understands the language) needs few keyword votes; a flat one
+    #: (compressed similarities, a language the model does not know) needs them all
+    dense_spread: float = 0.0
 
     def __post_init__(self) -> None:
         if self.dense < 0 or self.keyword < 0 or self.dense + self.keyword <= 0:
             raise ValueError("fusion weights must be non-negative and not both zero")
         if self.keyword_half_at < 0:
             raise ValueError("keyword_half_at is a number of memories: 0 or more")
+        if not 0 <= self.dense_spread <= 1:
+            raise ValueError("dense_spread is a difference of similarities: from 0 to 1")
 
     def for_scope(self, size: int) -> FusionWeights:
         """The weights for a scope of ``size`` live memories."""
         if self.keyword_half_at <= 0 or self.dense == 0:
             return self
         keyword = self.keyword * size / (size + self.keyword_half_at)
-        return FusionWeights(self.dense, keyword) if keyword > 0 else FusionWeights(self.dense, 0.0)
+        return FusionWeights(self.dense, keyword, 0, self.dense_spread)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +173,6 @@ def fuse(
     scale first (``scale``: what counts as unrelated and as identical), so a compressed model's
     ordering is not drowned by any keyword match.
     """
-    total = weights.dense + weights.keyword
     low, high = scale
     candidates: dict[str, tuple[MemoryItem, dict[str, float]]] = {}
     for item, score in dense:
@@ -174,13 +180,20 @@ def fuse(
         if (low, high) != (0.0, 1.0):
             parts["dense_scaled"] = _clip((score - low) / (high - low))
         candidates[item.id] = (item, parts)
+    keyword_weight = weights.keyword
+    if weights.dense_spread > 0 and keyword_weight > 0 and len(dense) > 2:
+        levels = sorted(p.get("dense_scaled", p["dense"]) for _, p in candidates.values())
+        spread = levels[-1] - levels[len(levels) // 2]
+        if spread > weights.dense_spread:
+            keyword_weight *= weights.dense_spread / spread
+    total = weights.dense + keyword_weight
     for item, score in keyword:
         _, parts = candidates.setdefault(item.id, (item, {}))
         parts["keyword"] = _clip(score)
     scored = []
     for item, parts in candidates.values():
         d = parts.get("dense_scaled", parts.get("dense", 0.0))
-        fused = (weights.dense * d + weights.keyword * parts.get("keyword", 0.0)) / total
+        fused = (weights.dense * d + keyword_weight * parts.get("keyword", 0.0)) / total
         scored.append(item.with_score(_clip(fused), parts))
     scored.sort(key=_rank_key)
     return scored
