@@ -164,7 +164,8 @@ class PostgresStore(MemoryStore):
         if stored_model != model_id:
             raise DimensionMismatchError(
                 f"PostgreSQL schema {self.schema} was embedded with {stored_model!r}, not {model_id!r}: "
-                "their vectors are not comparable; use the same embedder, or export and re-import"
+                "their vectors are not comparable; open it with the same embedder, or re-embed it into a new "
+                "store with `memspan --db <this URL> reembed --to <model> --into <new URL>`"
             )
 
     def embedder_info(self) -> tuple[str, int] | None:

@@ -276,8 +276,14 @@ class SQLiteStore(MemoryStore):
         if stored_model is not None and stored_model != model_id:
             raise DimensionMismatchError(
                 f"{self.path} was embedded with {stored_model!r}, not {model_id!r}: their vectors "
-                "are not comparable; use the same embedder, or export and re-import"
+                "are not comparable; open it with the same embedder, or switch the store with "
+                f"`memspan --db {self.path} reembed --to <model>`"
             )
+
+    def embedder_info(self) -> tuple[str, int] | None:
+        """The bound embedding model and dimension (``None`` before the first write)."""
+        model, dimension = self._meta("embedder"), self._meta("dimension")
+        return None if model is None or dimension is None else (model, int(dimension))
 
     def _check_vectors(self, vectors: Vector, rows: int) -> None:
         dim = self._meta("dimension")

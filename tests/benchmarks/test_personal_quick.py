@@ -39,6 +39,12 @@ def test_personal_set_recall_has_not_regressed(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(out.read_text())["embedders"][committed["embedder"]]["languages"]
     assert sorted(result) == sorted(committed["floors"])
+    sys.path.insert(0, str(BENCH))
+    import report_personal  # the docs section is made from these very figures
+
+    text = "\n".join(report_personal.section(json.loads(out.read_text())))
+    default_row = next(line for line in text.splitlines() if line.startswith("| default |"))
+    assert default_row.count("·") == len(committed["floors"]) and "0 times" in text
     drop = committed["allowed_drop"]
     for lang, floors in committed["floors"].items():
         measured = result[lang]["configs"]["default"]
