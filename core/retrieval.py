@@ -53,7 +53,7 @@ class FusionWeights:
     #: loses weight (``keyword · min(1, this / spread)``); 0 keeps the weight fixed. A sharp dense
     #: ranking (an embedder that understands the language) needs few keyword votes; a flat one
     #: (compressed similarities, a language the model does not know) needs them all
-    dense_spread: float = 0.0
+    dense_spread: float = 0.2
 
     def __post_init__(self) -> None:
         if self.dense < 0 or self.keyword < 0 or self.dense + self.keyword <= 0:

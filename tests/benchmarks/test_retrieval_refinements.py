@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from memspan import Memory
 from memspan.pipeline import Settings
+from memspan.ports import Embedder, EmbedKind, Vector
 from memspan.retrieval import Retrieval
 from memspan.scope import Scope
 
@@ -94,20 +96,22 @@ def test_bad_retrieval_settings_are_refused(bad: dict[str, float]) -> None:
         Retrieval(**bad)  # type: ignore[arg-type]
 
 
-class _Recording:
+class _Recording(Embedder):
     """The real embedder, remembering which query texts it was asked to embed."""
 
-    def __init__(self, inner: object) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
+        self.model_id = inner.model_id
         self.queries: list[str] = []
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.inner, name)
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
 
-    def embed(self, texts: list[str], *, kind: str = "document") -> object:
+    def embed(self, texts: Sequence[str], *, kind: EmbedKind = "document") -> Vector:
         if kind == "query":
             self.queries.extend(texts)
-        return self.inner.embed(texts, kind=kind)  # type: ignore[attr-defined]
+        return self.inner.embed(texts, kind=kind)
 
 
 MAYA = [
