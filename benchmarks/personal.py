@@ -178,6 +178,7 @@ def run(
     configs: Sequence[str] | None = None,
     users: int | None = None,
     questions: int | None = None,
+    partial: Path | None = None,
 ) -> dict[str, Any]:
     workdir.mkdir(parents=True, exist_ok=True)
     settings = configurations()
@@ -217,7 +218,9 @@ def run(
                 )
             remove_db(path)
             per_lang[lang] = entry
-        report["embedders"][emb_name] = {"model_id": embedder.model_id, "languages": per_lang}
+            report["embedders"][emb_name] = {"model_id": embedder.model_id, "languages": per_lang}
+            if partial is not None:  # a long run keeps what it measured so far
+                partial.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
 
 
@@ -240,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configs=args.configs.split(",") if args.configs else None,
         users=args.users,
         questions=args.questions,
+        partial=args.json,
     )
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if args.json:

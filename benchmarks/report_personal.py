@@ -85,7 +85,8 @@ def section(personal: dict[str, Any]) -> list[str]:
 
 
 def replace_section(doc: str, personal: dict[str, Any]) -> str:
-    """``doc`` with this section replaced (or added before "## How it was measured", else at the end)."""
+    """``doc`` with this section replaced, else added where ``report.write`` puts it (before the mem0
+    comparison), else before "## How it was measured", else at the end."""
     new = "\n".join(section(personal))
     lines = doc.split("\n")
     if HEADING in lines:
@@ -95,10 +96,10 @@ def replace_section(doc: str, personal: dict[str, Any]) -> str:
             len(lines),
         )
         return "\n".join([*lines[:start], new, *lines[end:]])
-    marker = "## How it was measured"
-    if marker in lines:
-        at = lines.index(marker)
-        return "\n".join([*lines[:at], new, *lines[at:]])
+    for marker in ("## memspan ÷ mem0", "## How it was measured"):
+        if marker in lines:
+            at = lines.index(marker)
+            return "\n".join([*lines[:at], new, *lines[at:]])
     return doc.rstrip("\n") + "\n\n" + new + "\n"
 
 
