@@ -34,7 +34,7 @@ from .ports import (
     Vector,
 )
 from .rerank.base import Reranker, rerank_flow
-from .retrieval import FusionWeights, Retrieval, fuse, query_to_embed, refine
+from .retrieval import FusionWeights, Retrieval, dense_scale, fuse, query_to_embed, refine, scope_weights
 from .scope import Scope, validate_id
 from .types import (
     AddResult,
@@ -470,7 +470,8 @@ class Engine:
             vectors = yield embedding
         if weights.dense:
             dense = yield call(self.store, "search_vector", scope, vectors[0], flt, pool)
-        ranked = fuse(dense, keyword, weights)
+        weights = yield from scope_weights(self.store, scope, weights)
+        ranked = fuse(dense, keyword, weights, dense_scale(self.embedder))
         ranked = yield from refine(self.store, scope, flt, query, ranked, self.settings.retrieval)
         graph_context = None
         if self.graph is not None:  # graph memory hook: expand from entities, collect relations
