@@ -11,43 +11,50 @@ from __future__ import annotations
 
 import re
 
+
+def _split(text: str) -> list[str]:
+    """Word lists are written as one string per language, which reads (and diffs) best."""
+    return text.split()
+
+
 # -- whole utterances that are only social (greetings, thanks, acknowledgements, fillers) ----------
 
 #: words that, all together and nothing else, make a sentence small talk ("Thanks, ok!", "Got it")
 SMALL_TALK_WORDS = frozenset(
-    # en
-    "hi hello hey hiya howdy greetings yo thanks thank thx ty cheers you your ok okay k kk sure great cool"
-    " nice yes no yeah yep yup nope nah bye goodbye cya good morning afternoon evening night awesome"
-    " lol haha hehe wow right got it alright see later welcome please noted understood perfect sounds"
-    " fine absolutely certainly of course indeed glad appreciate appreciated np problem worries sorry"
-    " oh ah hmm um uh well true exactly agreed excellent wonderful amazing fantastic lovely brilliant"
-    " gotcha roger will do done there all everyone much so very a lot many that this is makes sense"
-    " helpful help helps pleasure my again take care have day weekend talk soon i me m s ll ve re d"
-    " remember keep mind in note anytime happy to hear sweet neat makes totally definitely also and"
-    " btw anyway for the"
-    # de
-    " hallo moin servus guten tag morgen abend gute nacht danke dankeschön vielen dank schön super"
-    " toll prima klasse alles klar gut ja nein jo genau stimmt verstanden notiert gern gerne"
-    " geschehen bitte bitteschön tschüss ciao bis später bald dann perfekt natürlich sicher klingt"
-    " das ist sehr freut mich es ich werde merke mir hab habe kein problem entschuldigung aha achso"
-    " na also wunderbar herzlichen lieben grüße gruß einverstanden okidoki"
-    # es
-    " hola buenas buenos días tardes noches gracias muchas muchísimas mil de nada vale okey sí si"
-    " claro perfecto genial bien muy bueno buena entendido anotado apuntado hecho listo estupendo"
-    " excelente adiós chao hasta luego pronto por favor un placer encantado encantada lo tendré en"
-    " cuenta me alegro qué acuerdo exacto cierto guay jaja jeje vaya"
-    # fr
-    " bonjour salut coucou bonsoir bonne journée soirée merci beaucoup très d accord oui ouais"
-    " parfait génial top entendu noté compris reçu c est rien je vous prie t avec plaisir au revoir"
-    " à plus tard bientôt demain ça marche va sûr exactement merveilleux bon voilà tout fait"
-    " pas problème désolé désolée"
-    .split()
+    _split(
+        # en
+        "hi hello hey hiya howdy greetings yo thanks thank thx ty cheers you your ok okay k kk sure great cool"
+        " nice yes no yeah yep yup nope nah bye goodbye cya good morning afternoon evening night awesome"
+        " lol haha hehe wow right got it alright see later welcome please noted understood perfect sounds"
+        " fine absolutely certainly of course indeed glad appreciate appreciated np problem worries sorry"
+        " oh ah hmm um uh well true exactly agreed excellent wonderful amazing fantastic lovely brilliant"
+        " gotcha roger will do done there all everyone much so very a lot many that this is makes sense"
+        " helpful help helps pleasure my again take care have day weekend talk soon i me m s ll ve re d"
+        " remember keep mind in note anytime happy to hear sweet neat makes totally definitely also and"
+        " btw anyway for the"
+        # de
+        " hallo moin servus guten tag morgen abend gute nacht danke dankeschön vielen dank schön super"
+        " toll prima klasse alles klar gut ja nein jo genau stimmt verstanden notiert gern gerne"
+        " geschehen bitte bitteschön tschüss ciao bis später bald dann perfekt natürlich sicher klingt"
+        " das ist sehr freut mich es ich werde merke mir hab habe kein problem entschuldigung aha achso"
+        " na also wunderbar herzlichen lieben grüße gruß einverstanden okidoki"
+        # es
+        " hola buenas buenos días tardes noches gracias muchas muchísimas mil de nada vale okey sí si"
+        " claro perfecto genial bien muy bueno buena entendido anotado apuntado hecho listo estupendo"
+        " excelente adiós chao hasta luego pronto por favor un placer encantado encantada lo tendré en"
+        " cuenta me alegro qué acuerdo exacto cierto guay jaja jeje vaya"
+        # fr
+        " bonjour salut coucou bonsoir bonne journée soirée merci beaucoup très d accord oui ouais"
+        " parfait génial top entendu noté compris reçu c est rien je vous prie t avec plaisir au revoir"
+        " à plus tard bientôt demain ça marche va sûr exactement merveilleux bon voilà tout fait"
+        " pas problème désolé désolée"
+    )
 )
 
 #: whole phrases in scripts written without spaces (and Korean, joined): "ありがとうございます"
 SMALL_TALK_PHRASES = tuple(
     sorted(
-        (
+        _split(
             # ja
             "ありがとうございます ありがとうございました ありがとう どうもありがとう どうも こんにちは"
             " こんばんは おはようございます おはよう はい いいえ うん ええ 了解です 了解しました 了解"
@@ -65,7 +72,7 @@ SMALL_TALK_PHRASES = tuple(
             " 좋아 좋네요 알겠습니다 알겠어요 알았어요 알았어 알겠어 그렇군요 그래요 맞아요 확인했습니다"
             " 기억할게요 기억하겠습니다 메모했습니다 천만에요 별말씀을요 잘자요 안녕히계세요"
             " 안녕히가세요 또봐요 수고하세요 대박 최고 완벽해요 멋져요 오케이 와 오 정말 진짜"
-        ).split(),
+        ),
         key=len,
         reverse=True,
     )
@@ -78,7 +85,9 @@ THANKS_START = re.compile(
     re.IGNORECASE,
 )
 #: ... or ending with one ("추천 감사합니다", "いつもありがとう")
-THANKS_END = re.compile(r"(?:감사합니다|감사해요|고마워요|고맙습니다|ありがとう(?:ございます)?|谢谢(?:你|您)?)$")
+THANKS_END = re.compile(
+    r"(?:감사합니다|감사해요|고마워요|고맙습니다|ありがとう(?:ございます)?|谢谢(?:你|您)?)$"
+)
 
 #: a clause starting with a greeting, and short: "Hey Maya", "Hi there", "Good morning, Tom"
 GREETING_START = re.compile(
@@ -137,7 +146,7 @@ REMEMBER_LEAD = re.compile(
 REMEMBER_TAIL = re.compile(
     r"(?:ということ|ってこと|という事|こと|の)?を?(?:覚え|おぼえ)て(?:おいて|て)?(?:ください|下さい|ね|くれ|ほしい)?"
     r"[。！!.]*$"
-    r"|(?:다는|라는|는|란)?\s*(?:걸|것을|거|점을?)?\s*(?:꼭\s*)?(?:기억해\s*(?:줘|주세요|줘요|둬|두세요|놔)"
+    r"|(?:는|란)?\s*(?:걸|것을|거|점을?)?\s*(?:꼭\s*)?(?:기억해\s*(?:줘|주세요|줘요|둬|두세요|놔)"
     r"|잊지\s*마(?:세요)?)[요.!]*$"
 )
 
@@ -179,13 +188,13 @@ QUESTION_END = re.compile(
     # zh
     r"|[吗嗎么麼]$"
     # ko
-    r"|(?:(?<!니)까요?|나요|[습입됩합갑봅옵겠]니까|냐|냐요)$"
+    r"|(?:(?<!니)까요?|[있없하되었았했겠]나요|[습입됩합갑봅옵겠]니까|냐|냐요)$"
 )
 #: question words that ask only when a question ending follows, and not in "什么都" / "何でも"
 QUESTION_WORD_CJK = re.compile(
     r"(?:何|なに|なん|どう|どこ|いつ|誰|だれ|なぜ|どれ|どの|どんな|どうして|なんで|いくら|いくつ)"
     r"(?!も|でも|か|とも)"
-    r"|(?<![不没沒])(?:为什么|為什麼|什么|什麼|怎么|怎麼|怎样|怎樣|哪里|哪儿|哪个|哪些|哪家|哪天|哪|谁|几点|几号|几岁|多少|如何"
+    r"|(?<![不没沒])(?:为什么|為什麼|什么|什麼|怎么|怎麼|怎样|怎樣|哪里|哪儿|哪个|哪些|哪家|哪天|哪|谁|几点|几号|几岁|多少(?=钱|個|个|人|岁|次|天|公里)|如何"
     r"|是不是|有没有"
     r"|能不能|可不可以|要不要|好不好|对不对)(?![都也])"
     r"|(?:뭐|무엇|어디|언제|누구|누가|왜|어떻게)(?!든|나|도|냐하면)"
@@ -194,7 +203,9 @@ QUESTION_WORD_CJK = re.compile(
 QUESTION_WORD_END = re.compile(r"(?:いい|の|ん|だろう|でしょう|呢|好|[지까나야요니냐죠])$")
 #: what turns a question word into "whatever …" or an embedded question: "何を食べても", "不管多少",
 #: "왜 그런지 모르겠지만"
-NOT_ASKING = re.compile(r"[てで]も|不管|无论|無論|不论|지만|든지|라도|는지|은지|런지|을지|할지|인지")
+NOT_ASKING = re.compile(
+    r"[てで]も|知道|清楚|确定|確定|不管|无论|無論|不论|지만|든지|라도|는지|은지|런지|을지|할지|인지"
+)
 
 # -- requests ------------------------------------------------------------------------------------
 
@@ -229,7 +240,7 @@ REQUEST_START = re.compile(
     r"|rappelez-moi|aide-moi|aidez-moi|explique|explique-moi|expliquez|écris-moi|écrivez|fais-moi|faites"
     r"|envoie|envoyez|propose-moi|proposez|recommande-moi|recommandez|conseille-moi|conseillez-moi"
     r"|suggère|traduis|traduisez|calcule|planifie|organise|prépare-moi|choisis|résume|ajoute|supprime"
-    r"|annule|raconte-moi|parle-moi|indique-moi|allons|vérifie)(?=$|[\s,.!:;-])",
+    r"|annule|raconte-moi|parle-moi|indique-moi|allons|vérifie)(?=$|[\s,.!:;-])(?!\s+(?:is|are|was|were)\b)",
     re.IGNORECASE,
 )
 #: "…, please" at the end, in every language with a word for it
@@ -267,20 +278,22 @@ HABIT = re.compile(
 
 #: words that start only a part of a sentence, never a statement of its own ("…, something cheap?")
 FRAGMENT_START = frozenset(
-    "a an the some any something anything somewhere someone maybe preferably ideally roughly or either"
-    " for in at on with near by to from about like than not only just especially"
-    " ein eine einen etwas irgendwas vielleicht am besten oder für mit in im nach von zu"
-    " un una unos unas algo quizás quizá preferiblemente o para con en por de"
-    " une des quelque chose peut-être plutôt ou pour avec dans à de"
-    .split()
+    _split(
+        "a an the some any something anything somewhere someone maybe preferably ideally roughly or either"
+        " for in at on with near by to from about like than not only just especially"
+        " ein eine einen etwas irgendwas vielleicht am besten oder für mit in im nach von zu"
+        " un una unos unas algo quizás quizá preferiblemente o para con en por de"
+        " une des quelque chose peut-être plutôt ou pour avec dans à de"
+    )
 )
 #: a hypothetical is not a fact ("If I were vegan, what …?")
-HYPOTHETICAL_START = re.compile(r"^(?:if|suppose|wenn|falls|angenommen|si|supongamos|もし|如果|要是|假如|만약|만일)\b",
-                                re.IGNORECASE)
+HYPOTHETICAL_START = re.compile(
+    r"^(?:if|suppose|wenn|falls|angenommen|si|supongamos|もし|如果|要是|假如|만약|만일)\b", re.IGNORECASE
+)
 #: a clause after a question or request is kept when it gives a reason or speaks of the user
 REASON_LEAD = re.compile(
     r"^(?:since|as|because|given\s+that|considering\s+that|da|weil|denn|porque|ya\s+que|como|dado\s+que"
-    r"|puisque|parce\s+qu(?:e|')|car|vu\s+que|étant\s+donné\s+qu(?:e|'))\s*",
+    r"|puisque|parce\s+qu(?:e|')|car|vu\s+que|étant\s+donné\s+qu(?:e|')|因为|因為|由于|由於)\s*",
     re.IGNORECASE,
 )
 SUBJECT_START = re.compile(

@@ -101,7 +101,9 @@ def _requests(clause: str) -> bool:
     text = _bare(clause).lstrip("¡\"'“‘ ")
     if w.REQUEST_START.match(text):
         return not w.HABIT.search(text)
-    return bool(w.REQUEST_END.search(text) or w.REQUEST_END_CJK.search(text) or w.REQUEST_START_ZH.match(text))
+    return bool(
+        w.REQUEST_END.search(text) or w.REQUEST_END_CJK.search(text) or w.REQUEST_START_ZH.match(text)
+    )
 
 
 def _social(clause: str) -> bool:
@@ -178,8 +180,17 @@ def _sentence(text: str, span: Span, requests_are_memories: bool) -> str | None:
     if not clauses:
         return None
     kinds = [classify(text[c.start : c.end], requests_are_memories=requests_are_memories) for c in clauses]
-    if ends_as_question(sentence) and "question" not in kinds:
-        kinds[-1] = "question"  # a tag ("…, right?") or a question without a question word
+    if ends_as_question(sentence):
+        if "question" not in kinds:
+            kinds[-1] = "question"  # a tag ("…, right?") or a question without a question word
+    else:  # without a question mark a later "who is …" is a relative clause (CJK endings still ask)
+        opening = next((i for i, kind in enumerate(kinds) if kind != "social"), len(kinds))
+        kinds = [
+            "statement"
+            if kind == "question" and i > opening and not _CJK.search(text[c.start : c.end])
+            else kind
+            for i, (c, kind) in enumerate(zip(clauses, kinds, strict=True))
+        ]
     if all(kind == "statement" for kind in kinds):
         return text[start:end].strip()
     if "question" not in kinds and "request" not in kinds:
