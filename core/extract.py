@@ -71,12 +71,14 @@ class RuleExtractor(Extractor):
 
     def extract(self, request: ExtractionRequest) -> ExtractionPlan:
         decisions: list[Decision] = []
-        # how-tos are written as instructions, so a procedural add keeps its imperatives
+        # how-tos are written as instructions, so a procedural add keeps its imperatives; so does an
+        # assistant's turn, where an imperative is its advice or its record of work, not a request to it
         instructions = request.memory_type is MemoryType.PROCEDURAL
         for message in request.messages:
             if not self._remembered(message, request):
                 continue
-            content = memorable(message.content, requests_are_memories=instructions)
+            advice = instructions or message.role == "assistant"
+            content = memorable(message.content, requests_are_memories=advice)
             if content is None:
                 continue
             for piece in split_long(content, self.max_chars):

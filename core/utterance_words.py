@@ -105,10 +105,13 @@ ACK_PATTERNS = re.compile(
     r"|let\s+me\s+know\s+if|feel\s+free\s+to|hope\s+(?:this|that)\s+helps|good\s+(?:question|choice)"
     r"|great\s+(?:question|choice|idea)|sounds\s+(?:good|great|like\s+a\s+plan)|no\s+problem"
     r"|have\s+a\s+(?:great|nice|good|wonderful|lovely|safe|fun)\b|enjoy\s+(?:your|the)\b|good\s+luck"
-    r"|safe\s+travels|bon\s+app[ée]tit|take\s+care"
+    r"|safe\s+travels|bon\s+app[ée]tit|take\s+care|(?:just\s+)?(?:one|a)\s+moment\b"
+    r"|let\s+me\s+(?:check|see|look|think|find|search)\b|here(?:'s|\s+is|\s+are)\s+(?:a|an|some|the|your"
+    r"|what|how|my|a\s+few|(?:two|three|four|five)\b)"
     r"|gern\s+geschehen|kein\s+problem|viel\s+spaß|guten\s+appetit"
     r"|de\s+nada|con\s+gusto|buen\s+provecho|que\s+(?:lo\s+)?disfrutes"
-    r"|de\s+rien|avec\s+plaisir|je\s+vous\s+en\s+prie|bonne\s+(?:journée|soirée|chance))",
+    r"|de\s+rien|avec\s+plaisir|je\s+vous\s+en\s+prie|bonne\s+(?:journée|soirée|chance)"
+    r"|je\s+m'en\s+(?:souviendrai|rappellerai)|je\s+(?:le\s+)?note\b|je\s+retiens\b|c'est\s+noté)",
     re.IGNORECASE,
 )
 

@@ -60,15 +60,23 @@ def test_a_fact_inside_a_question_or_request_keeps_its_fact_part(lang: str) -> N
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_assistants_greetings_questions_and_acknowledgements_are_not_memories(lang: str) -> None:
+    kept = [text for text in CASES[lang]["assistant"] if memorable(text, requests_are_memories=True)]
+    assert kept == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_transcript_keeps_every_fact_and_nothing_else(lang: str) -> None:
-    """One conversation per language, facts and non-memories interleaved, both speakers."""
-    facts, others = CASES[lang]["facts"], CASES[lang]["non_memories"]
+    """One conversation per language: the user's facts and non-memories interleaved, each answered
+    by the assistant, in a scope naming an agent (so the assistant's turns are candidates too)."""
+    facts, others, replies = (CASES[lang][key] for key in ("facts", "non_memories", "assistant"))
     messages: list[dict[str, str]] = []
     for i, fact in enumerate(facts):
+        messages.append({"role": "user", "content": others[i % len(others)]})
+        messages.append({"role": "assistant", "content": replies[i % len(replies)]})
         messages.append({"role": "user", "content": fact})
-        messages.append({"role": "assistant" if i % 2 else "user", "content": others[i % len(others)]})
-    stored = extracted(messages, Scope.of("u", "concierge", None))  # assistant turns count too
-    assert stored == [m["content"] for m in messages if m["content"] in facts]
+    stored = extracted(messages, Scope.of("u", "concierge", None))
+    assert stored == facts
 
 
 def test_question_marks_of_every_script() -> None:
