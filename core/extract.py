@@ -15,7 +15,7 @@ import re
 from .messages import Message
 from .ports import Decision, ExtractionPlan, ExtractionRequest, Extractor
 from .types import MemoryType
-from .utterances import is_small_talk, memorable
+from .utterances import Keep, is_small_talk, memorable
 
 __all__ = ["RuleExtractor", "is_small_talk", "memorable", "split_long"]
 
@@ -71,14 +71,17 @@ class RuleExtractor(Extractor):
 
     def extract(self, request: ExtractionRequest) -> ExtractionPlan:
         decisions: list[Decision] = []
-        # how-tos are written as instructions, so a procedural add keeps its imperatives; so does an
-        # assistant's turn, where an imperative is its advice or its record of work, not a request to it
+        # how-tos are written as instructions, so a procedural add keeps its imperatives; an
+        # assistant's plain imperatives are its advice or its record of work ("Try the curry"), while
+        # its polite requests ("Could you…", "…してください") ask someone and are dropped like a user's
         instructions = request.memory_type is MemoryType.PROCEDURAL
         for message in request.messages:
             if not self._remembered(message, request):
                 continue
-            advice = instructions or message.role == "assistant"
-            content = memorable(message.content, requests_are_memories=advice)
+            keep: Keep = (
+                "instructions" if instructions else "advice" if message.role == "assistant" else "statements"
+            )
+            content = memorable(message.content, keep=keep)
             if content is None:
                 continue
             for piece in split_long(content, self.max_chars):

@@ -62,7 +62,7 @@ SMALL_TALK_PHRASES = tuple(
             " なるほど そうですね そうなんだ そうなんですね いいね いいですね よろしくお願いします"
             " よろしく さようなら じゃあね またね おやすみなさい おやすみ すごい 最高 オッケー"
             " どういたしまして 助かります 助かりました 覚えておきます 覚えました メモしました"
-            " お疲れ様です 素晴らしい 完璧です 大丈夫です ねえ あの"
+            " お疲れ様です 素晴らしい 完璧です 大丈夫です ねえ あの 素敵ですね 素敵 楽しみですね いいですよ"
             # zh
             " 你好 您好 嗨 哈喽 早上好 早安 晚上好 晚安 谢谢你 谢谢 謝謝 多谢 感谢 非常感谢 好的 好吧"
             " 好 行 嗯嗯 嗯 对 是的 没问题 不客气 明白了 明白 知道了 收到 了解 我记住了 记住了"
@@ -106,6 +106,10 @@ ACK_PATTERNS = re.compile(
     r"|great\s+(?:question|choice|idea)|sounds\s+(?:good|great|like\s+a\s+plan)|no\s+problem"
     r"|have\s+a\s+(?:great|nice|good|wonderful|lovely|safe|fun)\b|enjoy\s+(?:your|the)\b|good\s+luck"
     r"|safe\s+travels|bon\s+app[ée]tit|take\s+care|(?:just\s+)?(?:one|a)\s+moment\b"
+    r"|will\s+do\b|on\s+it\b|mach(?:e)?\s+ich\b|wird\s+gemacht|lo\s+hago|je\s+m'en\s+occupe"
+    r"|how\s+(?:nice|lovely|great|wonderful|exciting|cool|fun|sweet|kind|awesome)\b"
+    r"|what\s+a\s+(?:great|nice|lovely|wonderful|good|fun)\b|wie\s+(?:schön|toll|nett)\b"
+    r"|qu[ée]\s+(?:bien|bonito|guay|bueno)\b|comme\s+c'est\s+(?:bien|beau|gentil)\b|quelle\s+bonne\b"
     r"|let\s+me\s+(?:check|see|look|think|find|search)\b|here(?:'s|\s+is|\s+are)\s+(?:a|an|some|the|your"
     r"|what|how|my|a\s+few|(?:two|three|four|five)\b)"
     r"|gern\s+geschehen|kein\s+problem|viel\s+spaß|guten\s+appetit"
@@ -244,6 +248,13 @@ REQUEST_START = re.compile(
     r"|envoie|envoyez|propose-moi|proposez|recommande-moi|recommandez|conseille-moi|conseillez-moi"
     r"|suggère|traduis|traduisez|calcule|planifie|organise|prépare-moi|choisis|résume|ajoute|supprime"
     r"|annule|raconte-moi|parle-moi|indique-moi|allons|vérifie)(?=$|[\s,.!:;-])(?!\s+(?:is|are|was|were)\b)",
+    re.IGNORECASE,
+)
+#: asking someone, politely, to do something: a request whoever says it
+POLITE_REQUEST = re.compile(
+    r"^(?:please|pls|plz|kindly|(?:can|could|would|will)\s+you|would\s+you\s+mind|do\s+you\s+mind"
+    r"|i(?:'d|\s+would)\s+like\s+you\s+to|i\s+(?:want|need)\s+you\s+to|bitte|por\s+favor"
+    r"|s'il\s+(?:te|vous)\s+pla[iî]t|merci\s+de)\b",
     re.IGNORECASE,
 )
 #: "…, please" at the end, in every language with a word for it

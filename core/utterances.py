@@ -20,6 +20,9 @@ from typing import Literal
 from . import utterance_words as w
 
 Kind = Literal["social", "question", "request", "statement"]
+#: which requests are dropped: all ("statements", a user's turn), only those asking someone politely
+#: ("advice": an assistant's "Try the curry" is what it advised), none ("instructions": a how-to)
+Keep = Literal["statements", "advice", "instructions"]
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: the scripts written without spaces between words (Han, kana) and Hangul
@@ -97,13 +100,19 @@ def _asks(clause: str) -> bool:
     return bool(han) or bool(w.QUESTION_WORD_END.search(text))
 
 
-def _requests(clause: str) -> bool:
+def _requests(clause: str, keep: Keep) -> bool:
     text = _bare(clause).lstrip("¡\"'“‘ ")
-    if w.REQUEST_START.match(text):
-        return not w.HABIT.search(text)
-    return bool(
-        w.REQUEST_END.search(text) or w.REQUEST_END_CJK.search(text) or w.REQUEST_START_ZH.match(text)
+    if keep == "instructions":
+        return False
+    polite = (
+        w.POLITE_REQUEST.match(text)
+        or w.REQUEST_END.search(text)
+        or w.REQUEST_END_CJK.search(text)
+        or w.REQUEST_START_ZH.match(text)
     )
+    if polite or keep == "advice":
+        return bool(polite)
+    return bool(w.REQUEST_START.match(text)) and not w.HABIT.search(text)
 
 
 def _social(clause: str) -> bool:
@@ -117,13 +126,13 @@ def _social(clause: str) -> bool:
     return bool(w.ACK_PATTERNS.match(text) or w.META_REQUEST.match(text))
 
 
-def classify(clause: str, *, requests_are_memories: bool = False) -> Kind:
+def classify(clause: str, *, keep: Keep = "statements") -> Kind:
     """What one clause does: socialises, asks, requests, or states something."""
     if _social(clause):
         return "social"
     if _asks(clause):
         return "question"
-    if not requests_are_memories and _requests(clause):
+    if _requests(clause, keep):
         return "request"
     return "statement"
 
@@ -163,7 +172,7 @@ def _tidy(text: str, *, reason: bool = True) -> str:
     return text
 
 
-def _sentence(text: str, span: Span, requests_are_memories: bool) -> str | None:
+def _sentence(text: str, span: Span, keep: Keep) -> str | None:
     """What of one sentence to keep: all of it, a part, or nothing."""
     start, end = span.start, span.end
     sentence = text[start:end]
@@ -175,11 +184,11 @@ def _sentence(text: str, span: Span, requests_are_memories: bool) -> str | None:
         if tail is not None and tail.start() > 0:
             end = start + tail.start()
     if wrapped is not None or start != span.start or end != span.end:
-        requests_are_memories = True
+        keep = "instructions"
     clauses = _spans(text, _CLAUSE_END, start, end)
     if not clauses:
         return None
-    kinds = [classify(text[c.start : c.end], requests_are_memories=requests_are_memories) for c in clauses]
+    kinds = [classify(text[c.start : c.end], keep=keep) for c in clauses]
     if ends_as_question(sentence):
         if "question" not in kinds:
             kinds[-1] = "question"  # a tag ("…, right?") or a question without a question word
@@ -199,7 +208,14 @@ def _sentence(text: str, span: Span, requests_are_memories: bool) -> str | None:
         if not inner:
             return None
         stop = end if inner[-1] == len(clauses) - 1 else clauses[inner[-1]].end
-        return _tidy(text[clauses[inner[0]].start : stop], reason=False) or None
+        between = _tidy(text[clauses[inner[0]].start : stop], reason=False)
+        return between if _stands_alone(between) else None  # not a lone label ("Result: Noted!")
+    return _facts_beside_a_question(text, clauses, kinds)
+
+
+def _facts_beside_a_question(text: str, clauses: list[Span], kinds: list[Kind]) -> str | None:
+    """The statements of a sentence that also asks or requests: those before the question that
+    stand alone, and those after it that give a reason or have a subject of their own."""
     kept: list[str] = []
     asked = False
     for clause, kind in zip(clauses, kinds, strict=True):
@@ -214,19 +230,22 @@ def _sentence(text: str, span: Span, requests_are_memories: bool) -> str | None:
         piece = _tidy(piece)
         if _stands_alone(piece):
             kept.append(piece)
-    return ("、" if _CJK.search(kept[0][-1:]) else ", ").join(kept) if kept else None
+    if not kept:
+        return None
+    return ("、" if _CJK.search(kept[0][-1:]) else ", ").join(kept)
 
 
-def memorable(text: str, *, requests_are_memories: bool = False) -> str | None:
+def memorable(text: str, *, keep: Keep = "statements") -> str | None:
     """The part of a message worth remembering, or ``None`` when it holds nothing but questions,
     requests and social talk. Text with nothing to drop comes back unchanged.
 
-    ``requests_are_memories`` keeps imperatives (how-tos are written as instructions).
+    ``keep`` says which requests stay: none for a user's turn, plain imperatives (advice) for an
+    assistant's, all of them for a how-to.
     """
     pieces: list[str] = []
     sentences = _spans(text, _SENTENCE_END, 0, len(text))
     for span in sentences:
-        kept = _sentence(text, span, requests_are_memories)
+        kept = _sentence(text, span, keep)
         if kept:
             pieces.append(kept)
     if not pieces:

@@ -61,7 +61,7 @@ def test_a_fact_inside_a_question_or_request_keeps_its_fact_part(lang: str) -> N
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_an_assistants_greetings_questions_and_acknowledgements_are_not_memories(lang: str) -> None:
-    kept = [text for text in CASES[lang]["assistant"] if memorable(text, requests_are_memories=True)]
+    kept = [text for text in CASES[lang]["assistant"] if memorable(text, keep="advice")]
     assert kept == []
 
 
