@@ -64,6 +64,20 @@ class RuleExtractor(Extractor):
             return True
         return message.role == "assistant" and request.scope.agent_id is not None
 
+    @staticmethod
+    def _requests_kept(message: Message, request: ExtractionRequest) -> Keep:
+        """Which imperatives of ``message`` are memories rather than requests to the assistant.
+
+        How-tos are written as instructions, so a procedural add keeps them all. Plain imperatives
+        are kept in an assistant's turn (its advice, its record of work: "Try the curry") and in a
+        lone note handed to ``add`` (a convention an agent saves: "Check CI before merging"); only a
+        user's turn in a conversation is talking to the assistant, so there they are requests.
+        Polite requests ("Could you…", "…してください") ask someone wherever they appear.
+        """
+        if request.memory_type is MemoryType.PROCEDURAL:
+            return "instructions"
+        return "statements" if message.role == "user" and len(request.messages) > 1 else "advice"
+
     def _memory_type(self, text: str, request: ExtractionRequest) -> MemoryType:
         if request.memory_type is not None:
             return request.memory_type
@@ -71,17 +85,10 @@ class RuleExtractor(Extractor):
 
     def extract(self, request: ExtractionRequest) -> ExtractionPlan:
         decisions: list[Decision] = []
-        # how-tos are written as instructions, so a procedural add keeps its imperatives; an
-        # assistant's plain imperatives are its advice or its record of work ("Try the curry"), while
-        # its polite requests ("Could you…", "…してください") ask someone and are dropped like a user's
-        instructions = request.memory_type is MemoryType.PROCEDURAL
         for message in request.messages:
             if not self._remembered(message, request):
                 continue
-            keep: Keep = (
-                "instructions" if instructions else "advice" if message.role == "assistant" else "statements"
-            )
-            content = memorable(message.content, keep=keep)
+            content = memorable(message.content, keep=self._requests_kept(message, request))
             if content is None:
                 continue
             for piece in split_long(content, self.max_chars):

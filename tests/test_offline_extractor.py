@@ -93,11 +93,26 @@ def test_text_with_nothing_to_drop_comes_back_as_written() -> None:
 
 
 def test_procedural_memories_keep_their_instructions() -> None:
-    how_to = [{"role": "user", "content": "Check the logs first, then restart the worker. What's next?"}]
+    how_to = [
+        {"role": "user", "content": "Check the logs first, then restart the worker. What's next?"},
+        {"role": "assistant", "content": "Noted."},
+    ]
     assert extracted(how_to, Scope.of(None, "ops-bot", None), MemoryType.PROCEDURAL) == [
         "Check the logs first, then restart the worker."
     ]
     assert extracted(how_to, Scope.of(None, "ops-bot", None)) == []
+
+
+def test_a_lone_note_keeps_its_conventions_but_a_users_turn_is_a_request() -> None:
+    """A note handed to add on its own (an agent's save tool, the MCP server) is kept as written;
+    the same words in a conversation ask the assistant to act. Polite requests never are notes."""
+    note = "Check the CI status before merging to main."
+    assert extracted([{"role": "user", "content": note}], Scope.of("u", None, None)) == [note]
+    chat = [{"role": "user", "content": note}, {"role": "assistant", "content": "Sure!"}]
+    assert extracted(chat, Scope.of("u", None, None)) == []
+    polite = [{"role": "user", "content": "Could you check the CI status before merging?"}]
+    assert extracted(polite, Scope.of("u", None, None)) == []
+    assert extracted([{"role": "user", "content": "CIを確認してください。"}], Scope.of("u", None, None)) == []
 
 
 def test_remember_requests_keep_the_fact_and_drop_the_wrapper() -> None:
