@@ -265,13 +265,38 @@ REQUEST_END = re.compile(
 REQUEST_END_CJK = re.compile(
     # ja
     r"(?:ください|下さい|ちょうだい|[てで]くれ(?:る|ない)?|[てで](?:ほ|欲)しい(?:です|んだけど|んですが)?"
-    r"|お?願い(?:します|いたします|できますか)?|なさい|ましょう|しよう|[てで](?:もらえ|いただけ)(?:る|ます|ません)"
-    r"|(?:って|いて|して|えて|けて|せて|べて|めて|れて|きて|みて|んで|いで|ねて|てて))$"
+    r"|お?願い(?:します|いたします|できますか)?|なさい|ましょう|しよう|[てで](?:もらえ|いただけ)(?:る|ます|ません))$"
     # zh: "…吧" proposes (let's …)
     r"|吧$"
     # ko
     r"|(?:주세요|줘|줘요|주실래요|주시겠어요|줄래|줄래요|부탁해|부탁해요|부탁합니다|부탁드려요|부탁드립니다"
     r"|하자|합시다|봅시다|갑시다|해라|하십시오|십시오)$"
+)
+#: a Japanese sentence ending in the te-form asks ("教えて"); a clause ending in it only goes on
+#: ("柴犬を飼っていて、名前は…")
+TE_FORM_END = re.compile(r"(?:って|いて|して|えて|けて|せて|べて|めて|れて|きて|みて|んで|いで|ねて|てて)$")
+#: a family member as the subject makes "…주세요" honorific ("시어머니가 아이를 봐주세요": she looks
+#: after the child), not a request
+KO_HONORED_SUBJECT = re.compile(
+    r"(?:어머니|아버지|엄마|아빠|시어머니|시아버지|장모|장인|할머니|할아버지|남편|아내|와이프|언니|누나|오빠|형|동생"
+    r"|아들|딸|선생님|부모님|사장님|교수님)(?:님)?(?:께서|가|이|는|은)\s"
+)
+#: a clause after the question's main one that opens like this belongs to the question
+#: ("Nimmt er ein Bier, wenn man ihm eins anbietet?")
+SUBORDINATE_START = re.compile(
+    r"^(?:if|when|whether|because|that|once|wenn|ob|dass|falls|weil|sobald|si|cuando|que|porque|quand"
+    r"|lorsque|qu')\b",
+    re.IGNORECASE,
+)
+#: a question word opening a clause of a question: "Was passiert, wenn …?", "Qui, dans …, possède … ?"
+WH_START = re.compile(
+    r"^(?:what|how|where|when|who|whom|which|why|was|wie|wo|wann|warum|wieso|wer|wen|wem|welche[rsnm]?"
+    r"|qué|cómo|dónde|cuándo|quién|cuál|por\s+qué|que|qui|quoi|comment|où|quand|pourquoi|quel(?:le)?s?)\b",
+    re.IGNORECASE,
+)
+#: a standing "no …, please" is a preference, not a request ("so no rooftop bars please")
+NEGATED_START = re.compile(
+    r"^(?:no|not|never|kein|keine|keinen|nie|sin|nada\s+de|pas\s+de|jamais)\b", re.IGNORECASE
 )
 #: request openings in Chinese ("请推荐…", "帮我查一下…")
 REQUEST_START_ZH = re.compile(
@@ -307,7 +332,7 @@ HYPOTHETICAL_START = re.compile(
 #: a clause after a question or request is kept when it gives a reason or speaks of the user
 REASON_LEAD = re.compile(
     r"^(?:since|as|because|given\s+that|considering\s+that|da|weil|denn|porque|ya\s+que|como|dado\s+que"
-    r"|puisque|parce\s+qu(?:e|')|car|vu\s+que|étant\s+donné\s+qu(?:e|')|因为|因為|由于|由於)\s*",
+    r"|puisque|parce\s+qu(?:e|')|car|vu\s+que|étant\s+donné\s+qu(?:e|')|因为|因為|由于|由於)(?![a-zA-ZÀ-ÿ])\s*",
     re.IGNORECASE,
 )
 SUBJECT_START = re.compile(

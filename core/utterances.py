@@ -100,18 +100,19 @@ def _asks(clause: str) -> bool:
     return bool(han) or bool(w.QUESTION_WORD_END.search(text))
 
 
-def _requests(clause: str, keep: Keep) -> bool:
-    text = _bare(clause).lstrip("¡\"'“‘ ")
+def _requests(clause: str, keep: Keep, final: bool) -> bool:
+    text = w.LEADING_CONJUNCTION.sub("", _bare(clause).lstrip("¡\"'“‘ "), count=1)
     if keep == "instructions":
         return False
-    polite = (
+    polite = bool(
         w.POLITE_REQUEST.match(text)
-        or w.REQUEST_END.search(text)
-        or w.REQUEST_END_CJK.search(text)
+        or (w.REQUEST_END.search(text) and not w.NEGATED_START.match(text))
+        or (w.REQUEST_END_CJK.search(text) and not w.KO_HONORED_SUBJECT.search(text))
+        or (final and w.TE_FORM_END.search(text))
         or w.REQUEST_START_ZH.match(text)
     )
     if polite or keep == "advice":
-        return bool(polite)
+        return polite
     return bool(w.REQUEST_START.match(text)) and not w.HABIT.search(text)
 
 
@@ -126,13 +127,14 @@ def _social(clause: str) -> bool:
     return bool(w.ACK_PATTERNS.match(text) or w.META_REQUEST.match(text))
 
 
-def classify(clause: str, *, keep: Keep = "statements") -> Kind:
-    """What one clause does: socialises, asks, requests, or states something."""
+def classify(clause: str, *, keep: Keep = "statements", final: bool = True) -> Kind:
+    """What one clause does: socialises, asks, requests, or states something (``final``: it ends
+    its sentence, where some endings ask that only continue a sentence elsewhere)."""
     if _social(clause):
         return "social"
     if _asks(clause):
         return "question"
-    if _requests(clause, keep):
+    if _requests(clause, keep, final):
         return "request"
     return "statement"
 
@@ -188,10 +190,19 @@ def _sentence(text: str, span: Span, keep: Keep) -> str | None:
     clauses = _spans(text, _CLAUSE_END, start, end)
     if not clauses:
         return None
-    kinds = [classify(text[c.start : c.end], keep=keep) for c in clauses]
+    kinds = [classify(text[c.start : c.end], keep=keep, final=c is clauses[-1]) for c in clauses]
     if ends_as_question(sentence):
         if "question" not in kinds:
             kinds[-1] = "question"  # a tag ("…, right?") or a question without a question word
+        last = max(i for i, kind in enumerate(kinds) if kind == "question")
+        piece = text[clauses[last].start : clauses[last].end].strip()
+        while last > 0 and w.SUBORDINATE_START.match(piece) and not w.QUESTION_START.match(piece):
+            last -= 1  # "Nimmt er ein Bier, wenn man ihm eins anbietet?": the question is before it
+            kinds[last] = "question" if kinds[last] == "statement" else kinds[last]
+            piece = text[clauses[last].start : clauses[last].end].strip()
+        for i, clause in enumerate(clauses):
+            if kinds[i] == "statement" and w.WH_START.match(text[clause.start : clause.end].strip()):
+                kinds[i] = "question"
     else:  # without a question mark a later "who is …" is a relative clause (CJK endings still ask)
         opening = next((i for i, kind in enumerate(kinds) if kind != "social"), len(kinds))
         kinds = [

@@ -133,3 +133,19 @@ def test_memory_add_stores_only_the_facts_of_a_chat(memory: Memory) -> None:
     assert [c.item.text for c in result.changes] == ["I hate olives and I'm vegetarian."]
     hits = memory.search("food restrictions", user_id="maya")
     assert hits.texts() == ["I hate olives and I'm vegetarian."]
+
+
+PERSONAL_SET = Path(__file__).parents[1] / "benchmarks" / "personal"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_personal_memory_benchmark_facts_are_kept_and_its_questions_dropped(lang: str) -> None:
+    """The benchmark's facts were written by someone else, for retrieval: a second, independent list."""
+    path = PERSONAL_SET / f"{lang}.json"
+    if not path.exists():
+        pytest.skip(f"{path.name} of the personal-memory set is not in this checkout")
+    users = json.loads(path.read_text(encoding="utf-8"))["users"]
+    facts = [fact["text"] for user in users for fact in user["facts"]]
+    questions = [question["text"] for user in users for question in user["questions"]]
+    assert [fact for fact in facts if memorable(fact) != fact] == []
+    assert [question for question in questions if memorable(question) is not None] == []
