@@ -29,7 +29,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u1100-\u11ff]")
 #: where a sentence ends: after . ! ? … (and closing quotes) before a space, after a full-width end
 #: mark anywhere, and at a line break
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])[\"'”’」』）)\]]*\s*|\s*\n+\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])[\"'”’」』）)\]]*\s*|\n\s*")
 #: "Dr. Smith" is one sentence: these words keep their dot
 _ABBREVIATION = re.compile(
     r"(?:\b(?:mr|mrs|ms|dr|st|prof|sr|jr|vs|etc|approx|no|nr|ca|bzw|sra|srta|mme|mlle|m)|\b\w\.\w|\b[A-Z])\.$",
@@ -42,6 +42,10 @@ _CLAUSE_END = re.compile(
     r"|will)\b)",
     re.IGNORECASE,
 )
+#: no greeting or thanks is longer (in characters without spaces); longer text is never small talk
+_LONGEST_SMALL_TALK = 40
+#: how far back from a sentence's end the patterns anchored there can reach
+_TAIL = 80
 _TRAILING = " \t,;:，、；：—–-?？"
 _END_MARKS = "\"'”’」』）)]*~～ \t.!。！…"
 
@@ -60,6 +64,8 @@ def _words(text: str) -> list[str]:
 
 def _covered(text: str) -> bool:
     """Whether ``text`` (no spaces) is a run of small-talk phrases: "ありがとうございます", "好的谢谢"."""
+    if len(text) > _LONGEST_SMALL_TALK:
+        return False
     reachable = [True] + [False] * len(text)
     for i in range(len(text)):
         if reachable[i]:
@@ -84,9 +90,10 @@ def _bare(text: str) -> str:
 
 def ends_as_question(sentence: str) -> bool:
     """Ends with ``?`` or ``？`` (closing quotes, "!" and emoji after it allowed)."""
-    tail = sentence.rstrip().rstrip("\"'”’」』）)]!！.。~～ ")
-    tail = re.sub(r"[^\w?？]+$", "", tail)  # trailing emoji and emoticons
-    return tail.endswith(("?", "？"))
+    end = len(sentence)
+    while end and not (sentence[end - 1].isalnum() or sentence[end - 1] in "?？"):
+        end -= 1  # closing quotes, "!", emoji and emoticons after the question mark
+    return sentence[end - 1 : end] in ("?", "？")
 
 
 def _asks(clause: str) -> bool:
@@ -130,6 +137,7 @@ def _social(clause: str) -> bool:
 def classify(clause: str, *, keep: Keep = "statements", final: bool = True) -> Kind:
     """What one clause does: socialises, asks, requests, or states something (``final``: it ends
     its sentence, where some endings ask that only continue a sentence elsewhere)."""
+    clause = " ".join(clause.split())  # one space between words keeps every pattern linear
     if _social(clause):
         return "social"
     if _asks(clause):
@@ -146,7 +154,9 @@ def _spans(text: str, pattern: re.Pattern[str], start: int, end: int) -> list[Sp
     for match in pattern.finditer(text, start, end):
         if match.end() == match.start() and match.start() == cursor:
             continue
-        if pattern is _SENTENCE_END and _ABBREVIATION.search(text, cursor, match.start()):
+        if pattern is _SENTENCE_END and _ABBREVIATION.search(
+            text, max(cursor, match.start() - 12), match.start()
+        ):
             continue
         spans.append(Span(cursor, match.start()))
         cursor = match.end()
@@ -182,7 +192,7 @@ def _sentence(text: str, span: Span, keep: Keep) -> str | None:
     if wrapped is not None and wrapped.end() > 0:
         start += wrapped.end()
     else:
-        tail = w.REMEMBER_TAIL.search(sentence)
+        tail = w.REMEMBER_TAIL.search(sentence, max(0, len(sentence) - _TAIL))
         if tail is not None and tail.start() > 0:
             end = start + tail.start()
     if wrapped is not None or start != span.start or end != span.end:
