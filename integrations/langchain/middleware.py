@@ -3,7 +3,9 @@
 Before each model call it searches the run's memories with the user's latest message and adds
 the best ones to the system message; after the model gives its final answer for the turn (a
 reply with no tool calls) it hands the exchange to memspan, whose extractor decides what is worth
-remembering. Scope comes from the run (see :mod:`.context`), never from the model.
+remembering — unless the model saved that turn's facts itself with :func:`.memory_tools`' save
+tool, so one fact is never written twice in two wordings. Scope comes from the run (see
+:mod:`.context`), never from the model.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from memspan.facade import AnyFacade
 
 from .._adapter import FacadePort, format_memories, message_text, recall, remember
 from .context import RunScope, run_scope
+from .tools import SAVE_TOOL
 
 
 def _latest_user_text(request: ModelRequest[Any]) -> str:
@@ -27,6 +30,16 @@ def _latest_user_text(request: ModelRequest[Any]) -> str:
         if isinstance(message, HumanMessage):
             return message_text(message.content).strip()
     return ""
+
+
+def _saved_this_turn(request: ModelRequest[Any]) -> bool:
+    """Whether the model called the save tool since the user's latest message."""
+    for message in reversed(request.messages):
+        if isinstance(message, HumanMessage):
+            return False
+        if isinstance(message, AIMessage) and any(c["name"] == SAVE_TOOL for c in message.tool_calls):
+            return True
+    return False
 
 
 def _final_answer(response: ModelResponse[Any] | AIMessage) -> str:
@@ -75,7 +88,8 @@ class MemspanMiddleware(AgentMiddleware):
         self, request: ModelRequest[Any], response: ModelResponse[Any], scope: RunScope
     ) -> Flow[None]:
         query, answer = _latest_user_text(request), _final_answer(response)
-        if self.remember and query and answer:
+        # a turn whose facts the model saved with memory_tools' save tool is not written twice
+        if self.remember and query and answer and not _saved_this_turn(request):
             exchange = [{"role": "user", "content": query}, {"role": "assistant", "content": answer}]
             yield from remember(self.port, scope.memories, exchange)
 

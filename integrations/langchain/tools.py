@@ -22,6 +22,8 @@ from .context import run_scope
 
 #: the injected run: typed with Any so it accepts every agent's context and state schema
 Runtime = ToolRuntime[Any, Any]
+#: the save tool's name: a turn that called it is not remembered again by MemspanMiddleware
+SAVE_TOOL = "save_memory"
 
 
 def _save(port: FacadePort, text: str, runtime: Runtime) -> Flow[str]:
