@@ -105,14 +105,18 @@ def format_memories(texts: list[str], heading: str = "Relevant long-term memorie
 TRANSCRIPT = "memspan_transcript"
 #: the filter recall uses, so a session's verbatim transcript never crowds out remembered facts
 NOT_TRANSCRIPT: dict[str, Any] = {TRANSCRIPT: {"ne": True}}
+#: metadata marking a memory as a LangGraph store item (an application's own record, not a recalled fact)
+STORE_ITEM = "memspan_store_item"
+#: what recall looks at: remembered facts, neither transcript messages nor store items
+RECALLABLE: dict[str, Any] = {TRANSCRIPT: {"ne": True}, STORE_ITEM: {"ne": True}}
 
 
 def recall(
     port: FacadePort, scope: Scope, query: str, *, limit: int, threshold: float | None
 ) -> Flow[list[MemoryItem]]:
-    """The scope's remembered facts that best match ``query`` (transcript messages left out)."""
+    """The scope's remembered facts that best match ``query`` (transcript messages and store items left out)."""
     found = yield call(
-        port, "search", query, **scope.as_dict(), filters=NOT_TRANSCRIPT, limit=limit, threshold=threshold
+        port, "search", query, **scope.as_dict(), filters=RECALLABLE, limit=limit, threshold=threshold
     )
     return list(found)
 
