@@ -112,11 +112,18 @@ RECALLABLE: dict[str, Any] = {TRANSCRIPT: {"ne": True}, STORE_ITEM: {"ne": True}
 
 
 def recall(
-    port: FacadePort, scope: Scope, query: str, *, limit: int, threshold: float | None
+    port: FacadePort,
+    scope: Scope,
+    query: str,
+    *,
+    limit: int,
+    threshold: float | None,
+    filters: dict[str, Any] | None = None,
 ) -> Flow[list[MemoryItem]]:
-    """The scope's remembered facts that best match ``query`` (transcript messages and store items left out)."""
+    """The scope's remembered facts that best match ``query`` (by default transcript messages and
+    store items left out: ``filters`` replaces that)."""
     found = yield call(
-        port, "search", query, **scope.as_dict(), filters=RECALLABLE, limit=limit, threshold=threshold
+        port, "search", query, **scope.as_dict(), filters=filters or RECALLABLE, limit=limit, threshold=threshold
     )
     return list(found)
 

@@ -1,25 +1,20 @@
 #!/usr/bin/env bash
-# The frameworks' own store/memory test suites, run against memspan and against each framework's
-# own implementation, pass counts side by side (see docs/integrations/*.md for the figures).
-# Usage: bash scripts/host-suites.sh [suite ...]   (default: every scripts/host_suites/*.sh)
-# Each suite takes its tests from the framework's released sdist (pip download --no-binary :all:),
-# installs what it needs into its own virtual environment under $HOST_SUITES_DIR (default: a
-# folder in $TMPDIR kept between runs), and prints one line per implementation:
-#   SUITE <name> <implementation> <passed> <total>    (counted by test function)
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-export ROOT
-export HOST_SUITES_DIR="${HOST_SUITES_DIR:-${TMPDIR:-/tmp}/memspan-host-suites}"
-mkdir -p "$HOST_SUITES_DIR"
-if [ "$#" -gt 0 ]; then
-    suites=()
-    for name in "$@"; do suites+=("$ROOT/scripts/host_suites/$name.sh"); done
-else
-    suites=("$ROOT"/scripts/host_suites/*.sh)
-fi
+# Runs each framework's own store/memory tests against memspan and against the framework's own
+# implementation, and prints the pass counts side by side (see docs/integrations/<framework>.md).
+# Every file in scripts/host_suites/ is one suite (names starting with "_" are helpers, not suites);
+# pass suite names to run only those: scripts/host-suites.sh autogen crewai
+set -u
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-.venv/bin/python}"
 status=0
-for suite in "${suites[@]}"; do
-    echo "== $(basename "$suite" .sh)"
-    bash "$suite" || status=1
+for suite in scripts/host_suites/*; do
+  name="$(basename "$suite")"
+  case "$name" in _*|__pycache__) continue ;; esac
+  if [ "$#" -gt 0 ] && [[ " $* " != *" ${name%.*} "* ]]; then continue; fi
+  echo "== ${name%.*}"
+  case "$name" in
+    *.py) "$PYTHON" "$suite" || status=1 ;;
+    *.sh) bash "$suite" || status=1 ;;
+  esac
 done
 exit $status

@@ -79,7 +79,14 @@ def value_filter(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {"AND": clauses} if clauses else {}
 
 
+def _nothing(path: str) -> dict[str, Any]:
+    """A clause no item satisfies (a value cannot be both 0 and 1)."""
+    return {"AND": [{SCALAR + path: {"eq": 0}}, {SCALAR + path: {"eq": 1}}]}
+
+
 def _compare(path: str, op: str, operand: Any) -> dict[str, Any]:
+    if isinstance(operand, float) and math.isnan(operand):  # NaN equals and orders with nothing
+        return {"NOT": _nothing(path)} if op == "ne" else _nothing(path)
     if isinstance(operand, (list, tuple, Mapping)):
         if op not in ("eq", "ne"):
             raise FilterError(f"filter on {path!r}: a list or object can only be compared with $eq / $ne")
@@ -117,7 +124,9 @@ def field_texts(value: Mapping[str, Any], fields: Sequence[str]) -> list[tuple[s
     ``"$"`` is the whole value as JSON, a path with several texts gives one entry per text."""
     out: list[tuple[str, str]] = []
     for path in fields:
-        texts = [canonical(dict(value))] if path == "$" else get_text_at_path(dict(value), tokenize_path(path))
+        texts = (
+            [canonical(dict(value))] if path == "$" else get_text_at_path(dict(value), tokenize_path(path))
+        )
         if len(texts) == 1:
             out.append((path, texts[0]))
         else:

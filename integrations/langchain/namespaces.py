@@ -50,7 +50,9 @@ def scope_id(value: str) -> str:
         pass
     encoded = _ENCODED + value.encode().hex()
     if len(encoded) > 255:
-        raise ScopeError(f"{value[:40]!r}... is too long to name a scope ({len(value.encode())} bytes; at most 126)")
+        raise ScopeError(
+            f"{value[:40]!r}... is too long to name a scope ({len(value.encode())} bytes; at most 126)"
+        )
     return encoded
 
 
@@ -61,11 +63,15 @@ def to_scope(named: Scope | Mapping[str, str]) -> Scope:
             raise ScopeError("the namespace mapping returned an empty scope")
         return named
     if not isinstance(named, Mapping):
-        raise ValidationError(f"a namespace mapping must return a Scope or a mapping, got {type(named).__name__}")
+        raise ValidationError(
+            f"a namespace mapping must return a Scope or a mapping, got {type(named).__name__}"
+        )
     unknown = set(named) - set(SCOPE_KEYS)
     if unknown:
         raise ValidationError(f"a scope names only {SCOPE_KEYS}, not {sorted(unknown)}")
-    return Scope.of(**{k: scope_id(str(v)) for k, v in named.items() if v is not None}, operation="this namespace")
+    return Scope.of(
+        **{k: scope_id(str(v)) for k, v in named.items() if v is not None}, operation="this namespace"
+    )
 
 
 def fixed(scope: Scope | None = None, **ids: str) -> NamespaceScope:

@@ -34,6 +34,7 @@ from langgraph.store.base import (
     BaseStore,
     GetOp,
     IndexConfig,
+    InvalidNamespaceError,
     Item,
     ListNamespacesOp,
     MatchCondition,
@@ -63,6 +64,8 @@ VECTORS = "langgraph_vectors"  # {field path: vector} from the caller's own embe
 EXPIRES = "langgraph_expires_at"  # epoch seconds after which the item is gone
 TTL = "langgraph_ttl_minutes"
 _PAGE = 1000
+#: IndexConfig's keys, plus the aliases LangGraph's SQLite/Postgres stores take (text_fields, distance_type)
+_INDEX_KEYS = {"dims", "embed", "fields", "text_fields", "distance_type"}
 
 
 def _ns(namespace: Sequence[str]) -> str:
@@ -99,18 +102,27 @@ class MemspanStore(BaseStore):
         elif isinstance(scope, (Scope, Mapping)):
             scope = fixed(to_scope(scope))
         elif not callable(scope):
-            raise ValidationError(f"scope must be a Scope, a mapping or a callable, got {type(scope).__name__}")
+            raise ValidationError(
+                f"scope must be a Scope, a mapping or a callable, got {type(scope).__name__}"
+            )
         if index is not None and not isinstance(index, Mapping):
             raise ValidationError("index must be LangGraph's IndexConfig, e.g. {'dims': 1536, 'embed': ...}")
-        unknown = set(index or {}) - {"dims", "embed", "fields"}
+        unknown = set(index or {}) - _INDEX_KEYS
         if unknown:
-            raise ValidationError(f"index takes dims, embed and fields, not {sorted(unknown)}")
+            raise ValidationError(f"index takes {', '.join(sorted(_INDEX_KEYS))}, not {sorted(unknown)}")
+        if (index or {}).get("distance_type", "cosine") != "cosine":
+            raise ValidationError(
+                "memspan scores by cosine similarity only: drop distance_type or set 'cosine'"
+            )
         self.port = FacadePort(memory)
         self.mapping: NamespaceScope = scope
         self.index_config = dict(index) if index else None
-        fields = (index or {}).get("fields") or (list(index_fields) if index_fields else None)
+        given: dict[str, Any] = dict(index or {})
+        fields: Sequence[str] | None = given.get("fields") or given.get("text_fields") or index_fields
         self.index_fields: list[str] | None = list(fields) if fields else None
-        self.embeddings: Embeddings | None = ensure_embeddings(index["embed"]) if index and index.get("embed") else None
+        self.embeddings: Embeddings | None = (
+            ensure_embeddings(index["embed"]) if index and index.get("embed") else None
+        )
         self.ttl_config = ttl
         self._scopes: set[Scope] = set()
         self._sweeper: tuple[threading.Thread, threading.Event] | None = None
@@ -137,6 +149,11 @@ class MemspanStore(BaseStore):
         item = self._item(memory)
         return SearchItem(item.namespace, item.key, item.value, item.created_at, item.updated_at, score=score)
 
+    @property
+    def _refresh_on_read(self) -> bool:
+        """Reads push back expiry only when the TTL config asks (as LangGraph's SQLite and Postgres stores)."""
+        return bool((self.ttl_config or {}).get("refresh_on_read", False))
+
     @staticmethod
     def _live() -> dict[str, Any]:
         return {"NOT": {EXPIRES: {"lte": time.time()}}}
@@ -154,7 +171,9 @@ class MemspanStore(BaseStore):
     def _all(self, scope: Scope, filters: dict[str, Any]) -> Flow[list[MemoryItem]]:
         items: list[MemoryItem] = []
         while True:
-            page = yield call(self.port, "get_all", **scope.as_dict(), filters=filters, limit=_PAGE, offset=len(items))
+            page = yield call(
+                self.port, "get_all", **scope.as_dict(), filters=filters, limit=_PAGE, offset=len(items)
+            )
             items.extend(page)
             if len(page) < _PAGE:
                 return items
@@ -174,7 +193,7 @@ class MemspanStore(BaseStore):
         memory = yield from self._find(op.namespace, op.key)
         if memory is None:
             return None
-        if op.refresh_ttl:
+        if op.refresh_ttl and self._refresh_on_read:
             yield from self._refresh([memory])
         return self._item(memory)
 
@@ -200,7 +219,9 @@ class MemspanStore(BaseStore):
             pairs = field_texts(op.value, fields or ["$"])
             if pairs:
                 vectors = yield call(self.embeddings, "embed_documents", [text for _, text in pairs])
-                metadata[VECTORS] = {path: [round(float(x), 7) for x in v] for (path, _), v in zip(pairs, vectors, strict=True)}
+                metadata[VECTORS] = {
+                    path: [round(float(x), 7) for x in v] for (path, _), v in zip(pairs, vectors, strict=True)
+                }
         if op.ttl is not None:
             metadata[TTL] = float(op.ttl)
             metadata[EXPIRES] = time.time() + float(op.ttl) * 60
@@ -242,7 +263,7 @@ class MemspanStore(BaseStore):
                 self.port, "get_all", **scope.as_dict(), filters=filters, limit=op.limit, offset=op.offset
             )
             found = [(m, None) for m in listed]
-        if op.refresh_ttl:
+        if op.refresh_ttl and self._refresh_on_read:
             yield from self._refresh([m for m, _ in found])
         return [self._search_item(m, score) for m, score in found]
 
@@ -285,7 +306,9 @@ class MemspanStore(BaseStore):
                 found.add(namespace[: op.max_depth] if op.max_depth is not None else namespace)
         return sorted(found)[op.offset : op.offset + op.limit]
 
-    def _run(self, ops: Iterable[Op]) -> Flow[list[Result]]:
+    def _run(self, ops: Sequence[Op]) -> Flow[list[Result]]:
+        for op in ops:  # the whole batch is refused before anything runs
+            _check_labels(op)
         results: list[Result] = []
         for op in ops:
             if isinstance(op, GetOp):
@@ -313,7 +336,9 @@ class MemspanStore(BaseStore):
         scopes = {self.scope_of(())} if independent_of_namespace(self.mapping) else set(self._scopes)
         swept = 0
         for scope in scopes:
-            expired = yield from self._all(scope, {"AND": [{STORE_ITEM: True}, {EXPIRES: {"lte": time.time()}}]})
+            expired = yield from self._all(
+                scope, {"AND": [{STORE_ITEM: True}, {EXPIRES: {"lte": time.time()}}]}
+            )
             for memory in expired:
                 yield call(self.port, "delete", memory.id)
                 swept += 1
@@ -338,7 +363,7 @@ class MemspanStore(BaseStore):
 
         def loop() -> None:
             while not stop.wait(float(interval) * 60):
-                self.sweep_ttl()
+                run_sync(self._sweep())
             done.set_result(None)
 
         thread = threading.Thread(target=loop, name="memspan-ttl-sweeper", daemon=True)
@@ -357,10 +382,33 @@ class MemspanStore(BaseStore):
         return not thread.is_alive()
 
 
+def _check_labels(op: Op) -> None:
+    """LangGraph's label rules for ops handed straight to ``batch`` (its methods check them too)."""
+    if isinstance(op, (GetOp, PutOp)):
+        paths = [op.namespace]
+    elif isinstance(op, SearchOp):
+        paths = [op.namespace_prefix]
+    elif isinstance(op, ListNamespacesOp):
+        paths = [c.path for c in op.match_conditions or ()]
+    else:
+        return
+    for path in paths:
+        for label in path:
+            if not isinstance(label, str) or not label or "." in label or "\x00" in label:
+                raise InvalidNamespaceError(
+                    f"invalid namespace label {label!r} in {tuple(path)!r}: labels are non-empty strings "
+                    "without '.' or NUL"
+                )
+
+
 def _matches(condition: MatchCondition, namespace: tuple[str, ...]) -> bool:
     """LangGraph's namespace match: a prefix or suffix, where ``"*"`` matches any one label."""
     path = tuple(condition.path)
     if len(path) > len(namespace):
         return False
-    part = namespace[: len(path)] if condition.match_type == "prefix" else namespace[len(namespace) - len(path) :]
+    part = (
+        namespace[: len(path)]
+        if condition.match_type == "prefix"
+        else namespace[len(namespace) - len(path) :]
+    )
     return all(p == "*" or p == n for p, n in zip(path, part, strict=True))

@@ -1,6 +1,6 @@
 """pytest plugin: LangGraph's own store tests, with each store built as a ``MemspanStore``.
 
-Loaded with ``-p langgraph_memspan`` before the host's test modules are imported, it replaces the
+Loaded with ``-p _langgraph_memspan`` before the host's test modules are imported, it replaces the
 store classes those modules import (``InMemoryStore``, ``SqliteStore``, ``AsyncSqliteStore``) by
 constructors of a ``MemspanStore`` over a fresh memspan SQLite file; nothing else in the tests
 changes. Every namespace lives in one tenant scope (``fixed(user_id="host-suite")``), as an
@@ -27,13 +27,7 @@ _TENANT = fixed(user_id="host-suite")
 
 
 def _index(index: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """LangGraph's IndexConfig from a host store's own (``text_fields`` is SqliteStore's ``fields``)."""
-    if not index:
-        return None
-    out = {k: index[k] for k in ("dims", "embed", "fields") if index.get(k) is not None}
-    if index.get("text_fields") is not None:
-        out["fields"] = index["text_fields"]
-    return out
+    return dict(index) if index else None
 
 
 def _path(conn: str) -> str:
@@ -51,7 +45,9 @@ class _SetupMixin:
 
 class InMemoryStore(_SetupMixin, MemspanStore):
     def __init__(self, *, index: Mapping[str, Any] | None = None, ttl: Any = None) -> None:
-        super().__init__(Memory(_path(":memory:"), embedder=_EMBEDDER), scope=_TENANT, index=_index(index), ttl=ttl)
+        super().__init__(
+            Memory(_path(":memory:"), embedder=_EMBEDDER), scope=_TENANT, index=_index(index), ttl=ttl
+        )
 
 
 class SqliteStore(_SetupMixin, MemspanStore):
@@ -73,7 +69,9 @@ class AsyncSqliteStore(MemspanStore):
 
     @classmethod
     @asynccontextmanager
-    async def from_conn_string(cls, conn: str, *, index: Any = None, ttl: Any = None) -> AsyncIterator[AsyncSqliteStore]:
+    async def from_conn_string(
+        cls, conn: str, *, index: Any = None, ttl: Any = None
+    ) -> AsyncIterator[AsyncSqliteStore]:
         memory = AsyncMemory(_path(conn), embedder=_EMBEDDER)
         store = cls(memory, scope=_TENANT, index=_index(index), ttl=ttl)
         try:
@@ -81,6 +79,9 @@ class AsyncSqliteStore(MemspanStore):
         finally:
             store.stop_ttl_sweeper()
             await memory.aclose()
+
+    async def sweep_ttl(self) -> int:  # type: ignore[override]  # AsyncSqliteStore's is a coroutine
+        return await self.asweep_ttl()
 
     async def start_ttl_sweeper(self, sweep_interval_minutes: float | None = None) -> Any:  # type: ignore[override]
         return super().start_ttl_sweeper(sweep_interval_minutes)

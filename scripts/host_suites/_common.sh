@@ -32,7 +32,7 @@ counted() {
     (cd "$dir" && PYTHONPATH="$dir:$HERE" timeout "${HOST_SUITE_TIMEOUT:-900}" "$py" -m pytest -q -p no:cacheprovider \
         --junitxml="$report" "$@" >"$HOST_SUITES_DIR/$name-$impl.log" 2>&1) || true
     if [ -f "$report" ]; then
-        echo "SUITE $name $impl $("$py" "$HERE/count_functions.py" "$report")"
+        echo "SUITE $name $impl $("$py" "$HERE/_count_functions.py" "$report")"
     else
         echo "SUITE $name $impl 0 0  (no report: see $HOST_SUITES_DIR/$name-$impl.log)"
     fi
