@@ -137,9 +137,10 @@ def _run_context() -> object:
     except ImportError:  # pragma: no cover - older langgraph
         return None
     try:
-        return get_runtime().context
-    except (RuntimeError, LookupError, KeyError):
+        runtime = get_runtime()
+    except (RuntimeError, LookupError, KeyError):  # outside a run
         return None
+    return getattr(runtime, "context", None)
 
 
 def current_config() -> Mapping[str, Any] | None:
