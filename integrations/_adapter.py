@@ -7,6 +7,7 @@ coroutines. Nothing here imports a framework, so the LlamaIndex adapter shares i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,21 @@ from memspan.facade import (
 FACADE_METHODS = frozenset({"add", "search", "get", "get_all", "update", "delete", "delete_all"})
 
 
+def open_facade(memory: object) -> Any:
+    """A facade as given, or one opened from a location: an ``http(s)://`` URL is a memspan server
+    (``RemoteMemory``, key from ``$MEMSPAN_API_KEY``), anything else a store path or URL (``Memory``)."""
+    if isinstance(memory, (str, os.PathLike)):
+        location = os.fspath(memory)
+        if location.startswith(("http://", "https://")):
+            from memspan.client import RemoteMemory
+
+            return RemoteMemory(location)
+        from memspan import Memory
+
+        return Memory(location)
+    return memory
+
+
 class FacadePort:
     """Any memspan memory facade (local or a server client, blocking or awaitable) seen as one port.
 
@@ -37,7 +53,8 @@ class FacadePort:
     to the same server with the same key, so both paths see one memory.
     """
 
-    def __init__(self, memory: AnyFacade):
+    def __init__(self, memory: AnyFacade | str | os.PathLike[str]):
+        memory = open_facade(memory)
         require_facade(memory)
         self.awaitable: AsyncMemoryFacade | None = None
         self._blocking: MemoryFacade | None = None

@@ -455,3 +455,13 @@ DOC_BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"),
 def test_docs_python_blocks_run(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the snippets open memspan.db in the working directory
     exec(compile(DOC_BLOCKS[index], f"{DOC.name} block {index}", "exec"), {"__name__": "__main__"})
+
+
+def test_adapters_open_a_store_path(db_path: Path) -> None:
+    store = MemspanStore(str(db_path))
+    store.put(("memories", "zoe"), "pet", {"text": "Zoe has a cat called Miso."})
+    retriever = MemspanRetriever(memory=db_path, user_id="zoe", filters={"langgraph_key": "pet"})
+    assert [d.page_content for d in retriever.invoke("pets")] == ["Zoe has a cat called Miso."]
+    MemspanChatMessageHistory(str(db_path), "c1", user_id="zoe").add_user_message("hi")
+    with Memory(db_path) as memory:
+        assert len(memory.get_all(user_id="zoe")) == 1
