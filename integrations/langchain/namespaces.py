@@ -26,6 +26,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
+from langgraph.store.base import (
+    GetOp,
+    InvalidNamespaceError,
+    ListNamespacesOp,
+    MatchCondition,
+    Op,
+    PutOp,
+    SearchOp,
+)
+
 from memspan import Scope
 from memspan.errors import ScopeError, ValidationError
 from memspan.scope import SCOPE_KEYS, validate_id
@@ -156,3 +166,35 @@ def current_config() -> Mapping[str, Any] | None:
 def independent_of_namespace(mapping: NamespaceScope) -> bool:
     """Whether the mapping names the same scope for every namespace (so ``()`` is a valid prefix)."""
     return bool(getattr(mapping, "independent_of_namespace", False))
+
+
+def check_labels(op: Op) -> None:
+    """LangGraph's label rules for ops handed straight to ``batch`` (its methods check them too)."""
+    if isinstance(op, (GetOp, PutOp)):
+        paths = [op.namespace]
+    elif isinstance(op, SearchOp):
+        paths = [op.namespace_prefix]
+    elif isinstance(op, ListNamespacesOp):
+        paths = [c.path for c in op.match_conditions or ()]
+    else:
+        return
+    for path in paths:
+        for label in path:
+            if not isinstance(label, str) or not label or "." in label or "\x00" in label:
+                raise InvalidNamespaceError(
+                    f"invalid namespace label {label!r} in {tuple(path)!r}: labels are non-empty strings "
+                    "without '.' or NUL"
+                )
+
+
+def matches(condition: MatchCondition, namespace: tuple[str, ...]) -> bool:
+    """LangGraph's namespace match: a prefix or suffix, where ``"*"`` matches any one label."""
+    path = tuple(condition.path)
+    if len(path) > len(namespace):
+        return False
+    part = (
+        namespace[: len(path)]
+        if condition.match_type == "prefix"
+        else namespace[len(namespace) - len(path) :]
+    )
+    return all(p == "*" or p == n for p, n in zip(path, part, strict=True))

@@ -34,10 +34,8 @@ from langgraph.store.base import (
     BaseStore,
     GetOp,
     IndexConfig,
-    InvalidNamespaceError,
     Item,
     ListNamespacesOp,
-    MatchCondition,
     Op,
     PutOp,
     Result,
@@ -54,7 +52,16 @@ from memspan.facade import AnyFacade
 
 from .._adapter import STORE_ITEM, FacadePort
 from ._store_values import VALUE, canonical, cosine, field_texts, flattened, value_filter, value_text
-from .namespaces import NamespaceScope, by_position, current_config, fixed, independent_of_namespace, to_scope
+from .namespaces import (
+    NamespaceScope,
+    by_position,
+    check_labels,
+    current_config,
+    fixed,
+    independent_of_namespace,
+    matches,
+    to_scope,
+)
 
 NAMESPACE = "langgraph_namespace"  # the namespace as a JSON list
 PREFIXES = "langgraph_prefixes"  # every prefix of it, as JSON lists, for prefix search
@@ -64,6 +71,7 @@ VECTORS = "langgraph_vectors"  # {field path: vector} from the caller's own embe
 EXPIRES = "langgraph_expires_at"  # epoch seconds after which the item is gone
 TTL = "langgraph_ttl_minutes"
 _PAGE = 1000
+_SWEPT_SCOPES = 10_000  # a positional store sweeps at most this many most recently used scopes
 #: IndexConfig's keys, plus the aliases LangGraph's SQLite/Postgres stores take (text_fields, distance_type)
 _INDEX_KEYS = {"dims", "embed", "fields", "text_fields", "distance_type"}
 
@@ -124,7 +132,7 @@ class MemspanStore(BaseStore):
             ensure_embeddings(index["embed"]) if index and index.get("embed") else None
         )
         self.ttl_config = ttl
-        self._scopes: set[Scope] = set()
+        self._scopes: dict[Scope, None] = {}  # scopes used, newest last, for sweeping (bounded)
         self._sweeper: tuple[threading.Thread, threading.Event] | None = None
 
     # -- namespaces and scopes -----------------------------------------------------------------
@@ -132,7 +140,10 @@ class MemspanStore(BaseStore):
     def scope_of(self, namespace: Sequence[str]) -> Scope:
         """The scope a namespace (or prefix) lives in, by this store's mapping."""
         scope = to_scope(self.mapping(tuple(namespace), current_config()))
-        self._scopes.add(scope)
+        self._scopes.pop(scope, None)  # most recently used last
+        self._scopes[scope] = None
+        if len(self._scopes) > _SWEPT_SCOPES:
+            del self._scopes[next(iter(self._scopes))]
         return scope
 
     def _item(self, memory: MemoryItem) -> Item:
@@ -302,13 +313,13 @@ class MemspanStore(BaseStore):
         found: set[tuple[str, ...]] = set()
         for memory in (yield from self._all(scope, filters)):
             namespace = tuple(json.loads(memory.metadata[NAMESPACE]))
-            if all(_matches(c, namespace) for c in conditions):
+            if all(matches(c, namespace) for c in conditions):
                 found.add(namespace[: op.max_depth] if op.max_depth is not None else namespace)
         return sorted(found)[op.offset : op.offset + op.limit]
 
     def _run(self, ops: Sequence[Op]) -> Flow[list[Result]]:
         for op in ops:  # the whole batch is refused before anything runs
-            _check_labels(op)
+            check_labels(op)
         results: list[Result] = []
         for op in ops:
             if isinstance(op, GetOp):
@@ -346,7 +357,8 @@ class MemspanStore(BaseStore):
 
     def sweep_ttl(self) -> int:
         """Delete expired items (they are already invisible); returns how many. A store with a
-        fixed or run-derived scope sweeps that scope; a positional one sweeps the scopes it has used."""
+        fixed or run-derived scope sweeps that scope; a positional one sweeps the (at most 10,000
+        most recently) used scopes."""
         return run_sync(self._sweep())
 
     async def asweep_ttl(self) -> int:
@@ -380,35 +392,3 @@ class MemspanStore(BaseStore):
         thread.join(timeout)
         self._sweeper = None
         return not thread.is_alive()
-
-
-def _check_labels(op: Op) -> None:
-    """LangGraph's label rules for ops handed straight to ``batch`` (its methods check them too)."""
-    if isinstance(op, (GetOp, PutOp)):
-        paths = [op.namespace]
-    elif isinstance(op, SearchOp):
-        paths = [op.namespace_prefix]
-    elif isinstance(op, ListNamespacesOp):
-        paths = [c.path for c in op.match_conditions or ()]
-    else:
-        return
-    for path in paths:
-        for label in path:
-            if not isinstance(label, str) or not label or "." in label or "\x00" in label:
-                raise InvalidNamespaceError(
-                    f"invalid namespace label {label!r} in {tuple(path)!r}: labels are non-empty strings "
-                    "without '.' or NUL"
-                )
-
-
-def _matches(condition: MatchCondition, namespace: tuple[str, ...]) -> bool:
-    """LangGraph's namespace match: a prefix or suffix, where ``"*"`` matches any one label."""
-    path = tuple(condition.path)
-    if len(path) > len(namespace):
-        return False
-    part = (
-        namespace[: len(path)]
-        if condition.match_type == "prefix"
-        else namespace[len(namespace) - len(path) :]
-    )
-    return all(p == "*" or p == n for p, n in zip(path, part, strict=True))
