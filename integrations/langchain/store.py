@@ -80,6 +80,30 @@ def _ns(namespace: Sequence[str]) -> str:
     return canonical(list(namespace))
 
 
+# Items written by memspan 0.1.0's store kept the namespace dot-joined and the value's top-level
+# fields under "value.<field>"; they are still found, read and listed (a put rewrites them).
+_LEGACY_VALUE = "value."
+
+
+def _namespace_of(meta: Mapping[str, Any]) -> tuple[str, ...]:
+    stored = str(meta[NAMESPACE])
+    return tuple(json.loads(stored)) if stored.startswith("[") else tuple(stored.split("."))
+
+
+def _value_of(meta: Mapping[str, Any]) -> dict[str, Any]:
+    if VALUE in meta:
+        return dict(meta[VALUE] or {})
+    return {k[len(_LEGACY_VALUE) :]: v for k, v in meta.items() if k.startswith(_LEGACY_VALUE)}
+
+
+def _in_namespace(namespace: Sequence[str]) -> dict[str, Any]:
+    return {"OR": [{NAMESPACE: _ns(namespace)}, {NAMESPACE: ".".join(namespace)}]}
+
+
+def _under(prefix: Sequence[str]) -> dict[str, Any]:
+    return {"OR": [{PREFIXES: {"contains": _ns(prefix)}}, {PREFIXES: {"contains": ".".join(prefix)}}]}
+
+
 class MemspanStore(BaseStore):
     """LangGraph's long-term store, backed by any memspan memory facade or a path/URL."""
 
@@ -149,9 +173,9 @@ class MemspanStore(BaseStore):
     def _item(self, memory: MemoryItem) -> Item:
         meta = memory.metadata
         return Item(
-            value=dict(meta.get(VALUE) or {}),
+            value=_value_of(meta),
             key=str(meta[KEY]),
-            namespace=tuple(json.loads(meta[NAMESPACE])),
+            namespace=_namespace_of(meta),
             created_at=datetime.fromisoformat(memory.created_at),
             updated_at=datetime.fromisoformat(memory.updated_at),
         )
@@ -174,7 +198,7 @@ class MemspanStore(BaseStore):
             self.port,
             "get_all",
             **self.scope_of(namespace).as_dict(),
-            filters={"AND": [{NAMESPACE: _ns(namespace), KEY: key}, self._live()]},
+            filters={"AND": [_in_namespace(namespace), {KEY: key}, self._live()]},
             limit=1,
         )
         return found[0] if found else None
@@ -247,7 +271,7 @@ class MemspanStore(BaseStore):
     def _search_filters(self, op: SearchOp) -> dict[str, Any]:
         clauses: list[dict[str, Any]] = [self._live()]
         if op.namespace_prefix:
-            clauses.append({PREFIXES: {"contains": _ns(op.namespace_prefix)}})
+            clauses.append(_under(op.namespace_prefix))
         if op.filter:
             compiled = value_filter(op.filter)
             if compiled:
@@ -309,10 +333,10 @@ class MemspanStore(BaseStore):
         scope = self.scope_of(() if independent_of_namespace(self.mapping) else prefix)
         filters: dict[str, Any] = self._live()
         if prefix:
-            filters = {"AND": [filters, {PREFIXES: {"contains": _ns(prefix)}}]}
+            filters = {"AND": [filters, _under(prefix)]}
         found: set[tuple[str, ...]] = set()
         for memory in (yield from self._all(scope, filters)):
-            namespace = tuple(json.loads(memory.metadata[NAMESPACE]))
+            namespace = _namespace_of(memory.metadata)
             if all(matches(c, namespace) for c in conditions):
                 found.add(namespace[: op.max_depth] if op.max_depth is not None else namespace)
         return sorted(found)[op.offset : op.offset + op.limit]

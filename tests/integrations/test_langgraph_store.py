@@ -211,3 +211,23 @@ async def test_async_store_with_own_embeddings_and_ttl(amemory: AsyncMemory) -> 
     await store.aput(("d",), "2", {"text": "aaa"})
     assert [h.key for h in await store.asearch(("d",), query="aa")] == ["2", "1"]
     assert await store.asweep_ttl() == 0
+
+
+def test_items_written_by_the_earlier_store_layout_are_still_found(memory: Memory) -> None:
+    legacy = {
+        "langgraph_namespace": "memories.alice",
+        "langgraph_prefixes": ["memories", "memories.alice"],
+        "langgraph_key": "diet",
+        "langgraph_indexed": True,
+        "value.text": "Vegetarian",
+    }
+    memory.add("Vegetarian", user_id="alice", metadata=legacy, infer=False)
+    store = MemspanStore(memory)
+    item = store.get(("memories", "alice"), "diet")
+    assert (
+        item is not None and item.value == {"text": "Vegetarian"} and item.namespace == ("memories", "alice")
+    )
+    assert store.list_namespaces(prefix=("memories", "alice")) == [("memories", "alice")]
+    store.put(("memories", "alice"), "diet", {"text": "Vegan"})  # rewritten in place, in the new layout
+    assert [i.value for i in store.search(("memories", "alice"))] == [{"text": "Vegan"}]
+    assert len(memory.get_all(user_id="alice")) == 1
