@@ -20,6 +20,43 @@ from memspan.errors import FilterError
 VALUE = "langgraph_value"  # the whole value
 SCALAR = "langgraph_v."  # prefix: the scalar at a dotted path
 JSONED = "langgraph_j."  # prefix: canonical JSON of the list or object at a dotted path
+NAMESPACE = "langgraph_namespace"  # the namespace as a JSON list
+PREFIXES = "langgraph_prefixes"  # every prefix of it, as JSON lists, for prefix search
+KEY = "langgraph_key"
+INDEXED = "langgraph_indexed"
+VECTORS = "langgraph_vectors"  # {field path: vector} from the caller's own embeddings
+EXPIRES = "langgraph_expires_at"  # epoch seconds after which the item is gone
+TTL = "langgraph_ttl_minutes"
+
+
+def ns_json(namespace: Sequence[str]) -> str:
+    return canonical(list(namespace))
+
+
+# Items written by memspan 0.1.0's store kept the namespace dot-joined and the value's top-level
+# fields under "value.<field>"; they are still found, read and listed (a put rewrites them).
+_LEGACY_VALUE = "value."
+
+
+def namespace_of(meta: Mapping[str, Any]) -> tuple[str, ...]:
+    stored = str(meta[NAMESPACE])
+    return tuple(json.loads(stored)) if stored.startswith("[") else tuple(stored.split("."))
+
+
+def value_of(meta: Mapping[str, Any]) -> dict[str, Any]:
+    if VALUE in meta:
+        return dict(meta[VALUE] or {})
+    return {k[len(_LEGACY_VALUE) :]: v for k, v in meta.items() if k.startswith(_LEGACY_VALUE)}
+
+
+def in_namespace(namespace: Sequence[str]) -> dict[str, Any]:
+    return {"OR": [{NAMESPACE: ns_json(namespace)}, {NAMESPACE: ".".join(namespace)}]}
+
+
+def under(prefix: Sequence[str]) -> dict[str, Any]:
+    return {"OR": [{PREFIXES: {"contains": ns_json(prefix)}}, {PREFIXES: {"contains": ".".join(prefix)}}]}
+
+
 _OPERATORS = {"$eq": "eq", "$ne": "ne", "$gt": "gt", "$gte": "gte", "$lt": "lt", "$lte": "lte"}
 
 

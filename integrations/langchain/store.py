@@ -21,7 +21,6 @@ deleted by :meth:`MemspanStore.sweep_ttl` (or the sweeper thread).
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -51,7 +50,26 @@ from memspan.errors import ValidationError
 from memspan.facade import AnyFacade
 
 from .._adapter import STORE_ITEM, FacadePort
-from ._store_values import VALUE, canonical, cosine, field_texts, flattened, value_filter, value_text
+from ._store_values import (
+    EXPIRES,
+    INDEXED,
+    KEY,
+    NAMESPACE,
+    PREFIXES,
+    TTL,
+    VALUE,
+    VECTORS,
+    cosine,
+    field_texts,
+    flattened,
+    in_namespace,
+    namespace_of,
+    ns_json,
+    under,
+    value_filter,
+    value_of,
+    value_text,
+)
 from .namespaces import (
     NamespaceScope,
     by_position,
@@ -63,45 +81,10 @@ from .namespaces import (
     to_scope,
 )
 
-NAMESPACE = "langgraph_namespace"  # the namespace as a JSON list
-PREFIXES = "langgraph_prefixes"  # every prefix of it, as JSON lists, for prefix search
-KEY = "langgraph_key"
-INDEXED = "langgraph_indexed"
-VECTORS = "langgraph_vectors"  # {field path: vector} from the caller's own embeddings
-EXPIRES = "langgraph_expires_at"  # epoch seconds after which the item is gone
-TTL = "langgraph_ttl_minutes"
 _PAGE = 1000
 _SWEPT_SCOPES = 10_000  # a positional store sweeps at most this many most recently used scopes
 #: IndexConfig's keys, plus the aliases LangGraph's SQLite/Postgres stores take (text_fields, distance_type)
 _INDEX_KEYS = {"dims", "embed", "fields", "text_fields", "distance_type"}
-
-
-def _ns(namespace: Sequence[str]) -> str:
-    return canonical(list(namespace))
-
-
-# Items written by memspan 0.1.0's store kept the namespace dot-joined and the value's top-level
-# fields under "value.<field>"; they are still found, read and listed (a put rewrites them).
-_LEGACY_VALUE = "value."
-
-
-def _namespace_of(meta: Mapping[str, Any]) -> tuple[str, ...]:
-    stored = str(meta[NAMESPACE])
-    return tuple(json.loads(stored)) if stored.startswith("[") else tuple(stored.split("."))
-
-
-def _value_of(meta: Mapping[str, Any]) -> dict[str, Any]:
-    if VALUE in meta:
-        return dict(meta[VALUE] or {})
-    return {k[len(_LEGACY_VALUE) :]: v for k, v in meta.items() if k.startswith(_LEGACY_VALUE)}
-
-
-def _in_namespace(namespace: Sequence[str]) -> dict[str, Any]:
-    return {"OR": [{NAMESPACE: _ns(namespace)}, {NAMESPACE: ".".join(namespace)}]}
-
-
-def _under(prefix: Sequence[str]) -> dict[str, Any]:
-    return {"OR": [{PREFIXES: {"contains": _ns(prefix)}}, {PREFIXES: {"contains": ".".join(prefix)}}]}
 
 
 class MemspanStore(BaseStore):
@@ -173,9 +156,9 @@ class MemspanStore(BaseStore):
     def _item(self, memory: MemoryItem) -> Item:
         meta = memory.metadata
         return Item(
-            value=_value_of(meta),
+            value=value_of(meta),
             key=str(meta[KEY]),
-            namespace=_namespace_of(meta),
+            namespace=namespace_of(meta),
             created_at=datetime.fromisoformat(memory.created_at),
             updated_at=datetime.fromisoformat(memory.updated_at),
         )
@@ -198,7 +181,7 @@ class MemspanStore(BaseStore):
             self.port,
             "get_all",
             **self.scope_of(namespace).as_dict(),
-            filters={"AND": [_in_namespace(namespace), {KEY: key}, self._live()]},
+            filters={"AND": [in_namespace(namespace), {KEY: key}, self._live()]},
             limit=1,
         )
         return found[0] if found else None
@@ -243,8 +226,8 @@ class MemspanStore(BaseStore):
         fields = self.index_fields if op.index is None or op.index is False else list(op.index)
         metadata: dict[str, Any] = {
             STORE_ITEM: True,
-            NAMESPACE: _ns(op.namespace),
-            PREFIXES: [_ns(op.namespace[: i + 1]) for i in range(len(op.namespace))],
+            NAMESPACE: ns_json(op.namespace),
+            PREFIXES: [ns_json(op.namespace[: i + 1]) for i in range(len(op.namespace))],
             KEY: op.key,
             INDEXED: op.index is not False,
             VALUE: dict(op.value),
@@ -271,7 +254,7 @@ class MemspanStore(BaseStore):
     def _search_filters(self, op: SearchOp) -> dict[str, Any]:
         clauses: list[dict[str, Any]] = [self._live()]
         if op.namespace_prefix:
-            clauses.append(_under(op.namespace_prefix))
+            clauses.append(under(op.namespace_prefix))
         if op.filter:
             compiled = value_filter(op.filter)
             if compiled:
@@ -333,10 +316,10 @@ class MemspanStore(BaseStore):
         scope = self.scope_of(() if independent_of_namespace(self.mapping) else prefix)
         filters: dict[str, Any] = self._live()
         if prefix:
-            filters = {"AND": [filters, _under(prefix)]}
+            filters = {"AND": [filters, under(prefix)]}
         found: set[tuple[str, ...]] = set()
         for memory in (yield from self._all(scope, filters)):
-            namespace = _namespace_of(memory.metadata)
+            namespace = namespace_of(memory.metadata)
             if all(matches(c, namespace) for c in conditions):
                 found.add(namespace[: op.max_depth] if op.max_depth is not None else namespace)
         return sorted(found)[op.offset : op.offset + op.limit]
