@@ -28,6 +28,10 @@ from memspan.facade import (
 FACADE_METHODS = frozenset({"add", "search", "get", "get_all", "update", "delete", "delete_all"})
 
 
+#: what an adapter accepts as its memory: any facade, or a store path / URL to open
+MemoryLike = AnyFacade | str | os.PathLike[str]
+
+
 def open_facade(memory: object) -> Any:
     """A facade as given, or one opened from a location: an ``http(s)://`` URL is a memspan server
     (``RemoteMemory``, key from ``$MEMSPAN_API_KEY``), anything else a store path or URL (``Memory``)."""
@@ -53,7 +57,7 @@ class FacadePort:
     to the same server with the same key, so both paths see one memory.
     """
 
-    def __init__(self, memory: AnyFacade | str | os.PathLike[str]):
+    def __init__(self, memory: MemoryLike):
         memory = open_facade(memory)
         require_facade(memory)
         self.awaitable: AsyncMemoryFacade | None = None
@@ -140,7 +144,13 @@ def recall(
     """The scope's remembered facts that best match ``query`` (by default transcript messages and
     store items left out: ``filters`` replaces that)."""
     found = yield call(
-        port, "search", query, **scope.as_dict(), filters=filters or RECALLABLE, limit=limit, threshold=threshold
+        port,
+        "search",
+        query,
+        **scope.as_dict(),
+        filters=filters or RECALLABLE,
+        limit=limit,
+        threshold=threshold,
     )
     return list(found)
 

@@ -18,10 +18,9 @@ from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.messages import AIMessage, BaseMessage, message_to_dict, messages_from_dict
 
 from memspan.effects import Flow, run_async, run_sync
-from memspan.facade import AnyFacade
 from memspan.scope import validate_id
 
-from .._adapter import MESSAGE, FacadePort, Transcript, message_text
+from .._adapter import MESSAGE, FacadePort, MemoryLike, Transcript, message_text
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 
@@ -51,7 +50,7 @@ class MemspanChatMessageHistory(BaseChatMessageHistory):
 
     def __init__(
         self,
-        memory: AnyFacade,
+        memory: MemoryLike,
         run_id: str,
         *,
         user_id: str | None = None,

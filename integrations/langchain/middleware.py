@@ -16,9 +16,17 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.config import get_config
 
 from memspan.effects import Flow, run_async, run_sync
-from memspan.facade import AnyFacade
 
-from .._adapter import NOT_TRANSCRIPT, RECALLABLE, FacadePort, format_memories, message_text, recall, remember
+from .._adapter import (
+    NOT_TRANSCRIPT,
+    RECALLABLE,
+    FacadePort,
+    MemoryLike,
+    format_memories,
+    message_text,
+    recall,
+    remember,
+)
 from .._scopes import SCOPE_KEYS, recall_ids
 from .context import RunScope, run_scope
 
@@ -44,7 +52,7 @@ class MemspanMiddleware(AgentMiddleware):
 
     def __init__(
         self,
-        memory: AnyFacade,
+        memory: MemoryLike,
         *,
         limit: int = 5,
         threshold: float | None = None,

@@ -47,9 +47,8 @@ from langgraph.store.base.embed import ensure_embeddings
 from memspan import MemoryItem, Scope
 from memspan.effects import Flow, call, run_async, run_sync
 from memspan.errors import ValidationError
-from memspan.facade import AnyFacade
 
-from .._adapter import STORE_ITEM, FacadePort
+from .._adapter import STORE_ITEM, FacadePort, MemoryLike
 from ._store_values import (
     EXPIRES,
     INDEXED,
@@ -94,7 +93,7 @@ class MemspanStore(BaseStore):
 
     def __init__(
         self,
-        memory: AnyFacade,
+        memory: MemoryLike,
         *,
         scope: NamespaceScope | Scope | Mapping[str, str] | None = None,
         scope_keys: Sequence[Literal["user_id", "agent_id", "run_id"]] | None = None,

@@ -16,9 +16,8 @@ from langchain_core.tools import BaseTool, StructuredTool
 from memspan import Event
 from memspan.effects import Flow, call, run_async, run_sync
 from memspan.errors import NotFoundError
-from memspan.facade import AnyFacade
 
-from .._adapter import FacadePort, recall
+from .._adapter import FacadePort, MemoryLike, recall
 from .context import run_scope
 
 #: the injected run: typed with Any so it accepts every agent's context and state schema
@@ -56,7 +55,7 @@ def _forget(port: FacadePort, memory_id: str, within: Sequence[str] | None, runt
 
 
 def memory_tools(
-    memory: AnyFacade, *, search_limit: int = 5, recall_within: Sequence[str] | None = None
+    memory: MemoryLike, *, search_limit: int = 5, recall_within: Sequence[str] | None = None
 ) -> list[BaseTool]:
     """``save_memory``, ``search_memory`` and ``forget_memory``, scoped by the run that calls them.
 
