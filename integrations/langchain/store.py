@@ -263,6 +263,8 @@ class MemspanStore(BaseStore):
     def _search(self, op: SearchOp) -> Flow[list[SearchItem]]:
         scope = self.scope_of(op.namespace_prefix)
         filters = self._search_filters(op)
+        if op.limit == 0:
+            return []
         if op.query and self.embeddings is not None:
             found = yield from self._scored_by_own_embeddings(op, scope, filters)
         elif op.query:
@@ -274,7 +276,7 @@ class MemspanStore(BaseStore):
                 filters={"AND": [filters, {INDEXED: {"ne": False}}]},
                 limit=max(1, min(op.offset + op.limit, _PAGE)),
             )
-            found = [(m, m.score) for m in list(hits)[op.offset :]]
+            found = [(m, m.score) for m in list(hits)[op.offset : op.offset + op.limit]]
         else:
             listed = yield call(
                 self.port, "get_all", **scope.as_dict(), filters=filters, limit=op.limit, offset=op.offset

@@ -34,6 +34,9 @@ def test_users_namespace_with_the_user_as_key_under_a_fixed_tenant_scope(memory:
     assert item.namespace == ("users",)
     assert [h.key for h in store.search(())] == ["user_123"]  # the empty prefix lists the tenant's items
     assert store.list_namespaces() == [("users",)]
+    store.put(("users",), "user_456", {"name": "Ann Lee", "language": "English"})
+    assert len(store.search(("users",), query="English speakers", limit=1)) == 1
+    assert store.search(("users",), query="English speakers", limit=0) == []
     assert MemspanStore(memory, scope={"user_id": "other"}).get(("users",), "user_123") is None
 
 
