@@ -18,7 +18,7 @@ sdist() {
     dir="$HOST_SUITES_DIR/sdist/$dist-$version"
     if [ ! -d "$dir" ]; then
         mkdir -p "$dir.tmp"
-        (cd "$dir.tmp" && "$py" -m pip --version >/dev/null 2>&1 && PIP="$py -m pip" || PIP="pip"
+        (cd "$dir.tmp" && "$py" -m pip --version >/dev/null 2>&1 && PIP="$py -m pip" || PIP="python3 -m pip"
          $PIP download --quiet --no-binary :all: --no-deps "$dist==$version" -d . >&2 && tar xzf ./*.tar.gz)
         mv "$dir.tmp"/*/ "$dir" && rm -rf "$dir.tmp"
     fi
