@@ -92,6 +92,7 @@ def fixed(scope: Scope | None = None, **ids: str) -> NamespaceScope:
         return chosen
 
     mapping.independent_of_namespace = True  # type: ignore[attr-defined]
+    mapping.fixed_scope = chosen  # type: ignore[attr-defined]
     return mapping
 
 
@@ -161,6 +162,11 @@ def current_config() -> Mapping[str, Any] | None:
         return get_config()
     except RuntimeError:
         return None
+
+
+def fixed_scope(mapping: NamespaceScope) -> Scope | None:
+    """The one scope of a :func:`fixed` mapping, else ``None``."""
+    return getattr(mapping, "fixed_scope", None)
 
 
 def independent_of_namespace(mapping: NamespaceScope) -> bool:

@@ -75,6 +75,7 @@ from .namespaces import (
     check_labels,
     current_config,
     fixed,
+    fixed_scope,
     independent_of_namespace,
     matches,
     to_scope,
@@ -352,7 +353,10 @@ class MemspanStore(BaseStore):
     # -- TTL -------------------------------------------------------------------------------------
 
     def _sweep(self) -> Flow[int]:
-        scopes = {self.scope_of(())} if independent_of_namespace(self.mapping) else set(self._scopes)
+        scopes = set(self._scopes)  # a run-derived store has no scope of its own outside a run
+        constant = fixed_scope(self.mapping)
+        if constant is not None:
+            scopes.add(constant)
         swept = 0
         for scope in scopes:
             expired = yield from self._all(
@@ -365,8 +369,8 @@ class MemspanStore(BaseStore):
 
     def sweep_ttl(self) -> int:
         """Delete expired items (they are already invisible); returns how many. A store with a
-        fixed or run-derived scope sweeps that scope; a positional one sweeps the (at most 10,000
-        most recently) used scopes."""
+        fixed scope sweeps it; positional and run-derived ones sweep the (at most 10,000 most
+        recently) used scopes."""
         return run_sync(self._sweep())
 
     async def asweep_ttl(self) -> int:

@@ -70,6 +70,7 @@ def test_users_namespace_scoped_by_the_calling_run(memory: Memory) -> None:
         store.get(("users",), "profile")
     fallback = MemspanStore(memory, scope=from_run(fallback={"user_id": "alice"}))
     assert fallback.get(("users",), "profile").value == {"note": "likes tea"}  # type: ignore[union-attr]
+    assert store.sweep_ttl() == 0  # outside a run it sweeps the scopes its runs used (nothing expired)
 
 
 def test_langgraph_user_first_layout_is_found_by_a_per_user_delete_all(memory: Memory) -> None:
