@@ -7,6 +7,7 @@ coroutines. Nothing here imports a framework, so the LlamaIndex adapter shares i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,25 @@ from memspan.facade import (
 FACADE_METHODS = frozenset({"add", "search", "get", "get_all", "update", "delete", "delete_all"})
 
 
+#: what an adapter accepts as its memory: any facade, or a store path / URL to open
+MemoryLike = AnyFacade | str | os.PathLike[str]
+
+
+def open_facade(memory: object) -> Any:
+    """A facade as given, or one opened from a location: an ``http(s)://`` URL is a memspan server
+    (``RemoteMemory``, key from ``$MEMSPAN_API_KEY``), anything else a store path or URL (``Memory``)."""
+    if isinstance(memory, (str, os.PathLike)):
+        location = os.fspath(memory)
+        if location.startswith(("http://", "https://")):
+            from memspan.client import RemoteMemory
+
+            return RemoteMemory(location)
+        from memspan import Memory
+
+        return Memory(location)
+    return memory
+
+
 class FacadePort:
     """Any memspan memory facade (local or a server client, blocking or awaitable) seen as one port.
 
@@ -37,7 +57,8 @@ class FacadePort:
     to the same server with the same key, so both paths see one memory.
     """
 
-    def __init__(self, memory: AnyFacade):
+    def __init__(self, memory: MemoryLike):
+        memory = open_facade(memory)
         require_facade(memory)
         self.awaitable: AsyncMemoryFacade | None = None
         self._blocking: MemoryFacade | None = None
@@ -105,14 +126,31 @@ def format_memories(texts: list[str], heading: str = "Relevant long-term memorie
 TRANSCRIPT = "memspan_transcript"
 #: the filter recall uses, so a session's verbatim transcript never crowds out remembered facts
 NOT_TRANSCRIPT: dict[str, Any] = {TRANSCRIPT: {"ne": True}}
+#: metadata marking a memory as a LangGraph store item (an application's own record, not a recalled fact)
+STORE_ITEM = "memspan_store_item"
+#: what recall looks at: remembered facts, neither transcript messages nor store items
+RECALLABLE: dict[str, Any] = {TRANSCRIPT: {"ne": True}, STORE_ITEM: {"ne": True}}
 
 
 def recall(
-    port: FacadePort, scope: Scope, query: str, *, limit: int, threshold: float | None
+    port: FacadePort,
+    scope: Scope,
+    query: str,
+    *,
+    limit: int,
+    threshold: float | None,
+    filters: dict[str, Any] | None = None,
 ) -> Flow[list[MemoryItem]]:
-    """The scope's remembered facts that best match ``query`` (transcript messages left out)."""
+    """The scope's remembered facts that best match ``query`` (by default transcript messages and
+    store items left out: ``filters`` replaces that)."""
     found = yield call(
-        port, "search", query, **scope.as_dict(), filters=NOT_TRANSCRIPT, limit=limit, threshold=threshold
+        port,
+        "search",
+        query,
+        **scope.as_dict(),
+        filters=filters or RECALLABLE,
+        limit=limit,
+        threshold=threshold,
     )
     return list(found)
 

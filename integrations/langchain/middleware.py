@@ -10,7 +10,7 @@ tool, so one fact is never written twice in two wordings. Scope comes from the r
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
@@ -18,9 +18,18 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.config import get_config
 
 from memspan.effects import Flow, run_async, run_sync
-from memspan.facade import AnyFacade
 
-from .._adapter import FacadePort, format_memories, message_text, recall, remember
+from .._adapter import (
+    NOT_TRANSCRIPT,
+    RECALLABLE,
+    FacadePort,
+    MemoryLike,
+    format_memories,
+    message_text,
+    recall,
+    remember,
+)
+from .._scopes import SCOPE_KEYS, recall_ids
 from .context import RunScope, run_scope
 from .tools import SAVE_TOOL
 
@@ -56,15 +65,27 @@ class MemspanMiddleware(AgentMiddleware):
 
     def __init__(
         self,
-        memory: AnyFacade,
+        memory: MemoryLike,
         *,
         limit: int = 5,
         threshold: float | None = None,
         remember: bool = True,
+        recall_within: Sequence[str] | None = None,
+        include_store_items: bool = False,
     ):
         """``limit`` memories at most, scored at least ``threshold``, go into the prompt;
-        ``remember=False`` makes the middleware read-only (e.g. when tools do the writing)."""
+        ``remember=False`` makes the middleware read-only (e.g. when tools do the writing).
+        Memories are written to the run's user and agent and recalled from the whole user unless
+        ``recall_within`` narrows it (``("user_id", "agent_id")``); a LangGraph store's items
+        (:class:`MemspanStore`) are the application's records and are recalled only with
+        ``include_store_items=True``."""
         super().__init__()
+        if recall_within is not None:
+            recall_ids(
+                {k: k for k in SCOPE_KEYS}, recall_within
+            )  # refuse a bad name now, not at the first call
+        self.recall_within = tuple(recall_within) if recall_within is not None else None
+        self.filters = NOT_TRANSCRIPT if include_store_items else RECALLABLE
         self.port = FacadePort(memory)
         self.limit = limit
         self.threshold = threshold
@@ -75,7 +96,12 @@ class MemspanMiddleware(AgentMiddleware):
         if not query:
             return request
         found = yield from recall(
-            self.port, scope.memories, query, limit=self.limit, threshold=self.threshold
+            self.port,
+            scope.recall(self.recall_within),
+            query,
+            limit=self.limit,
+            threshold=self.threshold,
+            filters=self.filters,
         )
         if not found:
             return request
