@@ -7,6 +7,8 @@ coroutines. Nothing here imports a framework, so the LlamaIndex adapter shares i
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,6 +67,91 @@ class FacadePort:
         if name in FACADE_METHODS:
             return getattr(self.blocking, name)
         raise AttributeError(name)
+
+
+def absolute_location(location: str | os.PathLike[str]) -> str:
+    """A store path or URL that means the same file from any working directory.
+
+    Component configs and serialised adapters are loaded elsewhere; a relative ``memspan.db`` would
+    then open (and create) a different, empty database. URLs other than ``sqlite:///`` name a server
+    and are kept as given.
+    """
+    text = os.fspath(location)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return os.path.abspath(os.path.expanduser(text))
+    if scheme.lower() == "sqlite" and rest.startswith("/") and not rest.startswith("//"):
+        return "sqlite:///" + os.path.abspath(os.path.expanduser(rest[1:]))
+    return text
+
+
+class AwaitableFacade:
+    """A blocking memspan memory (``Memory`` or ``RemoteMemory``) seen through awaitable methods.
+
+    For frameworks whose memory interface is all coroutines (AutoGen): each call runs the blocking
+    method in a worker thread, so the event loop stays free, and both kinds of memory are accepted.
+    """
+
+    def __init__(self, memory: MemoryFacade):
+        self.blocking = memory
+
+    async def _run(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(getattr(self.blocking, name), *args, **kwargs)
+
+    async def add(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("add", *args, **kwargs)
+
+    async def search(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("search", *args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("get", *args, **kwargs)
+
+    async def get_all(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("get_all", *args, **kwargs)
+
+    async def update(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("update", *args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("delete", *args, **kwargs)
+
+    async def delete_all(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("delete_all", *args, **kwargs)
+
+    async def history(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("history", *args, **kwargs)
+
+    async def aclose(self) -> None:
+        await self._run("close")
+
+    @property
+    def store(self) -> Any:
+        return getattr(self.blocking, "store", None)
+
+
+def as_awaitable(memory: object, what: str = "memory") -> AsyncMemoryFacade:
+    """Any memspan memory as an awaitable facade (a blocking one runs in worker threads)."""
+    if is_async_facade(memory):
+        return memory
+    if is_blocking_facade(memory):
+        wrapped: AsyncMemoryFacade = AwaitableFacade(memory)  # type: ignore[assignment]
+        return wrapped
+    return require_facade(memory, what)  # type: ignore[return-value]  # always raises here
+
+
+def as_blocking(memory: object, what: str = "memory") -> MemoryFacade:
+    """Any memspan memory as a blocking facade (an awaitable one through its blocking twin)."""
+    if is_blocking_facade(memory):
+        return memory
+    if is_async_facade(memory):
+        twin = blocking_twin(memory)
+        if twin is None:
+            raise ValidationError(
+                f"{what}: {type(memory).__name__} has no blocking twin; pass a memspan Memory or RemoteMemory"
+            )
+        return twin
+    return require_facade(memory, what)  # type: ignore[return-value]  # always raises here
 
 
 def long_term_scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> Scope:

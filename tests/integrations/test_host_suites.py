@@ -1,0 +1,32 @@
+"""The frameworks' own memory tests, run against memspan and against their own implementations.
+
+Each suite in scripts/host_suites/ fetches the framework's released sdist (the installed version),
+swaps only the construction of the store/memory for memspan's, and fails when memspan fails a test
+the framework's own implementation passes, unless the suite names that difference with its reason.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SUITES = Path(__file__).parents[2] / "scripts" / "host_suites"
+
+
+@pytest.mark.parametrize(
+    "suite, package",
+    [
+        ("autogen", "autogen_core"),
+        pytest.param("crewai", "crewai", marks=pytest.mark.slow),
+    ],
+)
+def test_memspan_passes_what_the_host_passes(suite: str, package: str) -> None:
+    pytest.importorskip(package)
+    done = subprocess.run(
+        [sys.executable, str(SUITES / f"{suite}.py")], capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "memspan" in done.stdout and "host's own" in done.stdout
