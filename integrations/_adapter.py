@@ -246,14 +246,26 @@ class Transcript:
             if len(page) < _PAGE:
                 return sorted(items, key=lambda item: int(item.metadata[POSITION]))
 
-    def append(self, run_id: str, entries: Sequence[tuple[str, str, dict[str, Any]]]) -> Flow[None]:
+    def append(
+        self,
+        run_id: str,
+        entries: Sequence[tuple[str, str, dict[str, Any]]],
+        extra: dict[str, Any] | None = None,
+    ) -> Flow[None]:
         """Add ``(role, searchable text, serialised message)`` entries after the last message."""
         items = yield from self.load(run_id)
         position = int(items[-1].metadata[POSITION]) + 1 if items else 0
         for offset, (role, text, payload) in enumerate(entries):
             metadata = {TRANSCRIPT: True, FORMAT: self.fmt, POSITION: position + offset, MESSAGE: payload}
             message = {"role": role, "content": text}
-            yield call(self.port, "add", message, run_id=run_id, metadata=metadata, infer=False)
+            yield call(
+                self.port, "add", message, run_id=run_id, metadata=metadata | (extra or {}), infer=False
+            )
+
+    def mark(self, items: Sequence[MemoryItem], extra: dict[str, Any]) -> Flow[None]:
+        """Set metadata on transcript messages (e.g. LlamaIndex's archived status)."""
+        for item in items:
+            yield call(self.port, "update", item.id, metadata=dict(item.metadata) | extra)
 
     def remove(self, items: Sequence[MemoryItem]) -> Flow[None]:
         for item in items:

@@ -1,13 +1,18 @@
-"""A memory block for LlamaIndex's ``Memory``: recall every turn, remember what is flushed.
+"""A memory block for LlamaIndex's ``Memory``: recall every turn, remember every finished exchange.
 
 ``Memory.from_defaults(memory_blocks=[MemspanMemoryBlock(memory=m, user_id="alice")])`` asks the
 block for memories matching the latest user message on every ``get`` and puts them into the
-prompt; when the short-term buffer overflows, LlamaIndex hands the flushed messages to the block,
-and memspan's extractor decides what of them to keep.
+prompt. LlamaIndex hands a block messages only when its short-term queue overflows (by default
+past ~21,000 tokens), so a normal-length chat would never be remembered; the block therefore also
+reads the chat history it is shown on every ``get`` and hands each finished exchange (up to the
+assistant's last reply) to memspan's extractor once (``remember_each_turn``, on by default).
+Flushed messages it has not seen yet are remembered too. :func:`memspan_memory` builds such a
+``Memory`` with its chat queue in memspan as well.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr
@@ -18,7 +23,7 @@ from memspan import Scope
 from memspan.effects import run_async
 
 from .._adapter import FacadePort, format_memories, long_term_scope, recall, remember
-from ._convert import conversation, latest_user_text
+from ._convert import conversation, latest_user_text, role_of, text_of
 
 
 class MemspanMemoryBlock(BaseMemoryBlock[str]):
@@ -34,7 +39,11 @@ class MemspanMemoryBlock(BaseMemoryBlock[str]):
     run_id: str | None = None
     limit: int = 5
     threshold: float | None = None
+    remember_each_turn: bool = Field(
+        default=True, description="remember finished exchanges as they appear, not only when flushed"
+    )
     _port: FacadePort = PrivateAttr()
+    _handed: set[str] = PrivateAttr(default_factory=set)
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
@@ -45,7 +54,22 @@ class MemspanMemoryBlock(BaseMemoryBlock[str]):
     def _scope(self) -> Scope:
         return long_term_scope(self.user_id, self.agent_id, self.run_id)
 
+    def _unseen(self, messages: list[ChatMessage]) -> list[ChatMessage]:
+        """The messages not yet handed to memspan (by role and text; repeats add nothing new)."""
+        fresh = []
+        for message in messages:
+            mark = hashlib.sha256(f"{role_of(message)}\x1f{text_of(message)}".encode()).hexdigest()
+            if mark not in self._handed:
+                self._handed.add(mark)
+                fresh.append(message)
+        return fresh
+
     async def _aget(self, messages: list[ChatMessage] | None = None, **block_kwargs: Any) -> str:
+        if self.remember_each_turn and messages:
+            replied = [i for i, m in enumerate(messages) if role_of(m) == "assistant" and text_of(m)]
+            if replied:  # the exchange being answered now is remembered once its reply is in
+                finished = self._unseen(messages[: replied[-1] + 1])
+                await run_async(remember(self._port, self._scope(), conversation(finished)))
         query = latest_user_text(messages)
         if not query:
             return ""
@@ -55,4 +79,4 @@ class MemspanMemoryBlock(BaseMemoryBlock[str]):
         return format_memories([item.text for item in found]) if found else ""
 
     async def _aput(self, messages: list[ChatMessage]) -> None:
-        await run_async(remember(self._port, self._scope(), conversation(messages)))
+        await run_async(remember(self._port, self._scope(), conversation(self._unseen(messages))))

@@ -127,7 +127,9 @@ async def test_agent_session_transcript_resumes_with_tool_calls(db_path: Path, e
             "Book me a hotel in Kyoto.",
             "Which city did I book?",
         ]
-        assert len(memory.get_all(run_id="trip")) == 6
+        # keyed by user and session: ivy's "trip" is not anyone else's "trip"
+        assert len(memory.get_all(run_id=resumed.chat_store.run_id("trip"))) == 6
+        assert memory.get_all(run_id="trip") == []
 
 
 async def test_memory_block_recalls_every_turn_and_writes_what_is_flushed(memory: Memory) -> None:
