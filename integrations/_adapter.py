@@ -168,6 +168,15 @@ def long_term_scope(user_id: str | None, agent_id: str | None, run_id: str | Non
     return Scope.of(None, None, run_id, operation="remembering")
 
 
+def recall_scope(write: Scope, within: Sequence[str] | None) -> Scope:
+    """Where an adapter that writes to ``write`` recalls: the whole user unless ``within`` narrows it
+    (see :mod:`memspan.integrations._scopes`, the rule every adapter follows)."""
+    from ._scopes import recall_ids
+
+    ids = recall_ids(write.as_dict(), within)
+    return Scope(ids.get("user_id"), ids.get("agent_id"), ids.get("run_id"))
+
+
 def message_text(content: Any) -> str:
     """The text of a chat message's content: a string, or the text parts of a content list."""
     if isinstance(content, str):

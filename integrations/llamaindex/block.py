@@ -22,7 +22,8 @@ from llama_index.core.memory.memory import BaseMemoryBlock
 from memspan import Scope
 from memspan.effects import run_async
 
-from .._adapter import FacadePort, format_memories, long_term_scope, recall, remember
+from .._adapter import FacadePort, format_memories, long_term_scope, recall, recall_scope, remember
+from .._scopes import ScopeKey
 from ._convert import conversation, latest_user_text, role_of, text_of
 
 
@@ -39,6 +40,9 @@ class MemspanMemoryBlock(BaseMemoryBlock[str]):
     run_id: str | None = None
     limit: int = 5
     threshold: float | None = None
+    recall_within: tuple[ScopeKey, ...] | None = Field(
+        default=None, description="ids recall looks within; default the broadest given (the whole user)"
+    )
     remember_each_turn: bool = Field(
         default=True, description="remember finished exchanges as they appear, not only when flushed"
     )
@@ -48,7 +52,7 @@ class MemspanMemoryBlock(BaseMemoryBlock[str]):
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
         # checked after pydantic, so a bad scope raises memspan's ScopeError rather than pydantic's wrapper
-        long_term_scope(self.user_id, self.agent_id, self.run_id)
+        recall_scope(long_term_scope(self.user_id, self.agent_id, self.run_id), self.recall_within)
         self._port = FacadePort(self.memory)
 
     def _scope(self) -> Scope:
@@ -74,7 +78,13 @@ class MemspanMemoryBlock(BaseMemoryBlock[str]):
         if not query:
             return ""
         found = await run_async(
-            recall(self._port, self._scope(), query, limit=self.limit, threshold=self.threshold)
+            recall(
+                self._port,
+                recall_scope(self._scope(), self.recall_within),
+                query,
+                limit=self.limit,
+                threshold=self.threshold,
+            )
         )
         return format_memories([item.text for item in found]) if found else ""
 

@@ -9,6 +9,7 @@ from llama_index.core.memory import Memory
 
 from memspan.facade import AnyFacade
 
+from .._scopes import ScopeKey
 from .block import MemspanMemoryBlock
 from .db_chat_store import MemspanDBChatStore
 
@@ -21,6 +22,7 @@ def memspan_memory(
     session_id: str | None = None,
     limit: int = 5,
     threshold: float | None = None,
+    recall_within: tuple[ScopeKey, ...] | None = None,
     **memory_options: Any,
 ) -> Memory:
     """A LlamaIndex ``Memory`` whose chat queue and long-term memory block are both memspan's.
@@ -31,7 +33,12 @@ def memspan_memory(
     (``token_limit``, ``chat_history_token_ratio``, ...), unchanged.
     """
     block = MemspanMemoryBlock(
-        memory=memory, user_id=user_id, agent_id=agent_id, limit=limit, threshold=threshold
+        memory=memory,
+        user_id=user_id,
+        agent_id=agent_id,
+        limit=limit,
+        threshold=threshold,
+        recall_within=recall_within,
     )
     store = MemspanDBChatStore(memory=memory, user_id=user_id, agent_id=agent_id)
     blocks = [block, *memory_options.pop("memory_blocks", [])]

@@ -32,7 +32,8 @@ from memspan import Scope, ValidationError
 from memspan.effects import Flow, run_async, run_sync
 from memspan.facade import AnyFacade
 
-from .._adapter import FacadePort, format_memories, long_term_scope, recall, remember
+from .._adapter import FacadePort, format_memories, long_term_scope, recall, recall_scope, remember
+from .._scopes import ScopeKey
 from ._convert import conversation, latest_user_text, role_of, text_of
 from .chat_store import MemspanChatStore
 
@@ -48,6 +49,9 @@ class MemspanMemory(BaseMemory):
     run_id: str | None = None
     limit: int = 5
     threshold: float | None = None
+    recall_within: tuple[ScopeKey, ...] | None = Field(
+        default=None, description="ids recall looks within; default the broadest given (the whole user)"
+    )
     chat_store: SerializeAsAny[BaseChatStore] | None = None
     chat_store_key: str = "chat_history"
     token_limit: int = Field(default=3000, gt=0, description="token budget of get(): memories plus history")
@@ -85,7 +89,7 @@ class MemspanMemory(BaseMemory):
             )
         super().__init__(**data)
         # checked after pydantic, so a bad scope raises memspan's ScopeError rather than pydantic's wrapper
-        long_term_scope(self.user_id, self.agent_id, self.run_id)
+        recall_scope(long_term_scope(self.user_id, self.agent_id, self.run_id), self.recall_within)
         self._port = FacadePort(self.memory)
         if self.chat_store is None:
             if self.run_id is not None and (self.user_id is not None or self.agent_id is not None):
@@ -125,9 +129,8 @@ class MemspanMemory(BaseMemory):
         query = (input or "").strip() or latest_user_text(history)
         found = []
         if query:
-            found = yield from recall(
-                self._port, self.scope, query, limit=self.limit, threshold=self.threshold
-            )
+            within = recall_scope(self.scope, self.recall_within)
+            found = yield from recall(self._port, within, query, limit=self.limit, threshold=self.threshold)
         parts = [
             text_of(system) if system is not None else "",
             format_memories([i.text for i in found]) if found else "",

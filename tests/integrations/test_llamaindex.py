@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import re
 import sys
@@ -276,9 +277,8 @@ async def test_current_memory_api_keeps_its_queue_in_memspan(db_path: Path, embe
         store = MemspanDBChatStore(memory=memory, user_id="ivy")
         chat = LlamaMemory.from_defaults(session_id="trip", chat_store=store, token_limit=4000)
         await concierge.run("Where do I travel?", memory=chat)
-        assert [m.content for m in script.seen[-1] if m.role == MessageRole.USER][
-            0
-        ] == "I travel to Kyoto in April."
+        asked = [m.content for m in script.seen[-1] if m.role == MessageRole.USER]
+        assert asked == ["I travel to Kyoto in April.", "Where do I travel?"]
         archived = await store.archive_oldest_messages("trip", 2)
         assert [m.content for m in archived] == ["I travel to Kyoto in April.", "Noted, Kyoto in April."]
         assert await store.count_messages("trip") == 2
@@ -367,3 +367,19 @@ def test_chat_store_inserts_at_an_index_and_keys_by_user(memory: Memory) -> None
     assert bob.get_messages("s1") == []
     bob.add_message("s1", ChatMessage(role="user", content="bob's"))
     assert len(alice.get_messages("s1")) == 4 and [m.content for m in bob.get_messages("s1")] == ["bob's"]
+
+
+def test_recall_covers_the_whole_user_unless_narrowed(memory: Memory) -> None:
+    """Before, naming an agent_id hid the user's other agents' memories (CrewAI and AutoGen did the opposite)."""
+    memory.add("I am allergic to peanuts", user_id="zoe", agent_id="crewai", infer=False)
+    memory.add("I prefer window seats", user_id="zoe", agent_id="concierge", infer=False)
+    broad = MemspanMemory.from_defaults(memory, user_id="zoe", agent_id="concierge")
+    system = broad.get("peanuts and seats")[0].content or ""
+    assert "allergic to peanuts" in system and "window seats" in system
+    narrow = MemspanMemory.from_defaults(
+        memory, user_id="zoe", agent_id="concierge", recall_within=("user_id", "agent_id")
+    )
+    system = narrow.get("peanuts and seats")[0].content or ""
+    assert "window seats" in system and "peanuts" not in system
+    block = MemspanMemoryBlock(memory=memory, user_id="zoe", agent_id="concierge")
+    assert "peanuts" in asyncio.run(block.aget([ChatMessage(role="user", content="any allergies?")]))
