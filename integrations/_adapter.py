@@ -130,6 +130,16 @@ class AwaitableFacade:
         return getattr(self.blocking, "store", None)
 
 
+def open_if_path(memory: object) -> object:
+    """A store path or URL opened as a :class:`memspan.Memory` (absolute, so it can be serialised);
+    anything else unchanged, for :class:`FacadePort` to check."""
+    if isinstance(memory, (str, os.PathLike)):
+        from memspan import Memory
+
+        return Memory(absolute_location(memory))
+    return memory
+
+
 def as_awaitable(memory: object, what: str = "memory") -> AsyncMemoryFacade:
     """Any memspan memory as an awaitable facade (a blocking one runs in worker threads)."""
     if is_async_facade(memory):

@@ -22,7 +22,15 @@ from llama_index.core.memory.memory import BaseMemoryBlock
 from memspan import Scope
 from memspan.effects import run_async
 
-from .._adapter import FacadePort, format_memories, long_term_scope, recall, recall_scope, remember
+from .._adapter import (
+    FacadePort,
+    format_memories,
+    long_term_scope,
+    open_if_path,
+    recall,
+    recall_scope,
+    remember,
+)
 from .._scopes import ScopeKey
 from ._convert import conversation, latest_user_text, role_of, text_of
 
@@ -34,7 +42,9 @@ class MemspanMemoryBlock(BaseMemoryBlock[str]):
 
     name: str = "long_term_memory"
     description: str | None = "What memspan remembers that is relevant to the conversation."
-    memory: Any = Field(description="a memspan Memory or AsyncMemory")
+    memory: Any = Field(
+        description="any memspan memory (Memory, AsyncMemory, RemoteMemory, AsyncRemoteMemory) or a store path / URL"
+    )
     user_id: str | None = None
     agent_id: str | None = None
     run_id: str | None = None
@@ -53,6 +63,7 @@ class MemspanMemoryBlock(BaseMemoryBlock[str]):
         super().__init__(**data)
         # checked after pydantic, so a bad scope raises memspan's ScopeError rather than pydantic's wrapper
         recall_scope(long_term_scope(self.user_id, self.agent_id, self.run_id), self.recall_within)
+        self.memory = open_if_path(self.memory)  # a store path or URL is opened here
         self._port = FacadePort(self.memory)
 
     def _scope(self) -> Scope:

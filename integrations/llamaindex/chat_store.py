@@ -44,7 +44,7 @@ class MemspanChatStore(BaseChatStore):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    memory: Any = Field(default=None, description="a memspan Memory or AsyncMemory", exclude=True)
+    memory: Any = Field(default=None, description="any memspan memory or a store path / URL", exclude=True)
     store: str | None = Field(default=None, description="absolute path or URL of the store (serialised)")
     user_id: str | None = None
     agent_id: str | None = None

@@ -20,7 +20,7 @@ from memspan import MemoryItem
 from memspan.effects import Flow, run_async
 from memspan.errors import ScopeError
 
-from .._adapter import MESSAGE, FacadePort, Transcript
+from .._adapter import MESSAGE, FacadePort, Transcript, open_if_path
 from .._scopes import conversation_key
 from ._convert import from_payload, transcript_entry
 
@@ -53,6 +53,7 @@ class MemspanDBChatStore(AsyncDBChatStore):
         for name in ("user_id", "agent_id"):
             if getattr(self, name) is not None:
                 conversation_key("check", **{name: getattr(self, name)})  # memspan's ScopeError, now
+        self.memory = open_if_path(self.memory)  # a store path or URL is opened here
         self._transcript = Transcript(FacadePort(self.memory), "llamaindex")
 
     def run_id(self, key: str) -> str:

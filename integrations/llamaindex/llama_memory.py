@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -15,7 +16,7 @@ from .db_chat_store import MemspanDBChatStore
 
 
 def memspan_memory(
-    memory: AnyFacade,
+    memory: AnyFacade | str | os.PathLike[str],
     *,
     user_id: str | None = None,
     agent_id: str | None = None,

@@ -19,6 +19,7 @@ LlamaIndex's name for ``run_id``; any other argument this class does not know is
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,7 +33,15 @@ from memspan import Scope, ValidationError
 from memspan.effects import Flow, run_async, run_sync
 from memspan.facade import AnyFacade
 
-from .._adapter import FacadePort, format_memories, long_term_scope, recall, recall_scope, remember
+from .._adapter import (
+    FacadePort,
+    format_memories,
+    long_term_scope,
+    open_if_path,
+    recall,
+    recall_scope,
+    remember,
+)
 from .._scopes import ScopeKey
 from ._convert import conversation, latest_user_text, role_of, text_of
 from .chat_store import MemspanChatStore
@@ -43,7 +52,10 @@ class MemspanMemory(BaseMemory):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    memory: Any = Field(description="a memspan Memory or AsyncMemory", exclude=True)
+    memory: Any = Field(
+        description="any memspan memory (Memory, AsyncMemory, RemoteMemory, AsyncRemoteMemory) or a store path / URL",
+        exclude=True,
+    )
     user_id: str | None = None
     agent_id: str | None = None
     run_id: str | None = None
@@ -66,7 +78,7 @@ class MemspanMemory(BaseMemory):
     @classmethod
     def from_defaults(  # type: ignore[override]
         cls,
-        memory: AnyFacade,
+        memory: AnyFacade | str | os.PathLike[str],
         *,
         user_id: str | None = None,
         agent_id: str | None = None,
@@ -90,6 +102,7 @@ class MemspanMemory(BaseMemory):
         super().__init__(**data)
         # checked after pydantic, so a bad scope raises memspan's ScopeError rather than pydantic's wrapper
         recall_scope(long_term_scope(self.user_id, self.agent_id, self.run_id), self.recall_within)
+        self.memory = open_if_path(self.memory)  # a store path or URL is opened here
         self._port = FacadePort(self.memory)
         if self.chat_store is None:
             if self.run_id is not None and (self.user_id is not None or self.agent_id is not None):

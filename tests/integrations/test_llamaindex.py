@@ -383,3 +383,16 @@ def test_recall_covers_the_whole_user_unless_narrowed(memory: Memory) -> None:
     assert "window seats" in system and "peanuts" not in system
     block = MemspanMemoryBlock(memory=memory, user_id="zoe", agent_id="concierge")
     assert "peanuts" in asyncio.run(block.aget([ChatMessage(role="user", content="any allergies?")]))
+
+
+def test_a_store_path_is_accepted_like_in_the_other_adapters(tmp_path: Path, embedder: Embedder) -> None:
+    """Before, LlamaIndex classes refused a path (CrewAI and AutoGen took one)."""
+    path = tmp_path / "li.db"
+    chat = MemspanMemory.from_defaults(str(path), user_id="pat", session_id="s1")
+    chat.put_messages(
+        [ChatMessage(role="user", content="I grow tomatoes."), ChatMessage(role="assistant", content="Nice.")]
+    )
+    block = MemspanMemoryBlock(memory=path, user_id="pat")
+    assert "tomatoes" in asyncio.run(block.aget([ChatMessage(role="user", content="what do I grow?")]))
+    store = MemspanChatStore(memory=path, user_id="pat")
+    assert store.store == str(path.resolve()) and len(store.get_messages("s1")) == 2
