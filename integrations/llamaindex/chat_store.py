@@ -25,7 +25,7 @@ from memspan import Memory, MemoryItem
 from memspan.effects import Flow, run_async, run_sync
 from memspan.errors import ScopeError, ValidationError
 
-from .._adapter import MESSAGE, FacadePort, Transcript, absolute_location
+from .._adapter import MESSAGE, FacadePort, Transcript, absolute_location, open_if_path
 from .._scopes import conversation_key
 from ._convert import from_payload, transcript_entry
 
@@ -62,7 +62,8 @@ class MemspanChatStore(BaseChatStore):
                     "MemspanChatStore needs memory= (a memspan memory) or store= (a path/URL)"
                 )
             self.memory = Memory(self.store)
-        elif self.store is None:
+        self.memory = open_if_path(self.memory)  # a store path or URL is opened here
+        if self.store is None:
             self.store = store_location(self.memory)
         for name in ("user_id", "agent_id"):
             if getattr(self, name) is not None:
