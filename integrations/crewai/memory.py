@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal
@@ -40,12 +40,11 @@ from memspan import Memory, MemoryItem, MemspanError, Scope, ValidationError
 from .._adapter import as_blocking
 from .._scopes import ScopeKey, recall_ids
 from .records import (
-    AGENT_ROLE_KEY,
     CATEGORIES_KEY,
-    FRAMEWORK_KEY,
     IMPORTANCE_KEY,
-    PRIVATE_KEY,
-    SOURCE_KEY,
+    checked_importance,
+    recall_filter,
+    save_metadata,
     task_summary,
     to_record,
 )
@@ -158,11 +157,6 @@ class MemspanMemory(CrewMemory):
     def _record(self, item: MemoryItem) -> MemoryRecord:
         return to_record(item, self.default_importance)
 
-    @staticmethod
-    def _all(*clauses: dict[str, Any] | None) -> dict[str, Any] | None:
-        present = [c for c in clauses if c]
-        return None if not present else present[0] if len(present) == 1 else {"AND": present}
-
     # -- failures ------------------------------------------------------------------------------
 
     @property
@@ -211,14 +205,7 @@ class MemspanMemory(CrewMemory):
         start = time.perf_counter()
         try:
             with self._surfacing("recall"):
-                by_category = (
-                    {"OR": [{CATEGORIES_KEY: {"contains": c}} for c in categories]} if categories else None
-                )
-                visible = None
-                if not include_private:  # private memories only for their source (crewai's rule)
-                    hidden = {PRIVATE_KEY: {"ne": True}}
-                    visible = {"OR": [hidden, {SOURCE_KEY: source}]} if source else hidden
-                filters = self._all(path_filter(self._path(scope)), by_category, visible)
+                filters = recall_filter(self._path(scope), categories, include_private, source)
                 found = self.backend.search(
                     query, **self._recall_ids(), filters=filters, limit=limit, threshold=self.recall_threshold
                 )
@@ -258,32 +245,6 @@ class MemspanMemory(CrewMemory):
         summary = task_summary(content)
         return [summary] if summary else []
 
-    def _metadata(
-        self,
-        metadata: Mapping[str, Any] | None,
-        categories: list[str] | None,
-        agent_role: str | None,
-        *,
-        path: str,
-        importance: float | None,
-        private: bool,
-        source: str | None,
-    ) -> dict[str, Any]:
-        meta: dict[str, Any] = {FRAMEWORK_KEY: "crewai", **(metadata or {}), **path_metadata(path)}
-        if categories:
-            meta[CATEGORIES_KEY] = list(categories)
-        if agent_role:
-            meta[AGENT_ROLE_KEY] = agent_role
-        if importance is not None:
-            if not 0.0 <= importance <= 1.0:
-                raise ValidationError(f"importance must be between 0 and 1, got {importance}")
-            meta[IMPORTANCE_KEY] = float(importance)
-        if private:
-            meta[PRIVATE_KEY] = True
-        if source is not None:
-            meta[SOURCE_KEY] = source
-        return meta
-
     def _save(
         self,
         contents: list[str],
@@ -299,7 +260,7 @@ class MemspanMemory(CrewMemory):
         explicit: bool,
     ) -> list[MemoryRecord]:
         path = join(root_scope, scope) if root_scope else self._path(scope)
-        meta = self._metadata(
+        meta = save_metadata(
             metadata, categories, agent_role, path=path, importance=importance, private=private, source=source
         )
         summary = contents[0] if len(contents) == 1 else f"{len(contents)} memories"
@@ -412,9 +373,7 @@ class MemspanMemory(CrewMemory):
                 if categories is not None:
                     meta[CATEGORIES_KEY] = list(categories)
                 if importance is not None:
-                    if not 0.0 <= importance <= 1.0:
-                        raise ValidationError(f"importance must be between 0 and 1, got {importance}")
-                    meta[IMPORTANCE_KEY] = float(importance)
+                    meta[IMPORTANCE_KEY] = checked_importance(importance)
                 if scope is not None:  # moved to another path
                     meta = {k: v for k, v in meta.items() if not k.startswith("crewai_scope")}
                     meta |= path_metadata(self._path(scope))

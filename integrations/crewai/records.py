@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from crewai.memory.types import MemoryRecord
 
-from memspan import MemoryItem, Scope
+from memspan import MemoryItem, Scope, ValidationError
 
-from .scopes import PREFIXES_KEY, SCOPE_KEY
+from .scopes import PREFIXES_KEY, SCOPE_KEY, path_filter, path_metadata
 
 #: metadata keys the crewai adapter writes on the memories it saves
 AGENT_ROLE_KEY = "crewai_agent"
@@ -76,3 +78,52 @@ def to_record(item: MemoryItem, importance: float) -> MemoryRecord:
         source=source if isinstance(source, str) else None,
         private=private,
     )
+
+
+def checked_importance(value: float) -> float:
+    """crewai's importance, 0 to 1; anything else is refused rather than stored."""
+    if not 0.0 <= value <= 1.0:
+        raise ValidationError(f"importance must be between 0 and 1, got {value}")
+    return float(value)
+
+
+def save_metadata(
+    metadata: Mapping[str, Any] | None,
+    categories: list[str] | None,
+    agent_role: str | None,
+    *,
+    path: str,
+    importance: float | None,
+    private: bool,
+    source: str | None,
+) -> dict[str, Any]:
+    """The metadata a crewai save is stored with: crewai's own fields, kept so records round-trip."""
+    meta: dict[str, Any] = {FRAMEWORK_KEY: "crewai", **(metadata or {}), **path_metadata(path)}
+    if categories:
+        meta[CATEGORIES_KEY] = list(categories)
+    if agent_role:
+        meta[AGENT_ROLE_KEY] = agent_role
+    if importance is not None:
+        meta[IMPORTANCE_KEY] = checked_importance(importance)
+    if private:
+        meta[PRIVATE_KEY] = True
+    if source is not None:
+        meta[SOURCE_KEY] = source
+    return meta
+
+
+def recall_filter(
+    path: str, categories: list[str] | None, include_private: bool, source: str | None
+) -> dict[str, Any] | None:
+    """What a crewai recall adds to the id scope: the path, categories, and crewai's private rule
+    (a private memory only for its own source, or when private ones are asked for)."""
+    clauses: list[dict[str, Any]] = []
+    by_path = path_filter(path)
+    if by_path is not None:
+        clauses.append(by_path)
+    if categories:
+        clauses.append({"OR": [{CATEGORIES_KEY: {"contains": c}} for c in categories]})
+    if not include_private:
+        hidden: dict[str, Any] = {PRIVATE_KEY: {"ne": True}}
+        clauses.append({"OR": [hidden, {SOURCE_KEY: source}]} if source else hidden)
+    return None if not clauses else clauses[0] if len(clauses) == 1 else {"AND": clauses}
