@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 CACHE = Path(os.environ.get("MEMSPAN_HOST_SUITES_CACHE", Path.home() / ".cache" / "memspan" / "host-suites"))
+#: exit status of a suite that could not run here (no network for the sdist, no test checkout)
+NOT_RUN = 3
 PYTEST_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 
 
@@ -38,10 +40,14 @@ def sdist(name: str) -> Path:
     else:  # a uv-made environment has no pip: borrow one
         pip = ["uv", "run", "--no-project", "--with", "pip", "python", "-m", "pip"]
     spec = f"{name}=={version}"
-    subprocess.run(
-        [*pip, "download", "-q", "--no-binary", ":all:", "--no-deps", spec, "-d", str(folder)], check=True
+    done = subprocess.run(
+        [*pip, "download", "-q", "--no-binary", ":all:", "--no-deps", spec, "-d", str(folder)]
     )
-    return sorted(folder.glob("*.tar.gz"))[0]
+    found = sorted(folder.glob("*.tar.gz"))
+    if done.returncode != 0 or not found:
+        print(f"NOT RUN: could not download the sdist of {spec} from PyPI (offline?)")
+        raise SystemExit(NOT_RUN)
+    return found[0]
 
 
 def extract(archive: Path, members: Iterable[str], into: Path) -> dict[str, str]:

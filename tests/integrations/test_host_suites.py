@@ -34,5 +34,7 @@ def test_memspan_passes_what_the_host_passes(suite: str, package: str) -> None:
     done = subprocess.run(
         [sys.executable, str(SUITES / f"{suite}.py")], capture_output=True, text=True, timeout=900
     )
+    if done.returncode == 3:  # the suite's NOT_RUN: no PyPI here to fetch the framework's sdist
+        pytest.skip(done.stdout.strip())
     assert done.returncode == 0, done.stdout + done.stderr
     assert "memspan" in done.stdout and "host's own" in done.stdout
