@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _hostsuite import compare, rewrite, run
+from _hostsuite import NOT_RUN, compare, rewrite, run
 
 FILES = ["storage/chat_store/test_simple_chat_store.py", "memory/test_chat_memory_buffer.py"]
 
@@ -55,7 +55,7 @@ def main() -> int:
         print(
             "NOT RUN: LlamaIndex ships no tests on PyPI; set LLAMAINDEX_TESTS to llama-index-core/tests of a checkout"
         )
-        return 0
+        return NOT_RUN
     tests = {name: (Path(folder) / name).read_text() for name in FILES}
     host = {Path(name).name: text for name, text in tests.items()}
     store, buffer = (Path(n).name for n in FILES)
