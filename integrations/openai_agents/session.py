@@ -21,12 +21,15 @@ from agents.memory.session_settings import resolve_session_limit
 from memspan import MemoryItem
 from memspan.effects import Flow, run_async
 from memspan.errors import ValidationError
+from memspan.pipeline import MAX_METADATA_BYTES
 from memspan.scope import validate_id
 
 from .._adapter import MESSAGE, Transcript, message_text
 from .._hosted import MemoryLike, open_port
 
 FORMAT = "openai-agents"
+#: memspan's metadata limit, less room for the transcript's own keys
+_MAX_ITEM_BYTES = MAX_METADATA_BYTES - 1024
 
 
 def item_text(item: TResponseInputItem | dict[str, Any]) -> str:
@@ -48,9 +51,14 @@ def _entry(item: TResponseInputItem) -> tuple[str, str, dict[str, Any]]:
     if not isinstance(item, dict):
         raise ValidationError(f"a session item must be a dict (a Responses input item), got {type(item).__name__}")
     try:  # the item must survive the store as JSON, or it could not be read back as it was given
-        payload = json.loads(json.dumps(item))
+        encoded = json.dumps(item)
     except (TypeError, ValueError) as error:
         raise ValidationError(f"session item is not JSON: {error}") from error
+    if len(encoded.encode()) > _MAX_ITEM_BYTES:  # checked here so a batch fails before its first write
+        raise ValidationError(
+            f"a session item of {len(encoded.encode()):,} bytes is over the {_MAX_ITEM_BYTES:,} memspan keeps per item"
+        )
+    payload = json.loads(encoded)
     role = item.get("role")
     return (role if role in ("user", "assistant", "system") else "tool"), item_text(item), payload
 

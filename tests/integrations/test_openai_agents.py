@@ -171,7 +171,9 @@ async def test_bad_input_is_refused(amemory: AsyncMemory, tmp_path: Path) -> Non
     session = MemspanSession("s", amemory)
     with pytest.raises(ValidationError, match="JSON"):
         await session.add_items([{"role": "user", "content": "ok"}, {"role": "user", "content": object()}])  # type: ignore[list-item]
-    assert await session.get_items() == []  # nothing of the refused batch was written
+    with pytest.raises(ValidationError, match="bytes"):
+        await session.add_items([{"role": "user", "content": "ok"}, {"role": "user", "content": "x" * 70_000}])
+    assert await session.get_items() == []  # nothing of either refused batch was written
     # a tool's failure stops the run instead of reading as "no memories"
     broken = MemspanAgentMemory(amemory, user_id="u")
     model = ScriptedModel([("forget_memory", {"memory_id": "not a valid id!"}), "ok"])
@@ -201,3 +203,10 @@ def test_a_fact_learned_in_one_process_is_recalled_in_another(tmp_path: Path) ->
     subprocess.run([sys.executable, "-c", PROCESS, store, "learn"], check=True, timeout=300)
     out = subprocess.run([sys.executable, "-c", PROCESS, store, "recall"], check=True, timeout=300, capture_output=True, text=True)
     assert "My daughter Ines is allergic to shellfish." in out.stdout
+
+
+def test_the_example_runs_offline() -> None:
+    example = Path(__file__).parents[2] / "examples" / "openai_agents_memory.py"
+    out = subprocess.run([sys.executable, str(example)], check=True, timeout=300, capture_output=True, text=True)
+    assert "run 1, the model saved: Saved: Maya always wants an aisle seat" in out.stdout
+    assert "run 2, a fresh process, answered: Booked an aisle seat." in out.stdout
