@@ -70,7 +70,7 @@ async def learn(store: str) -> None:
         run_config=RunConfig(call_model_input_filter=memory.input_filter, tracing_disabled=True),
     )
     print("run 1, the model saved:", result.new_items[1].raw_item["output"])  # type: ignore[index]
-    await memory.close()
+    memory.close()
 
 
 async def recall_with_openai_agents(store: str, user_id: str = "maya", question: str = "Which seat should I book?") -> str:
@@ -90,7 +90,7 @@ async def recall_with_openai_agents(store: str, user_id: str = "maya", question:
         run_config=RunConfig(call_model_input_filter=memory.input_filter, tracing_disabled=True),
     )
     await memory.remember_run(result)  # the conversation becomes memory for the next framework
-    await memory.close()
+    memory.close()
     return str(result.final_output)
 
 

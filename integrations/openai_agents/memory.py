@@ -149,8 +149,8 @@ class MemspanAgentMemory:
         """The conversation ``session_id`` of this memory's user, in the same store."""
         return MemspanSession(session_id, self.port.memory, user_id=self.owner.write.user_id)
 
-    async def close(self) -> None:
-        """Close the memory if this object opened it from a path."""
+    def close(self) -> None:
+        """Close the memory if this object opened it from a path (blocking, as the SDK's sessions)."""
         if self._owned:
             memory: Any = self.port.memory
-            await memory.aclose()
+            memory.close()

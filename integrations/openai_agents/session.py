@@ -16,7 +16,7 @@ from typing import Any
 
 from agents.items import TResponseInputItem
 from agents.memory import SessionSettings
-from agents.memory.session_settings import resolve_session_limit
+from agents.memory.session_settings import coerce_session_settings, resolve_session_limit
 
 from memspan import MemoryItem
 from memspan.effects import Flow, run_async
@@ -77,11 +77,11 @@ class MemspanSession:
         memory: MemoryLike,
         *,
         user_id: str | None = None,
-        session_settings: SessionSettings | None = None,
+        session_settings: SessionSettings | dict[str, Any] | None = None,
     ) -> None:
         self.session_id = validate_id("session_id", session_id)
         self.user_id = None if user_id is None else validate_id("user_id", user_id)
-        self.session_settings = session_settings
+        self.session_settings = coerce_session_settings(session_settings or SessionSettings())
         port, self._owned = open_port(memory)
         self.port = port
         # the transcript format names the user, so another user's items of this session never load
@@ -123,8 +123,8 @@ class MemspanSession:
     async def clear_session(self) -> None:
         await run_async(self._clear())
 
-    async def close(self) -> None:
-        """Close the memory if this session opened it from a path."""
+    def close(self) -> None:
+        """Close the memory if this session opened it from a path (blocking, as ``SQLiteSession.close``)."""
         if self._owned:
             memory: Any = self.port.memory
-            await memory.aclose()
+            memory.close()

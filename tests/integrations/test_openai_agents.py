@@ -192,7 +192,7 @@ async def main():
         await memory.remember([{"role": "user", "content": "My daughter Ines is allergic to shellfish."}])
     else:
         print("\\n".join(m.text for m in await memory.recall("Which allergies are there in the family?")))
-    await memory.close()
+    memory.close()
 
 asyncio.run(main())
 """
