@@ -166,3 +166,11 @@ def test_a_fact_learned_in_one_process_is_recalled_in_another(tmp_path: Path) ->
     subprocess.run([sys.executable, "-c", PROCESS, store, "learn"], check=True, timeout=300)
     out = subprocess.run([sys.executable, "-c", PROCESS, store, "recall"], check=True, timeout=300, capture_output=True, text=True)
     assert "My daughter Ines is allergic to shellfish." in out.stdout
+
+
+def test_the_example_runs_offline() -> None:
+    example = Path(__file__).parents[2] / "examples" / "agent_framework_memory.py"
+    out = subprocess.run([sys.executable, str(example)], check=True, timeout=300, capture_output=True, text=True)
+    assert "    - I always want an aisle seat." in out.stdout
+    assert "run 2, a fresh process, answered: Booked an aisle seat." in out.stdout
+    assert "session booking-1, as kept in memspan: ['user: I always want an aisle seat.'" in out.stdout
