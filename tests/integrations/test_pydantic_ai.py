@@ -137,3 +137,19 @@ def test_a_fact_learned_in_one_process_is_recalled_in_another(tmp_path: Path) ->
     subprocess.run([sys.executable, "-c", PROCESS, store, "learn"], check=True, timeout=300)
     out = subprocess.run([sys.executable, "-c", PROCESS, store, "recall"], check=True, timeout=300, capture_output=True, text=True)
     assert "My daughter Ines is allergic to shellfish." in out.stdout
+
+
+def test_the_example_runs_offline() -> None:
+    example = Path(__file__).parents[2] / "examples" / "pydantic_ai_memory.py"
+    out = subprocess.run([sys.executable, str(example)], check=True, timeout=300, capture_output=True, text=True)
+    assert "run 1, the model saved: Saved: Maya always wants an aisle seat" in out.stdout
+    assert "run 2, a fresh process, answered: Booked an aisle seat." in out.stdout
+
+
+def test_run_sync_with_a_blocking_memory(memory: Memory) -> None:
+    memory.add("I love green tea", user_id="zoe")
+    script = Script(["Green tea it is."])
+    result = Agent(FunctionModel(script), capabilities=[MemspanMemory(memory, user_id="zoe")]).run_sync("Which tea do I like?")
+    assert result.output == "Green tea it is."
+    assert "I love green tea" in script.instructions[0]
+    assert "Which tea do I like?" in [m.text for m in memory.get_all(user_id="zoe")]
