@@ -1,6 +1,6 @@
 """pytest plugin: the OpenAI Agents SDK's own session tests, with each ``SQLiteSession`` a ``MemspanSession``.
 
-Loaded with ``-p openai_agents_memspan`` before the host's test modules are imported, it replaces
+Loaded with ``-p _openai_agents_memspan`` before the host's test modules are imported, it replaces
 the ``SQLiteSession`` those modules import by a constructor of a :class:`MemspanSession` over a
 memspan SQLite file at the same path (a fresh file for ``:memory:``); nothing else in the tests changes.
 """
