@@ -27,7 +27,7 @@ class InMemoryMemoryService(MemspanMemoryService):
     def __init__(self) -> None:
         fd, path = tempfile.mkstemp(suffix=".db")
         os.close(fd)
-        super().__init__(Memory(path, embedder=_EMBEDDER), recall_within=["user_id", "agent_id"], threshold=float(os.environ.get("ADK_SUITE_THRESHOLD", "0") or 0) or None)
+        super().__init__(Memory(path, embedder=_EMBEDDER), recall_within=["user_id", "agent_id"])
 
 
 host.InMemoryMemoryService = InMemoryMemoryService  # type: ignore[misc]
