@@ -8,7 +8,7 @@ export HOST_SUITES_DIR="${HOST_SUITES_DIR:-${TMPDIR:-/tmp}/memspan-host-suites}"
 mkdir -p "$HOST_SUITES_DIR"
 # _common.sh (suite_venv, sdist, counted) comes with the LangGraph suite
 source "$(dirname "$0")/_common.sh"
-PY="$(suite_venv openai-agents "openai-agents>=0.20,<0.24" pytest pytest-asyncio pytest-mock inline-snapshot)"
+PY="$(suite_venv openai-agents "openai-agents>=0.20,<0.21" pytest pytest-asyncio pytest-mock inline-snapshot)"
 SDK="$(sdist "$PY" openai-agents)"
 OPTS=(-o asyncio_mode=auto -o addopts= -p no:randomly)
 for impl in host memspan; do
