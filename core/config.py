@@ -104,10 +104,10 @@ def resolve_embedder(embedder: Embedder | str | None, store: MemoryStore) -> Emb
     Nothing means the model the store was embedded with when that is one memspan can name (so a
     store switched with ``memspan reembed`` keeps working with ``Memory(path)``), else the default.
     """
-    if isinstance(embedder, Embedder):
-        return embedder
     if isinstance(embedder, str):
         return named_embedder(embedder)
+    if isinstance(embedder, Embedder) or callable(getattr(embedder, "embed", None)):
+        return embedder  # type: ignore[return-value]  # the port is duck-typed: embed, model_id, dimension
     if embedder is not None:
         raise ValidationError(f"embedder must be an Embedder or a name, not {type(embedder).__name__}")
     model = stored_model(store)
