@@ -10,12 +10,12 @@ recall looks within ``recall_within`` (default: the broadest id given).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from memspan import AddResult, AsyncMemory, Event, MemoryItem, Scope
-from memspan.effects import Flow, call
+from memspan.effects import Flow, call, run_async
 from memspan.errors import NotFoundError
 from memspan.facade import AnyFacade
 
@@ -106,3 +106,40 @@ def forget_fact(port: FacadePort, scope: Scope, memory_id: str) -> Flow[str]:
     except NotFoundError:
         return f"No memory with id {memory_id} among this user's memories."
     return f"Forgot: {item.text}"
+
+
+def tool_functions(
+    port: FacadePort, owner: Owner, limit: int, framework: str
+) -> tuple[Callable[..., Awaitable[str]], ...]:
+    """``save_memory``, ``search_memory`` and ``forget_memory`` as plain coroutines, for a host to wrap
+    as its own tools (their names, signatures and docstrings become the tools' schemas).
+
+    The model picks only the fact, the query or the id: whose memory it is comes from ``owner``, so a
+    model can never reach another user's memories by naming them.
+    """
+
+    async def save_memory(fact: str) -> str:
+        """Remember one fact about the user for future conversations.
+
+        Args:
+            fact: One self-contained fact, preference or decision worth keeping.
+        """
+        return await run_async(save_fact(port, owner.write, fact, framework))
+
+    async def search_memory(query: str) -> str:
+        """Search what you remember about the user; shows each memory's id.
+
+        Args:
+            query: What to look for, in plain words.
+        """
+        return await run_async(search_facts(port, owner.recall, query, limit))
+
+    async def forget_memory(memory_id: str) -> str:
+        """Forget one memory, given its id as shown by search_memory.
+
+        Args:
+            memory_id: The id search_memory showed.
+        """
+        return await run_async(forget_fact(port, owner.recall, memory_id))
+
+    return save_memory, search_memory, forget_memory

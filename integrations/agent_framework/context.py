@@ -24,7 +24,7 @@ from memspan import MemoryItem
 from memspan.effects import run_async
 
 from .._adapter import format_memories
-from .._hosted import MemoryLike, Owner, forget_fact, learn, open_port, recall_texts, save_fact, search_facts
+from .._hosted import MemoryLike, Owner, learn, open_port, recall_texts, tool_functions
 from .._scopes import ScopeKey
 
 if TYPE_CHECKING:
@@ -113,21 +113,8 @@ class MemspanContextProvider(ContextProvider):
 
         The model picks only the fact, query or id; whose memory it is comes from the provider.
         """
-        port, owner, found_at_most = self.port, self.owner, search_limit or self.limit
-
-        async def save_memory(fact: str) -> str:
-            """Remember one fact about the user for future conversations."""
-            return await run_async(save_fact(port, owner.write, fact, FRAMEWORK))
-
-        async def search_memory(query: str) -> str:
-            """Search what you remember about the user; shows each memory's id."""
-            return await run_async(search_facts(port, owner.recall, query, found_at_most))
-
-        async def forget_memory(memory_id: str) -> str:
-            """Forget one memory, given its id as shown by search_memory."""
-            return await run_async(forget_fact(port, owner.recall, memory_id))
-
-        made: list[FunctionTool] = [tool(f) for f in (save_memory, search_memory, forget_memory)]  # type: ignore[misc]
+        functions = tool_functions(self.port, self.owner, search_limit or self.limit, FRAMEWORK)
+        made: list[FunctionTool] = [tool(f) for f in functions]  # type: ignore[misc]
         return made
 
     def close(self) -> None:

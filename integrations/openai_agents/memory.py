@@ -26,7 +26,7 @@ from memspan import AddResult, MemoryItem
 from memspan.effects import Flow, run_async
 
 from .._adapter import format_memories
-from .._hosted import MemoryLike, Owner, forget_fact, learn, open_port, recall_texts, save_fact, search_facts
+from .._hosted import MemoryLike, Owner, learn, open_port, recall_texts, tool_functions
 from .._scopes import ScopeKey
 from .session import MemspanSession, item_text
 
@@ -116,34 +116,8 @@ class MemspanAgentMemory:
         The model picks only the fact, query or id: whose memory it is comes from this object, so a
         model can never reach another user's memories by naming them.
         """
-        port, owner = self.port, self.owner
-        found_at_most = search_limit or self.limit
-
-        async def save_memory(fact: str) -> str:
-            """Remember one fact about the user for future conversations.
-
-            Args:
-                fact: One self-contained fact, preference or decision worth keeping.
-            """
-            return await run_async(save_fact(port, owner.write, fact, FRAMEWORK))
-
-        async def search_memory(query: str) -> str:
-            """Search what you remember about the user; shows each memory's id.
-
-            Args:
-                query: What to look for, in plain words.
-            """
-            return await run_async(search_facts(port, owner.recall, query, found_at_most))
-
-        async def forget_memory(memory_id: str) -> str:
-            """Forget one memory, given its id as shown by search_memory.
-
-            Args:
-                memory_id: The id search_memory showed.
-            """
-            return await run_async(forget_fact(port, owner.recall, memory_id))
-
-        return [function_tool(f, failure_error_function=None) for f in (save_memory, search_memory, forget_memory)]
+        functions = tool_functions(self.port, self.owner, search_limit or self.limit, FRAMEWORK)
+        return [function_tool(f, failure_error_function=None) for f in functions]
 
     def session(self, session_id: str) -> MemspanSession:
         """The conversation ``session_id`` of this memory's user, in the same store."""

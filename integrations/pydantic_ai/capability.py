@@ -27,7 +27,7 @@ from memspan import MemoryItem
 from memspan.effects import run_async
 
 from .._adapter import format_memories
-from .._hosted import MemoryLike, Owner, forget_fact, learn, open_port, recall_texts, save_fact, search_facts
+from .._hosted import MemoryLike, Owner, learn, open_port, recall_texts, tool_functions
 from .._scopes import ScopeKey
 
 FRAMEWORK = "pydantic-ai"
@@ -116,33 +116,8 @@ class MemspanMemory(AbstractCapability[Any]):
 
         The model picks only the fact, the query or the id; whose memory it is comes from here.
         """
-        port, owner, found_at_most = self.port, self.owner, search_limit or self.limit
-
-        async def save_memory(fact: str) -> str:
-            """Remember one fact about the user for future conversations.
-
-            Args:
-                fact: One self-contained fact, preference or decision worth keeping.
-            """
-            return await run_async(save_fact(port, owner.write, fact, FRAMEWORK))
-
-        async def search_memory(query: str) -> str:
-            """Search what you remember about the user; shows each memory's id.
-
-            Args:
-                query: What to look for, in plain words.
-            """
-            return await run_async(search_facts(port, owner.recall, query, found_at_most))
-
-        async def forget_memory(memory_id: str) -> str:
-            """Forget one memory, given its id as shown by search_memory.
-
-            Args:
-                memory_id: The id search_memory showed.
-            """
-            return await run_async(forget_fact(port, owner.recall, memory_id))
-
-        return FunctionToolset([save_memory, search_memory, forget_memory], max_retries=0)
+        functions = tool_functions(self.port, self.owner, search_limit or self.limit, FRAMEWORK)
+        return FunctionToolset(list(functions), max_retries=0)
 
     def close(self) -> None:
         """Close the memory if this capability opened it from a path."""
