@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from .conftest import learn_then_recall
+
 pytest.importorskip("agents")
 
 from agents import Agent, AgentsException, ModelResponse, RunConfig, Runner, Usage
@@ -200,9 +202,8 @@ asyncio.run(main())
 
 def test_a_fact_learned_in_one_process_is_recalled_in_another(tmp_path: Path) -> None:
     store = str(tmp_path / "shared.db")
-    subprocess.run([sys.executable, "-c", PROCESS, store, "learn"], check=True, timeout=300)
-    out = subprocess.run([sys.executable, "-c", PROCESS, store, "recall"], check=True, timeout=300, capture_output=True, text=True)
-    assert "My daughter Ines is allergic to shellfish." in out.stdout
+    recalled = learn_then_recall(PROCESS, store)
+    assert "My daughter Ines is allergic to shellfish." in recalled
 
 
 def test_the_example_runs_offline() -> None:
