@@ -18,10 +18,10 @@ from memspan.ports import Embedder, EmbedKind, Vector
 
 
 class CachedDocumentEmbedder(Embedder):
-    """memspan's default embedder with document vectors remembered in an ``.npz`` file."""
+    """An embedder (memspan's default unless given) with document vectors remembered in an ``.npz`` file."""
 
-    def __init__(self, path: Path):
-        self.inner = default_embedder()
+    def __init__(self, path: Path, inner: Embedder | None = None):
+        self.inner = inner or default_embedder()
         self.model_id = self.inner.model_id
         self._dimension = self.inner.dimension
         self.path = path

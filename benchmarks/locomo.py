@@ -6,6 +6,7 @@ Every conversation goes into ONE store, session by session (``user_id`` = the co
 its evidence the provenance of the top-k results covers.
 
     python benchmarks/locomo.py [--data PATH] [--quick] [--modes turns,rule,observation] [--json OUT]
+                                [--embedder minilm|multilingual-e5-small]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from embed_cache import CachedDocumentEmbedder
 from scale import remove_db
 
 from memspan import Memory
+from memspan.config import named_embedder
 from memspan.pipeline import Settings
 from memspan.retrieval import FusionWeights, Retrieval
 from memspan.types import Event, MemoryItem
@@ -218,7 +220,13 @@ def add_rate(conv: ld.Conversation, path: Path, sessions: int = 4) -> dict[str, 
 
 
 def run(
-    data: Path, workdir: Path, *, quick: bool, modes: Sequence[str], configs: Sequence[str] | None = None
+    data: Path,
+    workdir: Path,
+    *,
+    quick: bool,
+    modes: Sequence[str],
+    configs: Sequence[str] | None = None,
+    embedder_name: str = "minilm",
 ) -> dict[str, Any]:
     conversations = ld.load(data)
     if quick:
@@ -235,11 +243,15 @@ def run(
         "modes": {},
     }
     settings = configurations()
-    embedder = CachedDocumentEmbedder(workdir / "locomo-vectors.npz")
+    inner = named_embedder(embedder_name)
+    cache = "locomo-vectors.npz" if embedder_name == "minilm" else f"locomo-vectors-{inner.model_id}.npz"
+    embedder = CachedDocumentEmbedder(workdir / cache, inner)
+    report["embedder"] = inner.model_id
     if not quick:  # CI runs the quick mode: recall only
         report["add_rate"] = add_rate(conversations[0], workdir / "locomo-add-rate.db")
     for mode in modes:
-        path = workdir / f"locomo-{mode}{'-quick' if quick else ''}.db"
+        tag = "" if embedder_name == "minilm" else f"-{inner.model_id}"
+        path = workdir / f"locomo-{mode}{tag}{'-quick' if quick else ''}.db"
         remove_db(path)
         with Memory(str(path), embedder=embedder) as memory:
             stats = ingest(memory, conversations, mode)
@@ -270,6 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--configs", default=None, help="comma-separated subset of configurations")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--embedder", default="minilm", help="minilm (default) or multilingual-e5-small")
     args = parser.parse_args(argv)
     modes = ["turns"] if args.quick else args.modes.split(",")
     report = run(
@@ -278,6 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quick=args.quick,
         modes=modes,
         configs=args.configs.split(",") if args.configs else None,
+        embedder_name=args.embedder,
     )
     text = json.dumps(report, indent=2)
     if args.json:

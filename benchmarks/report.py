@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import report_personal
 
 KS = ("1", "5", "10", "25", "50")
 CATEGORIES = ("multi-hop", "temporal", "open-domain", "single-hop", "adversarial")
@@ -293,6 +294,8 @@ def write(results: dict[str, Any], docs: Path) -> None:
     lines += ["![recall@k](img/locomo_recall.png)", ""]
     if scale:
         lines += scale_section(scale, mem0_ok, img)
+    if results.get("personal"):
+        lines += report_personal.section(results["personal"])
     lines += ["## memspan ÷ mem0", ""]
     if results.get("parts"):
         lines += [

@@ -22,6 +22,7 @@ from typing import Any
 
 import locomo
 import locomo_data as ld
+import personal
 import report
 import scale
 
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="only write the report, from locomo.json / scale.json / mem0.json that locomo.py, scale.py and "
-        "mem0_runner.py wrote into this folder (to run the three parts side by side)",
+        "mem0_runner.py (and personal.py) wrote into this folder (to run the three parts side by side)",
     )
     args = parser.parse_args(argv)
     if args.from_parts:
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{os.getloadavg()[1]:.1f}",
             "parts": True,
         }
-        for name in ("locomo", "scale", "mem0"):
+        for name in ("locomo", "scale", "mem0", "personal"):
             path = args.from_parts / f"{name}.json"
             if path.exists():
                 parts[name] = json.loads(path.read_text())
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         results["locomo"] = locomo.run(args.data, workdir, quick=True, modes=["turns"], configs=["default"])
     else:
         results["locomo"] = locomo.run(args.data, workdir, quick=False, modes=list(locomo.MODES))
+        results["personal"] = personal.run(workdir)
         if not args.no_scale:
             points = [int(p) for p in args.points.split(",")]
             results["scale"] = scale.run(workdir, args.data, points, args.single_user, args.queries)

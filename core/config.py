@@ -60,3 +60,57 @@ def default_embedder() -> Embedder:
     from .embedders.onnx_minilm import OnnxMiniLMEmbedder
 
     return OnnxMiniLMEmbedder()
+
+
+@lru_cache(maxsize=1)
+def _multilingual_embedder() -> Embedder:
+    from .embedders.e5 import MultilingualE5Embedder
+
+    return MultilingualE5Embedder()
+
+
+#: embedders a caller can name (``Memory(path, embedder="multilingual-e5-small")``, ``memspan reembed``),
+#: by name and by the model id a store records; each is loaded once per process
+NAMED_EMBEDDERS: dict[str, Callable[[], Embedder]] = {
+    "minilm": default_embedder,
+    "all-minilm-l6-v2": default_embedder,
+    "all-minilm-l6-v2-int8": default_embedder,
+    "multilingual-e5-small": _multilingual_embedder,
+    "multilingual-e5-small-q4": _multilingual_embedder,
+}
+
+
+def named_embedder(name: str) -> Embedder:
+    """The embedder called ``name`` (see :data:`NAMED_EMBEDDERS`); a clear error for any other name."""
+    factory = NAMED_EMBEDDERS.get(name.strip().lower())
+    if factory is None:
+        raise ValidationError(
+            f"unknown embedder {name!r}; use 'minilm' (the default) or 'multilingual-e5-small', "
+            "or pass an Embedder instance"
+        )
+    return factory()
+
+
+def stored_model(store: MemoryStore) -> str | None:
+    """The model id a store's vectors come from (``None``: empty store, or the backend does not say)."""
+    info = getattr(store, "embedder_info", None)
+    found = info() if callable(info) else None
+    return str(found[0]) if found else None
+
+
+def resolve_embedder(embedder: Embedder | str | None, store: MemoryStore) -> Embedder:
+    """An Embedder from what the caller passed: itself, a name, or nothing.
+
+    Nothing means the model the store was embedded with when that is one memspan can name (so a
+    store switched with ``memspan reembed`` keeps working with ``Memory(path)``), else the default.
+    """
+    if isinstance(embedder, str):
+        return named_embedder(embedder)
+    if isinstance(embedder, Embedder) or callable(getattr(embedder, "embed", None)):
+        return embedder  # type: ignore[return-value]  # the port is duck-typed: embed, model_id, dimension
+    if embedder is not None:
+        raise ValidationError(f"embedder must be an Embedder or a name, not {type(embedder).__name__}")
+    model = stored_model(store)
+    if model is not None and model.lower() in NAMED_EMBEDDERS:
+        return named_embedder(model)
+    return default_embedder()

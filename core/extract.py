@@ -1,7 +1,9 @@
 """The offline extractor: deterministic rules, no model.
 
 Each remembered message becomes one or a few memories (long messages are cut at sentence
-boundaries), small talk is skipped, and every memory keeps the ids of the messages it came from.
+boundaries), and every memory keeps the ids of the messages it came from. Only statements are
+kept: questions, requests, greetings, thanks and acknowledgements are dropped, in every language
+:mod:`memspan.utterances` knows, and a fact said inside a question keeps only its fact part.
 User messages are remembered for user scopes; assistant messages too when the scope names an agent.
 The pipeline then drops exact and near duplicates of what the scope already knows.
 """
@@ -13,58 +15,17 @@ import re
 from .messages import Message
 from .ports import Decision, ExtractionPlan, ExtractionRequest, Extractor
 from .types import MemoryType
+from .utterances import Keep, is_small_talk, memorable
+
+__all__ = ["RuleExtractor", "is_small_talk", "memorable", "split_long"]
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[^\s])")
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_SMALL_TALK = frozenset(
-    [
-        "hi",
-        "hello",
-        "hey",
-        "thanks",
-        "thank",
-        "you",
-        "ok",
-        "okay",
-        "sure",
-        "great",
-        "cool",
-        "nice",
-        "yes",
-        "no",
-        "yeah",
-        "yep",
-        "bye",
-        "goodbye",
-        "good",
-        "morning",
-        "evening",
-        "night",
-        "awesome",
-        "lol",
-        "haha",
-        "wow",
-        "right",
-        "got",
-        "it",
-        "alright",
-        "see",
-        "later",
-        "welcome",
-        "please",
-    ]
-)
 _EVENT_HINT = re.compile(
     r"\b(yesterday|today|tonight|last (?:week|month|year|night|weekend)|ago|this (?:morning|week|weekend)|"
     r"on (?:mon|tues|wednes|thurs|fri|satur|sun)day|went|visited|met|attended|started|finished|"
     r"bought|moved|travel(?:l)?ed|\d{4}-\d{2}-\d{2})\b",
     re.IGNORECASE,
 )
-
-
-def is_small_talk(text: str) -> bool:
-    words = [w.lower() for w in _WORD.findall(text)]
-    return not words or all(w in _SMALL_TALK for w in words)
 
 
 def split_long(text: str, max_chars: int) -> list[str]:
@@ -103,6 +64,20 @@ class RuleExtractor(Extractor):
             return True
         return message.role == "assistant" and request.scope.agent_id is not None
 
+    @staticmethod
+    def _requests_kept(message: Message, request: ExtractionRequest) -> Keep:
+        """Which imperatives of ``message`` are memories rather than requests to the assistant.
+
+        How-tos are written as instructions, so a procedural add keeps them all. Plain imperatives
+        are kept in an assistant's turn (its advice, its record of work: "Try the curry") and in a
+        lone note handed to ``add`` (a convention an agent saves: "Check CI before merging"); only a
+        user's turn in a conversation is talking to the assistant, so there they are requests.
+        Polite requests ("Could you…", "…してください") ask someone wherever they appear.
+        """
+        if request.memory_type is MemoryType.PROCEDURAL:
+            return "instructions"
+        return "statements" if message.role == "user" and len(request.messages) > 1 else "advice"
+
     def _memory_type(self, text: str, request: ExtractionRequest) -> MemoryType:
         if request.memory_type is not None:
             return request.memory_type
@@ -111,9 +86,12 @@ class RuleExtractor(Extractor):
     def extract(self, request: ExtractionRequest) -> ExtractionPlan:
         decisions: list[Decision] = []
         for message in request.messages:
-            if not self._remembered(message, request) or is_small_talk(message.content):
+            if not self._remembered(message, request):
                 continue
-            for piece in split_long(message.content, self.max_chars):
+            content = memorable(message.content, keep=self._requests_kept(message, request))
+            if content is None:
+                continue
+            for piece in split_long(content, self.max_chars):
                 text = f"{message.name}: {piece}" if self.name_speakers and message.name else piece
                 decisions.append(
                     Decision(

@@ -30,6 +30,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from .errors import FilterError
+from .validation import find_bad_text
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "icontains")
 LOGICAL = ("AND", "OR", "NOT")
@@ -192,7 +193,15 @@ class Filter:
         return found
 
 
+def _check_text(text: str, where: str) -> None:
+    # a value no store can hold (a lone surrogate, NUL) can match nothing; PostgreSQL would fail on it
+    if problem := find_bad_text(text, where):
+        raise FilterError(problem)
+
+
 def _check_scalar(field: str, op: str, value: object) -> Scalar:
+    if isinstance(value, str):
+        _check_text(value, f"filter value on {field!a}")
     if value is None or isinstance(value, (str, int, float, bool)):
         if isinstance(value, float) and value != value:
             raise FilterError(f"filter on {field!r}: NaN cannot be compared")
@@ -241,6 +250,7 @@ class _Parser:
         for raw_key, value in spec.items():
             if not isinstance(raw_key, str) or not raw_key:
                 raise FilterError(f"filter keys must be non-empty strings, got {raw_key!r}")
+            _check_text(raw_key, "filter key")
             key = raw_key[1:].upper() if raw_key.startswith("$") else raw_key
             if key in ("AND", "OR"):
                 if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence) or not value:
@@ -263,6 +273,7 @@ class _Parser:
             for raw_op, operand in value.items():
                 if not isinstance(raw_op, str):
                     raise FilterError(f"filter operator on {field!r} must be a string")
+                _check_text(raw_op, f"filter operator on {field!a}")
                 self.nodes += 1
                 conds.append(_condition(field, raw_op.removeprefix("$").lower(), operand))
             return conds[0] if len(conds) == 1 else And(tuple(conds))

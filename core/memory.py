@@ -9,7 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .config import default_embedder, default_location, open_store
+from .config import default_location, open_store, resolve_embedder
 from .effects import run_async, run_sync
 from .errors import ValidationError
 from .extract import RuleExtractor
@@ -31,7 +31,7 @@ class _Base:
         self,
         store: MemoryStore | str | os.PathLike[str] | None = None,
         *,
-        embedder: Embedder | None = None,
+        embedder: Embedder | str | None = None,
         extractor: Extractor | None = None,
         llm: object | None = None,
         instructions: str | None = None,
@@ -45,8 +45,10 @@ class _Base:
 
         ``store`` is a :class:`~memspan.ports.MemoryStore`, a URL (``sqlite:///path.db``,
         ``postgresql://...``) or a file path; by default ``$MEMSPAN_STORE`` or
-        ``~/.memspan/memspan.db``. ``embedder`` defaults to the bundled MiniLM model and
-        ``extractor`` to the offline :class:`~memspan.extract.RuleExtractor`. ``llm`` (a
+        ``~/.memspan/memspan.db``. ``embedder`` is an :class:`~memspan.ports.Embedder` or a name
+        (``"multilingual-e5-small"``, see docs/embedders.md); by default the model the store was
+        embedded with, else the bundled MiniLM model. ``extractor`` defaults to the offline
+        :class:`~memspan.extract.RuleExtractor`. ``llm`` (a
         :class:`~memspan.llm.LLM`, ``"openai[:model]"``, ``"anthropic[:model]"``, ``"env"``, or a
         LangChain / LlamaIndex / AutoGen / CrewAI model) extracts with one model call per add instead.
         ``reranker`` (see :mod:`memspan.rerank`) rescores the best candidates of every search.
@@ -75,7 +77,7 @@ class _Base:
         if reranker is not None:
             settings.reranker = reranker
         self.store: MemoryStore = store
-        self.embedder: Embedder = embedder or default_embedder()
+        self.embedder: Embedder = resolve_embedder(embedder, store)
         self.extractor: Extractor = extractor or RuleExtractor()
         graph_engine = None
         if graph is not None and graph is not False:  # graph memory: imported only when asked for

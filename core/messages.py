@@ -8,6 +8,8 @@ from typing import Any
 
 from .errors import FilterError, ValidationError
 from .filters import parse_timestamp
+from .validation import require_clean
+from .validation import require_utf8 as require_utf8  # its old home: callers import it from here
 
 MAX_MESSAGE_CHARS = 100_000
 MAX_MESSAGES = 10_000
@@ -29,15 +31,6 @@ class Message:
 
     def speaker(self) -> str:
         return self.name or self.role
-
-
-def require_utf8(text: str, what: str) -> None:
-    """Refuse text with lone surrogates (what Python makes of invalid UTF-8 it was handed):
-    no store or model can take it, and it would fail deep inside a write."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError(f"{what} is not valid UTF-8 text (it contains a lone surrogate)") from None
 
 
 def _content_text(content: object, index: int) -> str:
@@ -84,6 +77,8 @@ def _one(raw: MessageLike, index: int, max_chars: int) -> Message:
     msg_id = raw.get("id", raw.get("dia_id"))
     if msg_id is not None and not isinstance(msg_id, (str, int)):
         raise ValidationError(f"message {index}: id must be a string or an integer")
+    # the name reaches the memory's text and the id its source_ids: the same check as the content
+    require_clean({"name": name, "id": msg_id}, f"message {index}")
     stamp = raw.get("created_at", raw.get("timestamp"))
     try:
         created_at = None if stamp is None else parse_timestamp(stamp, what="message timestamp")

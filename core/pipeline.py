@@ -34,7 +34,7 @@ from .ports import (
     Vector,
 )
 from .rerank.base import Reranker, rerank_flow
-from .retrieval import FusionWeights, Retrieval, fuse, query_to_embed, refine
+from .retrieval import FusionWeights, Retrieval, dense_scale, fuse, query_to_embed, refine, scope_weights
 from .scope import Scope, validate_id
 from .types import (
     AddResult,
@@ -46,6 +46,7 @@ from .types import (
     SearchResult,
     Usage,
 )
+from .validation import require_clean
 
 if TYPE_CHECKING:
     from .graph.index import EntityGraph
@@ -106,6 +107,7 @@ def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     if len(encoded.encode()) > MAX_METADATA_BYTES:
         raise ValidationError(f"metadata is larger than {MAX_METADATA_BYTES // 1024} KiB")
     copy: dict[str, Any] = json.loads(encoded)
+    require_clean(copy, "metadata")  # NUL too: PostgreSQL's JSON cannot hold it
     return copy  # a private copy the caller cannot mutate later
 
 
@@ -509,7 +511,8 @@ class Engine:
             vectors = yield embedding
         if weights.dense:
             dense = yield call(self.store, "search_vector", scope, vectors[0], flt, pool)
-        ranked = fuse(dense, keyword, weights)
+        weights = yield from scope_weights(self.store, scope, weights)
+        ranked = fuse(dense, keyword, weights, dense_scale(self.embedder))
         ranked = yield from refine(self.store, scope, flt, query, ranked, self.settings.retrieval)
         graph_context = None
         if self.graph is not None:  # graph memory hook: expand from entities, collect relations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import numpy as np
@@ -16,6 +16,7 @@ import numpy as np
 from .errors import ValidationError
 from .ports import Embedder, MemoryStore
 from .types import HistoryEvent, MemoryItem
+from .validation import record_problem
 
 
 def item_from_dict(data: dict[str, Any]) -> MemoryItem:
@@ -25,9 +26,19 @@ def item_from_dict(data: dict[str, Any]) -> MemoryItem:
         raise ValidationError(f"not a memspan memory record: missing or bad field {exc}") from None
 
 
-def export_records(store: MemoryStore, *, include_deleted: bool = True) -> Iterator[dict[str, Any]]:
+def export_records(
+    store: MemoryStore, *, include_deleted: bool = True, skipped: list[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every memory with its history. A row no reader can encode (invalid UTF-8 stored by an older
+    memspan) is left out and its id (``ascii()``-escaped) appended to ``skipped``: one bad row must
+    not make the backup of the whole store fail."""
     for item in store.iter_memories(include_deleted=include_deleted):
-        yield {"memory": item.to_dict(), "history": [e.to_dict() for e in store.history(item.id)]}
+        events = store.history(item.id)
+        if record_problem(item, events) is not None:
+            if skipped is not None:
+                skipped.append(ascii(item.id)[1:-1])
+            continue
+        yield {"memory": item.to_dict(), "history": [e.to_dict() for e in events]}
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO) -> int:
@@ -44,18 +55,25 @@ def read_jsonl(lines: Iterable[str]) -> Iterator[tuple[MemoryItem, list[HistoryE
             continue
         try:
             record = json.loads(line)
-            yield (
-                item_from_dict(record["memory"]),
-                [HistoryEvent.from_dict(e) for e in record.get("history", [])],
-            )
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise ValidationError(f"line {number}: not a memspan export record ({exc})") from None
+            item = item_from_dict(record["memory"])
+            events = [HistoryEvent.from_dict(e) for e in record.get("history", [])]
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValidationError(f"line {number}: not a memspan export record ({exc!a})") from None
+        problem = record_problem(item, events)
+        if problem is not None:  # the check every other write path applies
+            raise ValidationError(f"line {number}: {problem}")
+        yield item, events
 
 
 @dataclass
 class ImportReport:
     imported: int = 0
+    #: ids the target already had
     skipped: int = 0
+    #: ids (``ascii()``-escaped) of source records no store can take (invalid UTF-8, NUL), left out
+    invalid: list[str] = field(default_factory=list)
+    #: how many of ``invalid`` were live (not deleted)
+    invalid_live: int = 0
 
 
 def import_items(
@@ -74,8 +92,15 @@ def import_items(
     batch: list[tuple[MemoryItem, list[HistoryEvent]]] = []
 
     def flush() -> None:
-        fresh = [(item, events) for item, events in batch if target.get(item.id) is None]
-        report.skipped += len(batch) - len(fresh)
+        valid = []
+        for item, events in batch:
+            if record_problem(item, events) is None:
+                valid.append((item, events))
+            else:
+                report.invalid.append(ascii(item.id)[1:-1])
+                report.invalid_live += item.deleted_at is None
+        fresh = [(item, events) for item, events in valid if target.get(item.id) is None]
+        report.skipped += len(valid) - len(fresh)
         if fresh:
             items = [item for item, _ in fresh]
             copied = source.vectors([i.id for i in items]) if source is not None else {}

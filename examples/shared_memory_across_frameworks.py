@@ -1,11 +1,17 @@
-"""One memspan store, three frameworks, three processes.
+"""One memspan store, four frameworks, one process each: what any of them learns, all of them recall.
 
-1. A LangChain agent (``create_agent`` + ``MemspanMiddleware``) talks with Alice and learns her
-   travel preferences.
-2. A separate process runs a CrewAI crew whose memory is ``memspan.integrations.crewai.MemspanMemory``
-   over the same SQLite file: crewai recalls Alice's preferences before its task.
-3. Another process runs an AutoGen ``AssistantAgent`` with ``memspan.integrations.autogen.MemspanMemory``:
-   it recalls them before answering.
+Round 1, each framework in its own process, recalls what the earlier ones learned about Alice and
+then learns something itself:
+
+1. LangChain (``create_agent`` + ``MemspanMiddleware``) learns her meal and seat preferences.
+2. A CrewAI crew recalls them before its task and remembers the booking it made.
+3. A LlamaIndex agent (``memspan_memory``) recalls both and learns that she collects fountain pens.
+4. An AutoGen ``AssistantAgent`` recalls all three and learns that she is allergic to peanuts.
+
+Round 2 closes every direction: LangChain (an *agent-scoped* run, ``agent_id`` set), CrewAI and
+LlamaIndex each recall what the frameworks after them learned. Every adapter follows one scope rule:
+it writes to the user *and* its agent id, and recalls the whole user unless ``recall_within``
+narrows it.
 
 Everything runs offline: each framework is driven by a scripted model, embeddings come from the
 bundled MiniLM. Each process prints what its framework recalled.
@@ -20,36 +26,55 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 USER = "alice"
 PREFERENCE = "I'm vegetarian, and on flights I always want a window seat."
+PENS = "I collect vintage fountain pens."
+PEANUTS = "I am allergic to peanuts."
 
 
-def learn_with_langchain(store: str) -> None:
+def show(framework: str, texts: Sequence[str]) -> None:
+    print(f"[{framework}] recalled:")
+    for text in texts:
+        print(f"    - {' '.join(text.split())}")
+
+
+def langchain(store: str, round_: int) -> None:
     from langchain.agents import create_agent
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-    from langchain_core.messages import AIMessage
+    from langchain_core.messages import AIMessage, SystemMessage
 
     from memspan import Memory
     from memspan.integrations.langchain import MemoryContext, MemspanMiddleware
 
-    model = GenericFakeChatModel(
-        messages=iter([AIMessage(content="Noted: vegetarian meals and window seats.")])
-    )
+    question = PREFERENCE if round_ == 1 else "Plan a birthday gift and a dinner for me."
+    reply = "Noted: vegetarian meals and window seats." if round_ == 1 else "A pen and a peanut-free dinner."
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
+    seen: list[str] = []
+    invoke = model._generate
+
+    def recording(messages: list[Any], *args: Any, **kwargs: Any) -> Any:
+        seen.extend(str(m.content) for m in messages if isinstance(m, SystemMessage))
+        return invoke(messages, *args, **kwargs)
+
+    object.__setattr__(model, "_generate", recording)
     with Memory(store) as memory:
-        agent = create_agent(model, middleware=[MemspanMiddleware(memory)], context_schema=MemoryContext)
-        agent.invoke(
-            {"messages": [{"role": "user", "content": PREFERENCE}]},
+        middleware = MemspanMiddleware(memory, limit=10, remember=round_ == 1)
+        agent = create_agent(model, middleware=[middleware], context_schema=MemoryContext)
+        agent.invoke(  # an agent-scoped run: its writes carry the agent id, recall spans the user
+            {"messages": [{"role": "user", "content": question}]},
             context=MemoryContext(user_id=USER, agent_id="langchain-assistant"),
         )
-        print("[langchain] remembered:")
-        for item in memory.get_all(user_id=USER, agent_id="langchain-assistant"):
-            print(f"    - {item.text}")
+    show(
+        f"langchain round {round_}",
+        [line[2:] for text in seen for line in text.splitlines() if line.startswith("- ")],
+    )
 
 
-def recall_with_crewai(store: str) -> None:
+def crewai(store: str, round_: int) -> None:
     os.environ.update(
         OTEL_SDK_DISABLED="true",
         CREWAI_DISABLE_TELEMETRY="true",
@@ -61,22 +86,29 @@ def recall_with_crewai(store: str) -> None:
 
     from memspan.integrations.crewai import MemspanMemory
 
+    memory = MemspanMemory(backend=store, user_id=USER, agent_id="trip-crew")
+    if round_ == 2:  # what the crew's agents would find with their "Search memory" tool
+        show(
+            "crewai round 2", [m.record.content for m in memory.recall("gift ideas and allergies", limit=10)]
+        )
+        memory.close()
+        return
+
     class ScriptedLLM(BaseLLM):
         """Answers from the memories crewai put into its prompt, as a real model would."""
 
         def call(self, messages: Any, *args: Any, **kwargs: Any) -> str:
             prompt = "\n".join(m["content"] for m in messages if m["role"] == "user")
-            recalled = [line[2:] for line in prompt.splitlines() if line.startswith("- (score=")]
-            print("[crewai] memories in the task prompt:")
-            for line in recalled:
-                print(f"    - {line}")
+            show(
+                "crewai round 1",
+                [line.split(") ", 1)[-1] for line in prompt.splitlines() if line.startswith("- (score=")],
+            )
             meal = "vegetarian meal" if "vegetarian" in prompt else "standard meal"
             seat = "window seat" if "window seat" in prompt else "any seat"
             return (
                 f"Thought: I know her preferences.\nFinal Answer: Booked Lisbon with a {seat} and a {meal}."
             )
 
-    memory = MemspanMemory(backend=store, user_id=USER, agent_id="trip-crew")
     planner = Agent(
         role="Trip planner", goal="Book trips", backstory="Careful.", llm=ScriptedLLM(model="scripted")
     )
@@ -85,45 +117,88 @@ def recall_with_crewai(store: str) -> None:
         expected_output="a booking",
         agent=planner,
     )
-    result = Crew(agents=[planner], tasks=[task], memory=memory).kickoff()
+    result = Crew(agents=[planner], tasks=[task], memory=memory).kickoff()  # the crew saves its result
     print(f"[crewai] crew answered: {result.raw}")
     memory.close()
 
 
-async def recall_with_autogen(store: str) -> None:
+async def llamaindex(store: str, round_: int) -> None:
+    from llama_index.core.agent.workflow import FunctionAgent
+    from llama_index.core.llms import ChatMessage, MessageRole
+    from llama_index.core.llms.mock import MockFunctionCallingLLM
+
+    from memspan import AsyncMemory
+    from memspan.integrations.llamaindex import MemspanMemoryBlock, memspan_memory
+
+    async with AsyncMemory(store) as memory:
+        if round_ == 2:  # what the memory block puts in front of the model for this question
+            block = MemspanMemoryBlock(memory=memory, user_id=USER, agent_id="llamaindex-concierge", limit=10)
+            shown = await block.aget(
+                [ChatMessage(role="user", content="What should I avoid eating at dinner?")]
+            )
+            show("llamaindex round 2", [line[2:] for line in shown.splitlines() if line.startswith("- ")])
+            return
+        seen: list[str] = []
+
+        def respond(messages: Sequence[ChatMessage], **kwargs: Any) -> ChatMessage:
+            if not seen:  # what the model was shown for the first question
+                seen.extend(str(m.content or "") for m in messages if m.role == MessageRole.SYSTEM)
+            return ChatMessage(role=MessageRole.ASSISTANT, content="Lisbon is booked; I will note the pens.")
+
+        agent = FunctionAgent(
+            llm=MockFunctionCallingLLM(response_generator=respond), system_prompt="A concierge."
+        )
+        chat = memspan_memory(
+            memory, user_id=USER, agent_id="llamaindex-concierge", session_id="trip-chat", limit=10
+        )
+        await agent.run(f"{PENS} Which trip did you book for me?", memory=chat)
+        await agent.run("Thanks!", memory=chat)  # the block remembers the finished exchange
+        show(
+            "llamaindex round 1",
+            [line[2:] for text in seen for line in text.splitlines() if line.startswith("- ")],
+        )
+
+
+async def autogen(store: str, round_: int) -> None:
     from autogen_agentchat.agents import AssistantAgent
     from autogen_agentchat.messages import MemoryQueryEvent
+    from autogen_core.memory import MemoryContent, MemoryMimeType
     from autogen_ext.models.replay import ReplayChatCompletionClient
 
     from memspan.integrations.autogen import MemspanMemory
 
-    memory = MemspanMemory(store, user_id=USER, agent_id="autogen-concierge")
+    memory = MemspanMemory(store, user_id=USER, agent_id="autogen-concierge", limit=10)
     client = ReplayChatCompletionClient(["I have pre-ordered a vegetarian meal for you."])
     agent = AssistantAgent("concierge", model_client=client, memory=[memory])
-    result = await agent.run(task="Which meal should I pre-order for my flight?")
-    print("[autogen] memories added to the model context:")
-    for event in result.messages:
-        if isinstance(event, MemoryQueryEvent):
-            for content in event.content:
-                print(f"    - {' '.join(str(content.content).split())}")
-    await memory.add_task_result(result)  # the conversation becomes memory for the next framework
+    result = await agent.run(task="Which meal should I pre-order for my Lisbon flight? Any gift ideas?")
+    recalled = [str(c.content) for e in result.messages if isinstance(e, MemoryQueryEvent) for c in e.content]
+    show("autogen round 1", recalled)
+    await memory.add(MemoryContent(content=PEANUTS, mime_type=MemoryMimeType.TEXT))  # what the app learned
     await memory.close()
 
 
+def stage(framework: str, store: str, round_: int) -> None:
+    if framework == "langchain":
+        langchain(store, round_)
+    elif framework == "crewai":
+        crewai(store, round_)
+    elif framework == "llamaindex":
+        asyncio.run(llamaindex(store, round_))
+    else:
+        asyncio.run(autogen(store, round_))
+
+
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] in ("crewai", "autogen"):
-        framework, store = sys.argv[1], sys.argv[2]
-        if framework == "crewai":
-            recall_with_crewai(store)
-        else:
-            asyncio.run(recall_with_autogen(store))
+    if len(sys.argv) == 4:
+        stage(sys.argv[1], sys.argv[2], int(sys.argv[3]))
         return
     with tempfile.TemporaryDirectory() as scratch:
         store = sys.argv[1] if len(sys.argv) > 1 else str(Path(scratch) / "shared.db")
-        learn_with_langchain(store)
-        for framework in ("crewai", "autogen"):
-            print(f"--- starting a separate {framework} process on {store}", flush=True)
-            subprocess.run([sys.executable, __file__, framework, store], check=True)
+        plan = [(f, 1) for f in ("langchain", "crewai", "llamaindex", "autogen")]
+        plan += [(f, 2) for f in ("langchain", "crewai", "llamaindex")]
+        for framework, round_ in plan:
+            print(f"--- {framework}, round {round_}, in its own process on {store}", flush=True)
+            subprocess.run([sys.executable, __file__, framework, store, str(round_)], check=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ coroutines. Nothing here imports a framework, so the LlamaIndex adapter shares i
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +29,25 @@ from memspan.facade import (
 FACADE_METHODS = frozenset({"add", "search", "get", "get_all", "update", "delete", "delete_all"})
 
 
+#: what an adapter accepts as its memory: any facade, or a store path / URL to open
+MemoryLike = AnyFacade | str | os.PathLike[str]
+
+
+def open_facade(memory: object) -> Any:
+    """A facade as given, or one opened from a location: an ``http(s)://`` URL is a memspan server
+    (``RemoteMemory``, key from ``$MEMSPAN_API_KEY``), anything else a store path or URL (``Memory``)."""
+    if isinstance(memory, (str, os.PathLike)):
+        location = os.fspath(memory)
+        if location.startswith(("http://", "https://")):
+            from memspan.client import RemoteMemory
+
+            return RemoteMemory(location)
+        from memspan import Memory
+
+        return Memory(location)
+    return memory
+
+
 class FacadePort:
     """Any memspan memory facade (local or a server client, blocking or awaitable) seen as one port.
 
@@ -37,7 +58,8 @@ class FacadePort:
     to the same server with the same key, so both paths see one memory.
     """
 
-    def __init__(self, memory: AnyFacade):
+    def __init__(self, memory: MemoryLike):
+        memory = open_facade(memory)
         require_facade(memory)
         self.awaitable: AsyncMemoryFacade | None = None
         self._blocking: MemoryFacade | None = None
@@ -67,6 +89,101 @@ class FacadePort:
         raise AttributeError(name)
 
 
+def absolute_location(location: str | os.PathLike[str]) -> str:
+    """A store path or URL that means the same file from any working directory.
+
+    Component configs and serialised adapters are loaded elsewhere; a relative ``memspan.db`` would
+    then open (and create) a different, empty database. URLs other than ``sqlite:///`` name a server
+    and are kept as given.
+    """
+    text = os.fspath(location)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return os.path.abspath(os.path.expanduser(text))
+    if scheme.lower() == "sqlite" and rest.startswith("/") and not rest.startswith("//"):
+        return "sqlite:///" + os.path.abspath(os.path.expanduser(rest[1:]))
+    return text
+
+
+class AwaitableFacade:
+    """A blocking memspan memory (``Memory`` or ``RemoteMemory``) seen through awaitable methods.
+
+    For frameworks whose memory interface is all coroutines (AutoGen): each call runs the blocking
+    method in a worker thread, so the event loop stays free, and both kinds of memory are accepted.
+    """
+
+    def __init__(self, memory: MemoryFacade):
+        self.blocking = memory
+
+    async def _run(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(getattr(self.blocking, name), *args, **kwargs)
+
+    async def add(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("add", *args, **kwargs)
+
+    async def search(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("search", *args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("get", *args, **kwargs)
+
+    async def get_all(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("get_all", *args, **kwargs)
+
+    async def update(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("update", *args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("delete", *args, **kwargs)
+
+    async def delete_all(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("delete_all", *args, **kwargs)
+
+    async def history(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._run("history", *args, **kwargs)
+
+    async def aclose(self) -> None:
+        await self._run("close")
+
+    @property
+    def store(self) -> Any:
+        return getattr(self.blocking, "store", None)
+
+
+def open_if_path(memory: object) -> object:
+    """A store path or URL opened as a :class:`memspan.Memory` (absolute, so it can be serialised);
+    anything else unchanged, for :class:`FacadePort` to check."""
+    if isinstance(memory, (str, os.PathLike)):
+        from memspan import Memory
+
+        return Memory(absolute_location(memory))
+    return memory
+
+
+def as_awaitable(memory: object, what: str = "memory") -> AsyncMemoryFacade:
+    """Any memspan memory as an awaitable facade (a blocking one runs in worker threads)."""
+    if is_async_facade(memory):
+        return memory
+    if is_blocking_facade(memory):
+        wrapped: AsyncMemoryFacade = AwaitableFacade(memory)  # type: ignore[assignment]
+        return wrapped
+    return require_facade(memory, what)  # type: ignore[return-value]  # always raises here
+
+
+def as_blocking(memory: object, what: str = "memory") -> MemoryFacade:
+    """Any memspan memory as a blocking facade (an awaitable one through its blocking twin)."""
+    if is_blocking_facade(memory):
+        return memory
+    if is_async_facade(memory):
+        twin = blocking_twin(memory)
+        if twin is None:
+            raise ValidationError(
+                f"{what}: {type(memory).__name__} has no blocking twin; pass a memspan Memory or RemoteMemory"
+            )
+        return twin
+    return require_facade(memory, what)  # type: ignore[return-value]  # always raises here
+
+
 def long_term_scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> Scope:
     """Where long-term memories of a conversation live: the user and/or agent, not the session.
 
@@ -79,6 +196,15 @@ def long_term_scope(user_id: str | None, agent_id: str | None, run_id: str | Non
     if user_id is not None or agent_id is not None:
         return Scope.of(user_id, agent_id, None)
     return Scope.of(None, None, run_id, operation="remembering")
+
+
+def recall_scope(write: Scope, within: Sequence[str] | None) -> Scope:
+    """Where an adapter that writes to ``write`` recalls: the whole user unless ``within`` narrows it
+    (see :mod:`memspan.integrations._scopes`, the rule every adapter follows)."""
+    from ._scopes import recall_ids
+
+    ids = recall_ids(write.as_dict(), within)
+    return Scope(ids.get("user_id"), ids.get("agent_id"), ids.get("run_id"))
 
 
 def message_text(content: Any) -> str:
@@ -105,14 +231,31 @@ def format_memories(texts: list[str], heading: str = "Relevant long-term memorie
 TRANSCRIPT = "memspan_transcript"
 #: the filter recall uses, so a session's verbatim transcript never crowds out remembered facts
 NOT_TRANSCRIPT: dict[str, Any] = {TRANSCRIPT: {"ne": True}}
+#: metadata marking a memory as a LangGraph store item (an application's own record, not a recalled fact)
+STORE_ITEM = "memspan_store_item"
+#: what recall looks at: remembered facts, neither transcript messages nor store items
+RECALLABLE: dict[str, Any] = {TRANSCRIPT: {"ne": True}, STORE_ITEM: {"ne": True}}
 
 
 def recall(
-    port: FacadePort, scope: Scope, query: str, *, limit: int, threshold: float | None
+    port: FacadePort,
+    scope: Scope,
+    query: str,
+    *,
+    limit: int,
+    threshold: float | None,
+    filters: dict[str, Any] | None = None,
 ) -> Flow[list[MemoryItem]]:
-    """The scope's remembered facts that best match ``query`` (transcript messages left out)."""
+    """The scope's remembered facts that best match ``query`` (by default transcript messages and
+    store items left out: ``filters`` replaces that)."""
     found = yield call(
-        port, "search", query, **scope.as_dict(), filters=NOT_TRANSCRIPT, limit=limit, threshold=threshold
+        port,
+        "search",
+        query,
+        **scope.as_dict(),
+        filters=filters or RECALLABLE,
+        limit=limit,
+        threshold=threshold,
     )
     return list(found)
 
@@ -159,14 +302,26 @@ class Transcript:
             if len(page) < _PAGE:
                 return sorted(items, key=lambda item: int(item.metadata[POSITION]))
 
-    def append(self, run_id: str, entries: Sequence[tuple[str, str, dict[str, Any]]]) -> Flow[None]:
+    def append(
+        self,
+        run_id: str,
+        entries: Sequence[tuple[str, str, dict[str, Any]]],
+        extra: dict[str, Any] | None = None,
+    ) -> Flow[None]:
         """Add ``(role, searchable text, serialised message)`` entries after the last message."""
         items = yield from self.load(run_id)
         position = int(items[-1].metadata[POSITION]) + 1 if items else 0
         for offset, (role, text, payload) in enumerate(entries):
             metadata = {TRANSCRIPT: True, FORMAT: self.fmt, POSITION: position + offset, MESSAGE: payload}
             message = {"role": role, "content": text}
-            yield call(self.port, "add", message, run_id=run_id, metadata=metadata, infer=False)
+            yield call(
+                self.port, "add", message, run_id=run_id, metadata=metadata | (extra or {}), infer=False
+            )
+
+    def mark(self, items: Sequence[MemoryItem], extra: dict[str, Any]) -> Flow[None]:
+        """Set metadata on transcript messages (e.g. LlamaIndex's archived status)."""
+        for item in items:
+            yield call(self.port, "update", item.id, metadata=dict(item.metadata) | extra)
 
     def remove(self, items: Sequence[MemoryItem]) -> Flow[None]:
         for item in items:

@@ -1,17 +1,24 @@
-"""Which ids a framework adapter recalls within (no framework imported here).
+"""The one scope model every framework adapter follows (no framework imported here).
 
-An adapter writes to every id it was given, but recalls within a chosen subset: by default the
-broadest one (``user_id`` before ``agent_id`` before ``run_id``), so an agent serving a user sees what
-the user's other agents remembered, in any framework. memspan scopes are equality constraints, so
-recalling within ``user_id`` alone finds memories written with any ``agent_id``/``run_id``.
+- **Writes** carry every id the adapter was given (``user_id``, ``agent_id``, ``run_id``).
+- **Recall** looks within a chosen subset, ``recall_within``: by default the broadest id given
+  (``user_id`` before ``agent_id`` before ``run_id``), so an agent serving a user sees what the user's
+  other agents remembered, in any framework; ``recall_within=("user_id", "agent_id")`` narrows it to
+  one agent. memspan scopes are equality constraints, so recalling within ``user_id`` alone finds
+  memories written with any ``agent_id``/``run_id``.
+- **Chat histories** (verbatim transcripts) are keyed by their owner *and* their conversation:
+  :func:`conversation_key` derives the transcript's ``run_id`` from both, so two users who both call
+  a conversation ``"1"`` never share one.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from memspan import ValidationError
+from memspan.scope import validate_id
 
 ScopeKey = Literal["user_id", "agent_id", "run_id"]
 SCOPE_KEYS: tuple[ScopeKey, ...] = ("user_id", "agent_id", "run_id")
@@ -33,3 +40,19 @@ def recall_ids(write_ids: Mapping[str, str], within: Sequence[str] | None) -> di
             f"set {' and '.join(missing)} or leave them out of recall_within"
         )
     return {k: write_ids[k] for k in within}
+
+
+def conversation_key(conversation: str, user_id: str | None = None, agent_id: str | None = None) -> str:
+    """The ``run_id`` a conversation's transcript is kept under.
+
+    The conversation id itself when nobody owns it (then use an id no other user can guess, such as
+    a UUID); else a digest of owner and conversation, unambiguous whatever characters they hold, so
+    the same conversation id of two users (or two agents) names two transcripts.
+    """
+    validate_id("conversation id", conversation)
+    if user_id is None and agent_id is None:
+        return conversation
+    owner = [validate_id("user_id", user_id) if user_id is not None else ""]
+    owner.append(validate_id("agent_id", agent_id) if agent_id is not None else "")
+    digest = hashlib.sha256("\x1f".join([*owner, conversation]).encode()).hexdigest()[:40]
+    return f"chat-{digest}"

@@ -61,3 +61,17 @@ def test_import_memspan_imports_no_framework() -> None:
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout.strip()
     assert out == "", f"import memspan pulled in: {out}"
+
+
+def test_the_new_host_packages_import_their_framework_only_when_used() -> None:
+    code = (
+        "import sys, memspan, memspan.integrations.openai_agents, memspan.integrations.adk,"
+        " memspan.integrations.agent_framework, memspan.integrations.pydantic_ai\n"
+        "banned = ('agents', 'google.adk', 'google.genai', 'agent_framework', 'pydantic_ai')\n"
+        "loaded = sorted(m for m in sys.modules if m in banned)\n"
+        "print(','.join(loaded))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert out == "", f"importing the host packages pulled in: {out}"

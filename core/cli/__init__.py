@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import MemspanError
 
 #: modules under memspan.cli that define ``register(subparsers)``; order is the help order
-COMMAND_MODULES = ["memories", "transfer", "service", "migrate"]
+COMMAND_MODULES = ["memories", "transfer", "service", "migrate", "reembed"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ from typing import Any
 from ..config import default_location
 from ..errors import NotFoundError, ValidationError
 from . import emit
+from ._secrets import read_secret
 
 DEFAULT_PORT = 8765
 
@@ -25,17 +26,24 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..memory import Memory
+    from ..server.access_log import Retention
     from ..server.app import ServiceSettings, create_app
     from ..server.keys import KeyStore
 
     db = _service_db(args)
     keys = KeyStore(db)
+    given = read_secret(None, args.admin_key_file, "MEMSPAN_ADMIN_KEY", "--admin-key")
+    if given is not None:
+        keys.ensure_admin(given)  # an operator-chosen key (a mounted secret): only its hash is stored
     if args.new_admin_key or not keys.has_admin():
         key, _ = keys.create("admin", [], admin=True)
         print("memspan: admin key (shown only now; only its hash is stored):", flush=True)
         print(f"  {key}", flush=True)
     settings = ServiceSettings(
-        max_body_bytes=args.max_body, rate_per_minute=args.rate_limit, rate_burst=args.rate_burst
+        max_body_bytes=args.max_body,
+        rate_per_minute=args.rate_limit,
+        rate_burst=args.rate_burst,
+        retention=Retention(max_age_days=args.log_max_age_days, max_mib=args.log_max_mib),
     )
     memory = Memory(args.db)
     url = f"http://{args.host}:{args.port}"
@@ -54,12 +62,14 @@ def _serve(args: argparse.Namespace) -> int:
 def _mcp(args: argparse.Namespace) -> int:
     from ..server.mcp_server import CodingScope, build_mcp, http_app
 
+    token = read_secret(args.token, args.token_file, "MEMSPAN_MCP_TOKEN", "--token")
     coding = CodingScope.from_env(args.user, args.agent, args.project)
     memory: Any
     if args.remote:
         from ..client import RemoteMemory
 
-        memory = RemoteMemory(args.remote, args.api_key)
+        api_key = read_secret(args.api_key, args.api_key_file, "MEMSPAN_API_KEY", "--api-key")
+        memory = RemoteMemory(args.remote, api_key)
     else:
         from ..memory import Memory
 
@@ -74,7 +84,7 @@ def _mcp(args: argparse.Namespace) -> int:
             import uvicorn
 
             print(f"memspan mcp: http://{args.host}:{args.port}/mcp", file=sys.stderr, flush=True)
-            uvicorn.run(http_app(server, args.token), host=args.host, port=args.port, log_level="warning")
+            uvicorn.run(http_app(server, token), host=args.host, port=args.port, log_level="warning")
     finally:
         memory.close()
     return 0
@@ -129,6 +139,14 @@ def _keys_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _what(row: dict[str, Any]) -> str:
+    """One memory's id, or how many a call touched (a listed page is one row)."""
+    if row["memory_id"]:
+        return str(row["memory_id"])
+    status = "" if row["status"] == "done" else f"  [{row['status']}]"
+    return (f"{row['count']} memories" if row["count"] else "(whole scope)") + status
+
+
 def _access_log(args: argparse.Namespace) -> int:
     from ..server.access_log import AccessLog, LogQuery
 
@@ -143,9 +161,7 @@ def _access_log(args: argparse.Namespace) -> int:
         rows = log.query(query, limit=args.limit)
     finally:
         db.close()
-    lines = [
-        f"{r['at']}  {r['key_name']:12} {r['action']:5} {r['operation']:10} {r['memory_id']}" for r in rows
-    ]
+    lines = [f"{r['at']}  {r['key_name']:12} {r['action']:5} {r['operation']:10} {_what(r)}" for r in rows]
     emit(args, {"results": rows}, "\n".join(lines) or "no access recorded")
     return 0
 
@@ -161,9 +177,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     service_db_option(p)
     p.add_argument("--new-admin-key", action="store_true", help="print a new admin key even if one exists")
+    p.add_argument(
+        "--admin-key-file",
+        metavar="PATH",
+        help="accept the admin key in this file (default: $MEMSPAN_ADMIN_KEY) instead of printing a new one",
+    )
     p.add_argument("--max-body", type=int, default=1024 * 1024, help="largest request body in bytes")
     p.add_argument("--rate-limit", type=float, default=600, help="requests a minute per key (0: off)")
     p.add_argument("--rate-burst", type=int, help="requests allowed at once (default: a tenth of a minute)")
+    p.add_argument(
+        "--log-max-age-days", type=float, default=90, help="access-log rows kept this long (0: forever)"
+    )
+    p.add_argument(
+        "--log-max-mib", type=float, default=256, help="service database kept under this size (0: no limit)"
+    )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(handler=_serve)
 
@@ -173,10 +200,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--agent", help="agent_id (default: none, shared by all coding tools)")
     p.add_argument("--project", help="project name (default: $MEMSPAN_PROJECT or the git repository's name)")
     p.add_argument("--remote", metavar="URL", help="use a `memspan serve` server instead of the local store")
-    p.add_argument("--api-key", help="key for --remote (default: $MEMSPAN_API_KEY)")
+    p.add_argument(
+        "--api-key", help="key for --remote (visible in ps: prefer --api-key-file or $MEMSPAN_API_KEY)"
+    )
+    p.add_argument("--api-key-file", metavar="PATH", help="read the key for --remote from this file")
     p.add_argument("--host", default="127.0.0.1", help="HTTP transport: address to bind")
     p.add_argument("--port", type=int, default=8766, help="HTTP transport: port")
-    p.add_argument("--token", help="HTTP transport: require 'Authorization: Bearer TOKEN'")
+    p.add_argument(
+        "--token",
+        help="HTTP transport: require 'Authorization: Bearer TOKEN' (visible in ps: prefer --token-file "
+        "or $MEMSPAN_MCP_TOKEN)",
+    )
+    p.add_argument("--token-file", metavar="PATH", help="read the HTTP transport's token from this file")
     p.set_defaults(handler=_mcp)
 
     keys = sub.add_parser("keys", help="create, list and revoke API keys of `memspan serve`")

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from ..errors import ValidationError
 from ..memory import Memory
 from . import http_errors
-from .access_log import AccessLog
+from .access_log import AccessLog, Retention
 from .keys import KeyStore, Principal
 from .limits import BodySizeLimit, RateLimiter
 from .service_db import ServiceDB
@@ -37,6 +37,8 @@ class ServiceSettings:
     rate_burst: int | None = None
     #: largest page a list endpoint returns
     page_max: int = 500
+    #: how much access log to keep (by age and by size)
+    retention: Retention = field(default_factory=Retention)
 
 
 @dataclass
@@ -132,9 +134,10 @@ def create_app(memory: Memory, db: ServiceDB, settings: ServiceSettings | None =
         description="Long-term memory for AI agents. Every call needs an API key bound to the scopes it "
         "may read or write; an admin key manages keys and reads the access log.",
         responses=http_errors.ERROR_RESPONSES,
+        default_response_class=http_errors.SafeJSONResponse,
         dependencies=[Depends(single_query_values)],
     )
-    app.state.service = Service(memory, KeyStore(db), AccessLog(db), settings)
+    app.state.service = Service(memory, KeyStore(db), AccessLog(db, settings.retention), settings)
     http_errors.install(app)
     app.include_router(memory_router, prefix=f"/{API_VERSION}")
     app.include_router(admin_router, prefix=f"/{API_VERSION}")

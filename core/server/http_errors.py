@@ -6,6 +6,7 @@ grants is reported exactly like a missing one (404), so ids cannot be probed.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -67,6 +68,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON that can always be encoded. A lone surrogate (invalid UTF-8 stored by an older memspan,
+    or a request's own bytes echoed in an error) becomes a ``\\u`` escape instead of turning the
+    whole answer into a 500."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+
+
 def status_for(exc: MemspanError) -> int:
     for cls, status in STATUS_BY_ERROR:
         if isinstance(exc, cls):
@@ -89,7 +102,7 @@ def install(app: FastAPI) -> None:
     async def memspan_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, MemspanError)
         status = status_for(exc)
-        return JSONResponse(error_body(status, type(exc).__name__, str(exc)), status_code=status)
+        return SafeJSONResponse(error_body(status, type(exc).__name__, str(exc)), status_code=status)
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -97,7 +110,7 @@ def install(app: FastAPI) -> None:
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(request)
-        return JSONResponse(
+        return SafeJSONResponse(
             error_body(exc.status_code, kind, str(exc.detail)), status_code=exc.status_code, headers=headers
         )
 
@@ -107,10 +120,17 @@ def install(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
             for e in exc.errors()[:10]
         )
-        return JSONResponse(
+        return SafeJSONResponse(
             error_body(422, "ValidationError", problems or "invalid request"), status_code=422
         )
 
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # a bug, not the client's fault: say so in the one error shape, without the exception's
+        # text (it may quote stored data); the traceback goes to the server log
+        body = error_body(500, "InternalError", "internal error; the server log has the details")
+        return SafeJSONResponse(body, status_code=500)
+
+    app.add_exception_handler(Exception, unexpected)
     app.add_exception_handler(MemspanError, memspan_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)

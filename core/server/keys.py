@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -95,6 +96,17 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+_KEY_ID = re.compile(r"[0-9a-f]{12}")
+
+
+def _parts(key: str) -> tuple[str, str]:
+    """(key id, secret) of ``msk_<id>_<secret>``; empty strings for anything else."""
+    if not key.startswith(KEY_PREFIX):
+        return "", ""
+    key_id, sep, secret = key[len(KEY_PREFIX) :].partition("_")
+    return (key_id, secret) if sep and secret else ("", "")
+
+
 class KeyStore:
     """Creates, verifies, lists and revokes keys in the service database."""
 
@@ -124,12 +136,36 @@ class KeyStore:
             )
         return f"{KEY_PREFIX}{key_id}_{secret}", Principal(key_id, name, admin, tuple(grants))
 
+    def ensure_admin(self, key: str, name: str = "admin") -> Principal:
+        """Accept an admin key chosen outside memspan (``$MEMSPAN_ADMIN_KEY``, a secret file), so a
+        deployment can provision it; only its hash is stored. Idempotent for the same key; a key id
+        already used by another secret or by a revoked key is refused."""
+        key_id, secret = _parts(key)
+        if not _KEY_ID.fullmatch(key_id) or len(secret) < 32:
+            raise ValidationError(
+                f"an admin key must look like {KEY_PREFIX}<12 hex digits>_<at least 32 characters>, "
+                f"e.g. {KEY_PREFIX}$(openssl rand -hex 6)_$(openssl rand -hex 24)"
+            )
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT secret_hash, admin, revoked_at FROM api_keys WHERE id = ?", (key_id,)
+            ).fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO api_keys(id, name, secret_hash, admin, grants, created_at) "
+                    "VALUES (?,?,?,1,'[]',?)",
+                    (key_id, name, _hash(secret), utc_now()),
+                )
+            elif not hmac.compare_digest(row[0], _hash(secret)) or not row[1] or row[2] is not None:
+                raise ValidationError(
+                    f"key id {key_id} is already used by another key (or a revoked one); choose a new key"
+                )
+        return Principal(key_id, name, True, ())
+
     def verify(self, key: str) -> Principal | None:
         """The principal of a valid, unrevoked key; ``None`` for anything else."""
-        if not key.startswith(KEY_PREFIX):
-            return None
-        key_id, sep, secret = key[len(KEY_PREFIX) :].partition("_")
-        if not sep or not secret:
+        key_id, secret = _parts(key)
+        if not key_id or not secret:
             return None
         rows = self.db.query(
             "SELECT name, secret_hash, admin, grants FROM api_keys WHERE id = ? AND revoked_at IS NULL",

@@ -28,6 +28,7 @@ from mcp.server.fastmcp import FastMCP
 from ..errors import NotFoundError, ValidationError
 from ..scope import Scope
 from ..types import MemoryItem
+from ..validation import split_valid
 from .limits import error_body, send_json
 
 PROJECT_PREFIX = "project:"
@@ -145,6 +146,16 @@ def _brief(scope: CodingScope, item: MemoryItem) -> dict[str, Any]:
     return data
 
 
+def _page(scope: CodingScope, items: list[MemoryItem]) -> dict[str, Any]:
+    """Results, without (but naming) a row an older memspan stored with invalid UTF-8: one bad row
+    must not fail the whole tool call."""
+    good, skipped = split_valid(items)
+    page: dict[str, Any] = {"results": [_brief(scope, item) for item in good]}
+    if skipped:
+        page["skipped"] = skipped
+    return page
+
+
 def build_mcp(memory: MemoryAPI, coding: CodingScope, **settings: Any) -> FastMCP:
     """The MCP server with its seven tools; ``settings`` go to :class:`FastMCP` (host, port...)."""
     server = FastMCP("memspan", instructions=INSTRUCTIONS, **settings)
@@ -181,7 +192,7 @@ def build_mcp(memory: MemoryAPI, coding: CodingScope, **settings: Any) -> FastMC
     def search_memories(query: str, where: SearchIn = "project+user", limit: int = 10) -> dict[str, Any]:
         ids, flt = coding.read(where)
         result = memory.search(query, filters=flt, limit=limit, **ids)
-        return {"results": [_brief(coding, item) for item in result.items]}
+        return _page(coding, result.items)
 
     @server.tool(
         description="List stored memories, newest first (paginate with offset). Use it to review what is "
@@ -190,7 +201,7 @@ def build_mcp(memory: MemoryAPI, coding: CodingScope, **settings: Any) -> FastMC
     def list_memories(where: SearchIn = "project+user", limit: int = 50, offset: int = 0) -> dict[str, Any]:
         ids, flt = coding.read(where)
         items = memory.get_all(filters=flt, limit=limit, offset=offset, **ids)
-        return {"results": [_brief(coding, item) for item in items], "offset": offset}
+        return {**_page(coding, items), "offset": offset}
 
     @server.tool(description="Show one memory by id, with its metadata and timestamps.")
     def get_memory(memory_id: str) -> dict[str, Any]:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from ..errors import NotFoundError, ValidationError
 from ..scope import Scope
-from ..types import Event, MemoryItem
-from .access_log import Action
+from ..types import MemoryItem
+from ..validation import split_valid
+from .access_log import PendingWrite
 from .app import Service, authenticate, get_service
 from .keys import Access, Principal
 from .models import (
@@ -62,31 +65,45 @@ def _owned(
     return item
 
 
-def _log(svc: Service, who: Principal, action: Action, operation: str, items: list[MemoryItem]) -> None:
-    svc.log.record(who, action, operation, items)
+def _owner_of(item: MemoryItem) -> Scope:
+    return Scope(item.user_id, item.agent_id, item.run_id)
+
+
+@contextmanager
+def _write(
+    svc: Service, who: Principal, operation: str, scope: Scope, memory_id: str | None = None
+) -> Iterator[PendingWrite]:
+    """Run a write with its access-log row committed first: if the service database cannot take
+    the row, StoreError (503) is raised here and the store is never touched."""
+    row = svc.log.begin(who, operation, scope, memory_id)
+    try:
+        yield row
+    except BaseException:
+        row.failed()
+        raise
 
 
 @router.post("/memories", response_model=AddResponse, summary="Remember messages in a scope")
 def add_memories(body: AddRequest, principal: Caller, svc: Svc) -> dict[str, Any]:
     ids = body.model_dump(include={"user_id", "agent_id", "run_id"})
-    _scope(principal, "write", "add", **ids)
+    scope = _scope(principal, "write", "add", **ids)
     messages: Any = (
         body.messages
         if isinstance(body.messages, str)
         else [m.model_dump(exclude_none=True) for m in body.messages]
     )
-    result = svc.memory.add(
-        messages, metadata=body.metadata, memory_type=body.memory_type, infer=body.infer, **ids
-    )
-    _log(svc, principal, "write", "add", [c.item for c in result.changes if c.event is not Event.NOOP])
-    _log(svc, principal, "read", "add", [c.item for c in result.changes if c.event is Event.NOOP])
+    with _write(svc, principal, "add", scope) as row:
+        result = svc.memory.add(
+            messages, metadata=body.metadata, memory_type=body.memory_type, infer=body.infer, **ids
+        )
+        row.done(c.item for c in result.changes)  # NOOPs too: the caller was shown them
     return result.to_dict()
 
 
 @router.post("/memories/search", response_model=SearchResponse, summary="Search a scope's memories")
 def search_memories(body: SearchRequest, principal: Caller, svc: Svc) -> dict[str, Any]:
     ids = body.model_dump(include={"user_id", "agent_id", "run_id"})
-    _scope(principal, "read", "search", **ids)
+    scope = _scope(principal, "read", "search", **ids)
     result = svc.memory.search(
         body.query,
         filters=body.filters,
@@ -95,8 +112,9 @@ def search_memories(body: SearchRequest, principal: Caller, svc: Svc) -> dict[st
         explain=body.explain,
         **ids,
     )
-    _log(svc, principal, "read", "search", result.items)
-    return result.to_dict()
+    items, skipped = split_valid(result.items)
+    svc.log.record(principal, "read", "search", items, scope)
+    return {**result.to_dict(), "results": [i.to_dict() for i in items], "skipped": skipped}
 
 
 @router.get("/memories", response_model=MemoryPage, summary="List a scope's memories, newest first")
@@ -111,7 +129,7 @@ def list_memories(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     include_deleted: bool = False,
 ) -> dict[str, Any]:
-    _scope(principal, "read", "list", user_id=user_id, agent_id=agent_id, run_id=run_id)
+    scope = _scope(principal, "read", "list", user_id=user_id, agent_id=agent_id, run_id=run_id)
     parsed: Any = None
     if filters:
         try:
@@ -128,10 +146,11 @@ def list_memories(
         offset=offset,
         include_deleted=include_deleted,
     )
-    page = items[:limit]
-    _log(svc, principal, "read", "list", page)
+    page, skipped = split_valid(items[:limit])
+    svc.log.record(principal, "read", "list", page, scope)
     return {
         "results": [i.to_dict() for i in page],
+        "skipped": skipped,
         "limit": limit,
         "offset": offset,
         "next_offset": offset + limit if len(items) > limit else None,
@@ -148,8 +167,9 @@ def delete_all_memories(
     purge: Annotated[bool, Query(description="erase memories and their history for good")] = False,
 ) -> dict[str, Any]:
     scope = _scope(principal, "write", "delete_all", user_id=user_id, agent_id=agent_id, run_id=run_id)
-    count = svc.memory.delete_all(purge=purge, **scope.as_dict())
-    svc.log.record_scope(principal, "write", "purge" if purge else "delete_all", scope)
+    with _write(svc, principal, "purge" if purge else "delete_all", scope) as row:
+        count = svc.memory.delete_all(purge=purge, **scope.as_dict())
+        row.done([], count=count)
     return {"deleted": count, "purged": purge}
 
 
@@ -158,7 +178,7 @@ def get_memory(
     memory_id: MemoryId, principal: Caller, svc: Svc, owner: Owner, include_deleted: bool = False
 ) -> dict[str, Any]:
     item = _owned(svc, principal, memory_id, "read", deleted=include_deleted, owner=owner)
-    _log(svc, principal, "read", "get", [item])
+    svc.log.record(principal, "read", "get", [item], _owner_of(item))
     return item.to_dict()
 
 
@@ -166,9 +186,10 @@ def get_memory(
 def update_memory(
     memory_id: MemoryId, body: UpdateRequest, principal: Caller, svc: Svc, owner: Owner
 ) -> dict[str, Any]:
-    _owned(svc, principal, memory_id, "write", deleted=False, owner=owner)
-    item = svc.memory.update(memory_id, body.text, metadata=body.metadata)
-    _log(svc, principal, "write", "update", [item])
+    target = _owned(svc, principal, memory_id, "write", deleted=False, owner=owner)
+    with _write(svc, principal, "update", _owner_of(target), memory_id) as row:
+        item = svc.memory.update(memory_id, body.text, metadata=body.metadata)
+        row.done([item])
     return item.to_dict()
 
 
@@ -176,9 +197,10 @@ def update_memory(
     "/memories/{memory_id}", response_model=MemoryOut, summary="Delete one memory (history is kept)"
 )
 def delete_memory(memory_id: MemoryId, principal: Caller, svc: Svc, owner: Owner) -> dict[str, Any]:
-    _owned(svc, principal, memory_id, "write", deleted=False, owner=owner)
-    item = svc.memory.delete(memory_id)
-    _log(svc, principal, "write", "delete", [item])
+    target = _owned(svc, principal, memory_id, "write", deleted=False, owner=owner)
+    with _write(svc, principal, "delete", _owner_of(target), memory_id) as row:
+        item = svc.memory.delete(memory_id)
+        row.done([item])
     return item.to_dict()
 
 
@@ -188,5 +210,5 @@ def delete_memory(memory_id: MemoryId, principal: Caller, svc: Svc, owner: Owner
 def memory_history(memory_id: MemoryId, principal: Caller, svc: Svc, owner: Owner) -> dict[str, Any]:
     item = _owned(svc, principal, memory_id, "read", deleted=True, owner=owner)
     events = svc.memory.history(memory_id)
-    _log(svc, principal, "read", "history", [item])
+    svc.log.record(principal, "read", "history", [item], _owner_of(item))
     return {"results": [e.to_dict() for e in events]}

@@ -13,6 +13,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from typing_extensions import TypeAliasType
 
 from ..errors import FilterError
 from ..filters import parse_timestamp
@@ -28,12 +29,22 @@ MemoryTypeName = Literal["semantic", "episodic", "procedural"]
 _VISIBLE = "[^\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 TEXT_PATTERN = f"^[^\\x00]*{_VISIBLE}[^\\x00]*$"
 Text = Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, pattern=TEXT_PATTERN)]
+#: no string a store receives may hold NUL (PostgreSQL cannot), however deep in metadata
+NO_NUL = "^[^\\x00]*$"
+NoNul = Annotated[str, Field(pattern=NO_NUL)]
+NestedMetadata = Annotated[
+    dict[NoNul, "MetadataValue"], Field(json_schema_extra={"propertyNames": {"pattern": NO_NUL}})
+]
+MetadataValue = TypeAliasType(
+    "MetadataValue",
+    "NoNul | int | float | bool | list[MetadataValue] | NestedMetadata | None",
+)
 #: metadata keys are non-empty and never one of the names memspan sets itself
 METADATA_SCHEMA: dict[str, Any] = {
-    "propertyNames": {"minLength": 1, "not": {"enum": sorted(RESERVED_METADATA_KEYS)}},
+    "propertyNames": {"minLength": 1, "pattern": NO_NUL, "not": {"enum": sorted(RESERVED_METADATA_KEYS)}},
     "maxProperties": 256,
 }
-Metadata = Annotated[dict[str, Any], Field(json_schema_extra=METADATA_SCHEMA)]
+Metadata = Annotated[dict[str, MetadataValue], Field(json_schema_extra=METADATA_SCHEMA)]
 
 
 def _json_integer(value: Any) -> Any:
@@ -68,8 +79,8 @@ class ScopeIds(_Strict):
 class MessageIn(_Strict):
     role: Literal["user", "assistant", "system", "tool"] = "user"
     content: Text
-    name: str | None = None
-    id: str | None = None
+    name: NoNul | None = None
+    id: NoNul | None = None
     # years 1100-9899 keep every UTC offset inside the years memspan's timestamps can represent
     created_at: (
         Annotated[
@@ -167,12 +178,21 @@ class AddResponse(BaseModel):
     usage: UsageOut
 
 
+_SKIPPED: Any = Field(
+    default_factory=list,
+    description="ids (escaped) of stored memories left out because they hold invalid UTF-8 or NUL, "
+    "written by an older memspan; fix or delete them",
+)
+
+
 class SearchResponse(BaseModel):
     results: list[MemoryOut]
+    skipped: list[str] = _SKIPPED
 
 
 class MemoryPage(BaseModel):
     results: list[MemoryOut]
+    skipped: list[str] = _SKIPPED
     limit: int
     offset: int
     next_offset: int | None = Field(description="offset of the next page; null on the last page")
@@ -247,10 +267,16 @@ class AccessLogRow(BaseModel):
     key_name: str
     action: Literal["read", "write"]
     operation: str
-    memory_id: str | None
+    memory_id: str | None = Field(description="the memory, when the call touched exactly one")
     user_id: str | None
     agent_id: str | None
     run_id: str | None
+    memory_ids: list[str] = Field(description="every memory the call returned or changed")
+    count: int = Field(description="how many memories it returned or changed")
+    status: Literal["started", "done", "failed"] = Field(
+        description="a write is logged as 'started' before the store is touched; 'started' that stays "
+        "so means the outcome could not be recorded"
+    )
 
 
 class AccessLogPage(BaseModel):

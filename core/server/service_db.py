@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .._files import create_private_file
 from ..errors import SchemaVersionError, StoreError
 
 V1 = """
@@ -44,8 +45,17 @@ CREATE INDEX access_log_key ON access_log(key_id, pk);
 CREATE INDEX access_log_user ON access_log(user_id, pk)
 """
 
+# One row per request instead of one per memory (a list of 500 memories cost 500 rows): the ids a
+# call touched go into memory_ids, space-separated; a write's row is committed as 'started' before
+# the store is touched and marked 'done' (or 'failed') when it answered.
+V2 = """
+ALTER TABLE access_log ADD COLUMN memory_ids TEXT;
+ALTER TABLE access_log ADD COLUMN count INTEGER;
+ALTER TABLE access_log ADD COLUMN status TEXT NOT NULL DEFAULT 'done'
+"""
+
 #: migration N (1-based) is MIGRATIONS[N - 1]; append, never edit a released one
-MIGRATIONS: list[str] = [V1]
+MIGRATIONS: list[str] = [V1, V2]
 
 
 def default_service_path(store_location: str) -> Path:
@@ -59,13 +69,26 @@ def default_service_path(store_location: str) -> Path:
     return Path.home() / ".memspan" / "service.db"
 
 
+def _unwritable(path: Path, exc: sqlite3.Error) -> StoreError:
+    # SQLite's own words ("database or disk is full", "attempt to write a readonly database") name
+    # the fault and carry no memory content
+    return StoreError(f"the service database (API keys and access log) failed: {exc}")
+
+
 class ServiceDB:
-    """One SQLite connection shared by the server's worker threads, serialised by a lock."""
+    """One SQLite connection shared by the server's worker threads, serialised by a lock.
+
+    Every SQLite failure (disk full, read-only file) surfaces as :class:`StoreError`, which the REST
+    layer answers with 503: callers of the service fail closed instead of getting a plain 500.
+    """
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path).expanduser()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        try:
+            create_private_file(self.path)  # key hashes and who read what: the owner's alone
+        except OSError as exc:
+            raise StoreError(f"cannot create the service database {self.path}: {exc}") from exc
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -100,17 +123,26 @@ class ServiceDB:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    if self._conn.in_transaction:  # a full disk may have rolled it back already
+                        self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise _unwritable(self.path, exc) from exc
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise _unwritable(self.path, exc) from exc
 
     def close(self) -> None:
         with self._lock:

@@ -66,8 +66,32 @@ CREATE TABLE {schema}.audit (
 );
 """
 
+# Keyword search in every language: the 'english' parser keeps a whole Chinese or Japanese clause as
+# one token. The index also holds the overlapping two-character pieces of every CJK run (as
+# memspan.text.index_text writes them for SQLite), under the 'simple' configuration; a query's CJK
+# pieces are looked up as such. The function is IMMUTABLE so the generated column can use it.
+_CJK = r"'^[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]$'"
+V2 = (
+    """
+CREATE FUNCTION {schema}.cjk_pieces(t text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT coalesce(string_agg(
+        CASE WHEN substr(t, i + 1, 1) ~ CJK THEN substr(t, i, 2) ELSE substr(t, i, 1) END, ' ' ORDER BY i
+    ), '')
+    FROM generate_series(1, char_length(t)) AS i
+    WHERE substr(t, i, 1) ~ CJK AND (substr(t, i + 1, 1) ~ CJK OR substr(t, i - 1, 1) !~ CJK)
+$$;
+DROP INDEX {schema}.memories_tsv;
+ALTER TABLE {schema}.memories DROP COLUMN tsv;
+ALTER TABLE {schema}.memories ADD COLUMN tsv tsvector GENERATED ALWAYS AS (
+    to_tsvector('english', text) || to_tsvector('simple', {schema}.cjk_pieces(text))
+) STORED;
+CREATE INDEX memories_tsv ON {schema}.memories USING gin (tsv);
+"""
+).replace("CJK", _CJK)
+
 #: migration N (1-based) is MIGRATIONS[N - 1]
-MIGRATIONS: list[str] = [V1]
+MIGRATIONS: list[str] = [V1, V2]
 
 #: one advisory lock key for every memspan migration on a server
 MIGRATION_LOCK = 0x6D656D7370616E

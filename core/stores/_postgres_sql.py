@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..scope import Scope
+from ..text import is_cjk
 from ..types import MemoryItem, MemoryType
 
 ITEM_COLUMNS = (
@@ -15,7 +16,6 @@ ITEM_COLUMNS = (
     "hash, source_ids, deleted_at"
 )
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_WORD = re.compile(r"\w+", re.UNICODE)
 #: options of a ``postgresql://`` URL that configure memspan rather than libpq
 URL_OPTIONS = ("schema", "hnsw", "hnsw_min_scope", "hnsw_ef_search", "pool_size")
 
@@ -43,11 +43,10 @@ def scope_sql(scope: Scope) -> tuple[str, dict[str, Any]]:
     return " AND ".join(clauses) or "true", {f"scope_{key}": value for key, value in scope.items()}
 
 
-def keyword_query(text: str) -> str | None:
-    """Free text as a web-search query where any word may match (``websearch_to_tsquery`` never
-    raises on user input, and only word characters reach it)."""
-    words = list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if len(w) > 1 or w.isdigit()))[:64]
-    return " or ".join(words) if words else None
+def tsquery(term: str, placeholder: str) -> str:
+    """The tsquery of one search term: CJK pieces as indexed ('simple', migration 2), words as 'english'."""
+    config = "simple" if is_cjk(term) else "english"
+    return f"plainto_tsquery('{config}', {placeholder})"
 
 
 def split_url(url: str) -> tuple[str, dict[str, str]]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+
+from ..text import index_text
 
 V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -132,8 +135,54 @@ END;
 INSERT INTO memories_fts(rowid, text, scope_text) SELECT pk, text, scope_text FROM memories WHERE deleted_at IS NULL;
 """
 
+# Keyword search in every language: FTS5's unicode61 tokenizer keeps a whole Chinese or Japanese
+# clause as one token, so nothing ever matched it. A memory whose text has CJK runs gets a
+# ``keywords`` column (memspan.text.index_text: its runs as overlapping two-character pieces), and
+# the index holds that instead of the raw text; every other memory keeps ``keywords`` NULL and is
+# indexed from its text as before. The column is written by the store after each write (see
+# SQLiteStore._index_keywords), so a row written by another tool is still indexed by its text.
+V4 = """
+ALTER TABLE memories ADD COLUMN keywords TEXT;
+DROP TRIGGER memories_fts_insert;
+DROP TRIGGER memories_fts_delete;
+DROP TRIGGER memories_fts_update;
+CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories WHEN new.deleted_at IS NULL
+BEGIN
+    INSERT INTO memories_fts(rowid, text, scope_text)
+        VALUES (new.pk, coalesce(new.keywords, new.text), new.scope_text);
+END;
+CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories WHEN old.deleted_at IS NULL
+BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, text, scope_text)
+        VALUES ('delete', old.pk, coalesce(old.keywords, old.text), old.scope_text);
+END;
+CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, keywords, deleted_at ON memories
+BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, text, scope_text)
+        SELECT 'delete', old.pk, coalesce(old.keywords, old.text), old.scope_text WHERE old.deleted_at IS NULL;
+    INSERT INTO memories_fts(rowid, text, scope_text)
+        SELECT new.pk, coalesce(new.keywords, new.text), new.scope_text WHERE new.deleted_at IS NULL;
+END;
+"""
+
+
+def set_keywords(conn: sqlite3.Connection, rows: list[tuple[int, str]]) -> None:
+    """Give rows ``(pk, text)`` the keyword text their index needs (an unchanged row is not touched)."""
+    values = [(k if (k := index_text(text)) != text else None, pk) for pk, text in rows]
+    conn.executemany(
+        "UPDATE memories SET keywords = ? WHERE pk = ? AND keywords IS NOT ?",
+        [(k, pk, k) for k, pk in values],
+    )
+
+
+def _backfill_keywords(conn: sqlite3.Connection) -> None:
+    set_keywords(conn, conn.execute("SELECT pk, text FROM memories WHERE deleted_at IS NULL").fetchall())
+
+
 #: migration N (1-based) is MIGRATIONS[N - 1]; append, never edit a released one
-MIGRATIONS: list[str] = [V1, V2, V3]
+MIGRATIONS: list[str] = [V1, V2, V3, V4]
+#: Python steps that run right after migration N's statements, in the same transaction
+AFTER: dict[int, Callable[[sqlite3.Connection], None]] = {4: _backfill_keywords}
 
 
 def statements(script: str) -> list[str]:

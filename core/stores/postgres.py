@@ -14,6 +14,7 @@ worker threads, which share the thread-safe connection pool.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -26,12 +27,13 @@ from psycopg_pool import ConnectionPool
 
 from ..errors import ConflictError, DimensionMismatchError, NotFoundError, StoreError, ValidationError
 from ..filters import Filter
+from ..keyword import best, coverage, query_terms
 from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import Scope
 from ..types import Event, HistoryEvent, MemoryItem
 from ._postgres_filters import FilterSQL
 from ._postgres_schema import apply_migrations
-from ._postgres_sql import ITEM_COLUMNS, SCHEMA_NAME, keyword_query, row_item, scope_sql, split_url
+from ._postgres_sql import ITEM_COLUMNS, SCHEMA_NAME, row_item, scope_sql, split_url, tsquery
 
 
 def _owner_of(item: MemoryItem) -> Scope:
@@ -167,7 +169,8 @@ class PostgresStore(MemoryStore):
         if stored_model != model_id:
             raise DimensionMismatchError(
                 f"PostgreSQL schema {self.schema} was embedded with {stored_model!r}, not {model_id!r}: "
-                "their vectors are not comparable; use the same embedder, or export and re-import"
+                "their vectors are not comparable; open it with the same embedder, or re-embed it into a new "
+                "store with `memspan --db <this URL> reembed --to <model> --into <new URL>`"
             )
 
     def embedder_info(self) -> tuple[str, int] | None:
@@ -402,30 +405,46 @@ class PostgresStore(MemoryStore):
                     rows = conn.execute(sql, params).fetchall()
             except psycopg.Error as exc:
                 raise StoreError(f"PostgreSQL ({self.schema}): {exc}") from exc
-        scored = [(row_item(r), float(r[-1])) for r in rows]
+        # pgvector's cosine distance to a zero vector (text with no features) is NaN; that vector is
+        # similar to nothing, which is what the SQLite store's numpy search answers (0.0)
+        scored = [(row_item(r), 0.0 if math.isnan(r[-1]) else float(r[-1])) for r in rows]
         if approximate:  # relaxed order: re-sort the few rows it returned
             scored.sort(key=lambda pair: -pair[1])
         return scored
 
     def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
-        text = keyword_query(query)
-        if text is None:
+        """Scored by :func:`memspan.keyword.coverage` from the scope's own term counts, as on SQLite."""
+        terms = query_terms(query)
+        if not terms:
             return []
         where, params = scope_sql(scope)
         extra, extra_params = self._filter(flt)
+        term_params = {f"term{i}": term for i, term in enumerate(terms)}
+        queries = [tsquery(term, f"%(term{i})s") for i, term in enumerate(terms)]
+        counts = "".join(f", count(*) FILTER (WHERE tsv @@ {q})" for q in queries)
+        row = self._query(
+            f"SELECT count(*){counts} FROM {{s}}.memories WHERE {where} AND deleted_at IS NULL",
+            {**params, **term_params},
+        )[0]
+        flags = "".join(f", tsv @@ {q}" for q in queries)
         rows = self._query(
-            f"SELECT {ITEM_COLUMNS}, ts_rank_cd(tsv, q) AS score "
-            "FROM {s}.memories, websearch_to_tsquery('english', %(text)s) AS q "
-            f"WHERE tsv @@ q AND {where} AND deleted_at IS NULL{extra} ORDER BY score DESC, pk LIMIT %(limit)s",
-            {**params, **extra_params, "text": text, "limit": limit},
+            f"SELECT {ITEM_COLUMNS}{flags} FROM {{s}}.memories "
+            f"WHERE tsv @@ ({' || '.join(queries)}) AND {where} AND deleted_at IS NULL{extra}",
+            {**params, **extra_params, **term_params},
         )
-        return [(row_item(r), float(r[-1])) for r in rows]
+        width = len(terms)
+        matched = {r[0]: [i for i, hit in enumerate(r[-width:]) if hit] for r in rows}
+        ranked = best(
+            coverage(int(row[0]), [int(n) for n in row[1:]], matched), limit, {r[0]: r[0] for r in rows}
+        )
+        items = {r[0]: row_item(r[:-width]) for r in rows}
+        return [(items[pk], score) for pk, score in ranked]
 
     def term_counts(self, scope: Scope, terms: Sequence[str]) -> tuple[int, dict[str, int]] | None:
         where, params = scope_sql(scope)
         counts = "".join(
-            f", count(*) FILTER (WHERE tsv @@ plainto_tsquery('english', %(term{i})s))"
-            for i in range(len(terms))
+            f", count(*) FILTER (WHERE tsv @@ {tsquery(term, f'%(term{i})s')})"
+            for i, term in enumerate(terms)
         )
         terms_params = {f"term{i}": term for i, term in enumerate(terms)}
         row = self._query(

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._files import create_private_file
 from ..errors import (
     ConflictError,
     CorruptRecordError,
@@ -30,11 +31,12 @@ from ..errors import (
     StoreError,
 )
 from ..filters import Filter, format_timestamp
+from ..keyword import best, coverage, query_terms
 from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import SCOPE_KEYS, Scope
-from ..text import content_words
+from ..text import index_text
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
-from ._sqlite_schema import MIGRATIONS, statements
+from ._sqlite_schema import AFTER, MIGRATIONS, statements
 from ._sqlite_scrub import pages_holding
 from ._vector_cache import VectorCache
 
@@ -46,14 +48,6 @@ ITEM_COLUMNS = (
     "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
     "hash, source_ids, deleted_at"
 )
-
-
-def fts_query(text: str) -> str | None:
-    """A safe FTS5 query from free text: each distinct word quoted, any may match."""
-    unique = content_words(text)[:64]
-    if not unique:
-        return None
-    return " OR ".join(_fts_string(w) for w in unique)
 
 
 def _fts_string(word: str) -> str:
@@ -161,7 +155,10 @@ class SQLiteStore(MemoryStore):
             read_only = True  # a file we cannot write is still readable
         self.read_only = read_only
         if not exists:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                create_private_file(self.path)  # 0600 in a 0700 folder: memories are personal data
+            except OSError as exc:
+                raise StoreError(f"cannot create the store file {self.path}: {exc}") from exc
         try:
             self._conn = self._connect(timeout)
             self._migrate()
@@ -236,6 +233,8 @@ class SQLiteStore(MemoryStore):
             for version in range(current + 1, len(MIGRATIONS) + 1):
                 for statement in statements(MIGRATIONS[version - 1]):
                     conn.execute(statement)
+                if version in AFTER:
+                    AFTER[version](conn)
                 conn.execute(
                     "INSERT INTO schema_migrations(version, applied_at) VALUES (?, datetime('now'))",
                     (version,),
@@ -337,8 +336,14 @@ class SQLiteStore(MemoryStore):
         if stored_model is not None and stored_model != model_id:
             raise DimensionMismatchError(
                 f"{self.path} was embedded with {stored_model!r}, not {model_id!r}: their vectors "
-                "are not comparable; use the same embedder, or export and re-import"
+                "are not comparable; open it with the same embedder, or switch the store with "
+                f"`memspan --db {self.path} reembed --to <model>`"
             )
+
+    def embedder_info(self) -> tuple[str, int] | None:
+        """The bound embedding model and dimension (``None`` before the first write)."""
+        model, dimension = self._meta("embedder"), self._meta("dimension")
+        return None if model is None or dimension is None else (model, int(dimension))
 
     def _check_vectors(self, vectors: Vector, rows: int) -> None:
         dim = self._meta("dimension")
@@ -381,6 +386,7 @@ class SQLiteStore(MemoryStore):
             for change in changes:
                 self._update_row(conn, change, seq)
             self._insert_rows(conn, fresh, seq)
+            self._index_keywords(conn, [c.item for c in changes] + [i for i, _ in fresh])
             self._write_events(conn, [*(c.event for c in changes), *events])
 
     @staticmethod
@@ -750,33 +756,54 @@ class SQLiteStore(MemoryStore):
         return [(items[pk], score) for pk, score in hits if pk in items]
 
     def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
-        match = fts_query(query)
-        if match is None:
+        """Scored by :func:`memspan.keyword.coverage` from the scope's own term counts.
+
+        FTS5's ``bm25()`` is not used: its statistics are the whole table's, so other users'
+        memories would move this scope's scores. Each term's matches *within the scope* are read
+        instead (the scope tokens of migration 3 make that an index lookup, not a table scan).
+        """
+        terms = query_terms(query)
+        if not terms:
             return []
-        # The index holds live memories only, and its scope tokens select the scope (migration 3),
-        # so without a filter it answers alone; the ids are still checked on the items below.
-        match = f"{scope_match(scope)} AND text : ({match})"
-        select = "SELECT rowid, -bm25(memories_fts, 1.0, 0.0) AS score FROM memories_fts WHERE memories_fts MATCH ?"
-        if flt is None:
-            rows = self._query(f"{select} ORDER BY score DESC LIMIT ?", [match, limit])
-        else:
+        in_scope = scope_match(scope)
+        per_term = " UNION ALL ".join(
+            f"SELECT {i}, rowid FROM memories_fts WHERE memories_fts MATCH ?" for i in range(len(terms))
+        )
+        params = [f"{in_scope} AND text : {_fts_string(term)}" for term in terms]
+        total = "SELECT -1, count(*) FROM memories_fts WHERE memories_fts MATCH ?"
+        rows = self._query(f"{total} UNION ALL {per_term}", [in_scope, *params])
+        size = 0
+        containing = [0] * len(terms)
+        matched: dict[int, list[int]] = {}
+        for index, pk in rows:
+            if index < 0:
+                size = pk
+                continue
+            containing[index] += 1
+            matched.setdefault(pk, []).append(index)
+        if flt is not None and matched:
             with self._lock:
                 self._sync()
                 allowed = self._allowed(scope, flt)
-            if not allowed:
-                return []
-            rows = self._query(
-                f"{select} AND rowid IN (SELECT value FROM json_each(?)) ORDER BY score DESC LIMIT ?",
-                [match, json.dumps(sorted(allowed)), limit],
-            )
-        items = self._items_by_pk([r[0] for r in rows])
+            matched = {pk: found for pk, found in matched.items() if pk in allowed}
+        ranked = best(coverage(size, containing, matched), limit, {pk: pk for pk in matched})
+        items = self._items_by_pk([pk for pk, _ in ranked])
         return [
-            (item, float(score))
-            for pk, score in rows
+            (item, score)
+            for pk, score in ranked
             if (item := items.get(pk)) is not None
             and item.deleted_at is None
             and scope.contains(item.user_id, item.agent_id, item.run_id)
         ]
+
+    @staticmethod
+    def _index_keywords(conn: sqlite3.Connection, items: Sequence[MemoryItem]) -> None:
+        """Keep each written memory's ``keywords`` (CJK pieces, migration 4) in step with its text."""
+        rows = [(index_text(i.text), i.text, i.id) for i in items if i.deleted_at is None]
+        conn.executemany(
+            "UPDATE memories SET keywords = ?1 WHERE id = ?2 AND keywords IS NOT ?1",
+            [(None if keywords == text else keywords, memory_id) for keywords, text, memory_id in rows],
+        )
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
         rows = self._query(

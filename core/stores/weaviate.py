@@ -409,7 +409,11 @@ class WeaviateStore(MemoryStore):
                 for o in result.objects
             )
         hits.sort(key=lambda pair: -pair[1])
-        return [(item, score) for item, score in hits[:limit] if score > 0]
+        # Weaviate's BM25 is unbounded and its statistics are the tenant's (one per user_id), not
+        # the scope's: the best match of the query counts 1, the rest in proportion (memspan's
+        # coverage score of memspan.keyword is not available here; see docs/retrieval.md)
+        top = hits[0][1] if hits else 0.0
+        return [(item, score / top) for item, score in hits[:limit] if score > 0]
 
     def search_hybrid(
         self,

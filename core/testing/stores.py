@@ -39,6 +39,7 @@ from ..scope import Scope
 from ..stores.sqlite import filter_record
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
 from ._filter_cases import FILTER_CASES, make_corpus, random_filters
+from ._keyword_cases import KeywordConformance
 
 DIMENSION = 64
 
@@ -47,7 +48,7 @@ def _memory(store: MemoryStore) -> Memory:
     return Memory(store=store, embedder=HashingEmbedder(DIMENSION))
 
 
-class StoreConformance:
+class StoreConformance(KeywordConformance):
     """The contract of a memory store. Subclasses provide the ``store`` fixture."""
 
     #: writers in the concurrency test; lower it for backends with small connection limits

@@ -26,17 +26,22 @@ from pydantic import BaseModel, Field
 from typing_extensions import Self
 
 from memspan import AddResult, AsyncMemory, MemoryItem, Scope, ValidationError
-from memspan.facade import AsyncMemoryFacade, require_async
+from memspan.facade import AnyFacade, AsyncMemoryFacade
 
+from .._adapter import absolute_location, as_awaitable
 from .._scopes import ScopeKey, recall_ids
 
 _TEXT_TYPES = {MemoryMimeType.TEXT.value, MemoryMimeType.MARKDOWN.value, MemoryMimeType.JSON.value}
+#: metadata key recording a memory's AutoGen mime type when it is not plain text (JSON comes back as JSON)
+MIME_KEY = "autogen_mime_type"
 
 
 class MemspanMemoryConfig(BaseModel):
     """What ``dump_component`` records: the store's URL or path and whose memory this is."""
 
-    store: str
+    store: str = Field(
+        description="absolute path or URL of the store, so the config loads from any directory"
+    )
     user_id: str | None = None
     agent_id: str | None = None
     run_id: str | None = None
@@ -53,14 +58,18 @@ def _location(memory: AsyncMemoryFacade) -> str | None:
     for attribute in ("url", "path"):
         value = getattr(getattr(memory, "store", None), attribute, None)
         if value is not None:
-            return str(os.fspath(value))
+            return absolute_location(value)
     return None
 
 
-def _text(content: MemoryContent) -> str:
-    mime = (
+def _mime(content: MemoryContent) -> str:
+    return (
         content.mime_type.value if isinstance(content.mime_type, MemoryMimeType) else str(content.mime_type)
     )
+
+
+def _text(content: MemoryContent) -> str:
+    mime = _mime(content)
     if mime not in _TEXT_TYPES:
         raise ValidationError(
             f"memspan remembers text; MemoryContent with mime_type {mime!r} cannot be stored"
@@ -68,7 +77,7 @@ def _text(content: MemoryContent) -> str:
     if isinstance(content.content, str):
         return content.content
     if isinstance(content.content, dict):
-        return json.dumps(content.content, ensure_ascii=False, sort_keys=True)
+        return json.dumps(content.content, ensure_ascii=False)
     raise ValidationError(f"MemoryContent of type {type(content.content).__name__} is not text")
 
 
@@ -80,13 +89,24 @@ def _user_text(message: UserMessage) -> str:
 
 
 def _content(item: MemoryItem) -> MemoryContent:
+    """A memory as AutoGen content: JSON stored from a dict comes back as that dict."""
     metadata: dict[str, Any] = dict(item.metadata)
+    mime = metadata.pop(MIME_KEY, MemoryMimeType.TEXT.value)
     metadata.update(
         id=item.id,
         score=item.score,
         created_at=item.created_at,
         **Scope(item.user_id, item.agent_id, item.run_id).as_dict(),
     )
+    if mime == MemoryMimeType.JSON.value:
+        try:
+            value = json.loads(item.text)
+        except ValueError:  # edited since into plain text: say so rather than pretend it is JSON
+            value = None
+        if isinstance(value, dict):
+            return MemoryContent(content=value, mime_type=MemoryMimeType.JSON, metadata=metadata)
+    if mime == MemoryMimeType.MARKDOWN.value:
+        return MemoryContent(content=item.text, mime_type=MemoryMimeType.MARKDOWN, metadata=metadata)
     return MemoryContent(content=item.text, mime_type=MemoryMimeType.TEXT, metadata=metadata)
 
 
@@ -95,9 +115,9 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
 
     Writes carry every id given; queries look within ``recall_within`` (default: the broadest id,
     ``user_id`` when set), so an agent serving a user also sees what the user's other agents, in any
-    framework, remembered. ``memory`` is a :class:`memspan.AsyncMemory` or a server's
-    :class:`memspan.client.AsyncRemoteMemory` (shared, not closed here)
-    or a store path / URL (opened and closed by this object). With a path, ``model_client`` (any
+    framework, remembered. ``memory`` is any memspan memory (``AsyncMemory``, ``Memory``, or a server's
+    ``AsyncRemoteMemory`` / ``RemoteMemory``: shared, not closed here; a blocking one runs in worker
+    threads) or a store path / URL (opened and closed by this object; recorded absolute in the config). With a path, ``model_client`` (any
     AutoGen ``ChatCompletionClient``) becomes memspan's extractor model and is part of the config.
     """
 
@@ -107,7 +127,7 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
 
     def __init__(
         self,
-        memory: AsyncMemoryFacade | str | os.PathLike[str],
+        memory: AnyFacade | str | os.PathLike[str],
         *,
         user_id: str | None = None,
         agent_id: str | None = None,
@@ -125,10 +145,10 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
         self._model_client = model_client
         self._memory: AsyncMemoryFacade
         if isinstance(memory, (str, os.PathLike)):
-            self._memory, self._owned = AsyncMemory(memory, llm=model_client), True
-            self._store: str | None = os.fspath(memory)
-        else:  # an AsyncMemory or an AsyncRemoteMemory, shared; a blocking memory is refused
-            self._memory = require_async(memory, "memory (or a store path/URL)")
+            self._store: str | None = absolute_location(memory)
+            self._memory, self._owned = AsyncMemory(self._store, llm=model_client), True
+        else:  # any memspan memory, shared; a blocking one is awaited through worker threads
+            self._memory = as_awaitable(memory, "memory (or a store path/URL)")
             if model_client is not None:
                 raise ValidationError(
                     "memory is already open: give the model to it, memspan.AsyncMemory(..., llm=model_client)"
@@ -157,8 +177,18 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
     # -- the autogen Memory protocol -----------------------------------------------------------
 
     async def add(self, content: MemoryContent, cancellation_token: CancellationToken | None = None) -> None:
-        """Remember a piece of text (what the user said, a fact the application learned)."""
-        await self.remember(_text(content), metadata=content.metadata)
+        """Remember a piece of text (what the user said, a fact the application learned).
+
+        JSON content is kept verbatim (an extractor would rewrite it into prose) and marked, so
+        ``query`` hands it back as the dict it was."""
+        text, mime = _text(content), _mime(content)
+        if mime == MemoryMimeType.TEXT.value:
+            await self.remember(text, metadata=content.metadata)
+            return
+        metadata = {**(content.metadata or {}), MIME_KEY: mime}
+        await self.remember(
+            text, metadata=metadata, infer=False if mime == MemoryMimeType.JSON.value else None
+        )
 
     async def query(
         self,
@@ -193,8 +223,7 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
         """Search with the newest user text and hand what was found to the model as a system message."""
         messages = await model_context.get_messages()
         query = next((_user_text(m) for m in reversed(messages) if isinstance(m, UserMessage)), "")
-        if not query.strip():
-            return UpdateContextResult(memories=MemoryQueryResult(results=[]))
+        # no user text yet: like ListMemory, what there is (newest first, up to ``limit``)
         result = await self.query(query)
         if result.results:
             lines = "\n".join(f"{i}. {m.content!s}" for i, m in enumerate(result.results, 1))

@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 
 from crewai.events.event_bus import crewai_event_bus
 from crewai.events.types.memory_events import (
@@ -36,10 +36,19 @@ from crewai.memory.unified_memory import Memory as CrewMemory
 from pydantic import Field, PrivateAttr
 
 from memspan import Memory, MemoryItem, MemspanError, Scope, ValidationError
-from memspan.facade import require_blocking
 
+from .._adapter import as_blocking
 from .._scopes import ScopeKey, recall_ids
-from .records import AGENT_ROLE_KEY, CATEGORIES_KEY, FRAMEWORK_KEY, NoCrewStorage, task_summary, to_record
+from .records import (
+    CATEGORIES_KEY,
+    IMPORTANCE_KEY,
+    checked_importance,
+    recall_filter,
+    save_metadata,
+    task_summary,
+    to_record,
+)
+from .scopes import ScopeTreeStorage, join, path_filter, path_metadata
 
 logger = logging.getLogger("memspan.integrations.crewai")
 
@@ -58,10 +67,18 @@ class MemspanMemory(CrewMemory):
     ``recall_within`` (default: the broadest id given — ``user_id`` if set), so a crew serving a user
     also sees what that user's other agents, in any framework, remembered. Give one crew agent a
     private memory with ``Agent(memory=crew_memory.scoped(agent_id="crew/researcher"))``.
+
+    crewai's scope paths (``remember(scope="/project/x")``, ``recall(scope="/project")``,
+    ``root_scope``, ``scope()``, ``slice()``, ``list_scopes()``, ``tree()``) work *within* those ids:
+    a path is kept in each memory's metadata and filtered on (see :mod:`.scopes`). ``importance``,
+    ``private`` and ``source`` are kept too. ``reset()`` / ``reset_all()`` (what
+    ``crew.reset_memories(command_type="memory")`` calls) delete what this crew wrote, never the
+    other memories of the shared store.
     """
 
     backend: Any = Field(
-        exclude=True, description="A memspan.Memory or RemoteMemory, or a store path / URL to open."
+        exclude=True,
+        description="Any memspan memory (Memory, AsyncMemory, RemoteMemory, AsyncRemoteMemory) or a store path / URL.",
     )
     llm: Any = Field(default=None, description="A crewai model to be memspan's extractor (path backends).")
     storage: Any = Field(default="memspan", description="Always memspan: pass the store as backend=.")
@@ -79,8 +96,11 @@ class MemspanMemory(CrewMemory):
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
         # checked here, after pydantic, so callers get memspan's errors rather than pydantic's wrapping
-        if self.root_scope is not None:
-            raise ValidationError("root_scope is crewai's path scoping; use user_id / agent_id / run_id")
+        if "embedder" in self.model_fields_set and self.embedder is not None:
+            raise ValidationError(
+                "embedder= is crewai's embedder, which memspan does not use: memspan embeds with the "
+                "memory's own embedder; give it there, memspan.Memory(path, embedder=...)"
+            )
         Scope.of(self.user_id, self.agent_id, self.run_id, operation="MemspanMemory")
         recall_ids(self._write_ids(), self.recall_within)  # fail now, not on the first recall
         # a crewai model given as llm= becomes memspan's extractor model when memspan opens the store
@@ -88,8 +108,8 @@ class MemspanMemory(CrewMemory):
         if isinstance(self.backend, (str, os.PathLike)):
             self.backend = Memory(self.backend, llm=model)
             self._owns_backend = True
-        else:  # a Memory or a RemoteMemory: crewai calls memory synchronously, so awaitables are refused
-            require_blocking(self.backend, "backend")
+        else:  # crewai calls memory synchronously: an awaitable memory is used through its blocking twin
+            self.backend = as_blocking(self.backend, "backend")
             if model is not None:
                 raise ValidationError(
                     "backend is already open: give the model to it, memspan.Memory(..., llm=...)"
@@ -97,7 +117,10 @@ class MemspanMemory(CrewMemory):
 
     def model_post_init(self, __context: Any) -> None:
         # crewai's own post-init would build a LanceDB store and an OpenAI embedder; memspan needs neither.
-        self._storage = NoCrewStorage()
+        # Its scope-tree methods (list_scopes, info, tree, reset, reset_all) read this storage instead.
+        self._storage = ScopeTreeStorage(  # type: ignore[assignment]
+            lambda: self.backend, self._recall_ids, self._write_ids, self._record
+        )
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> MemspanMemory:
         return self  # a handle on a shared store: copies of a crew keep using the same memory
@@ -121,26 +144,18 @@ class MemspanMemory(CrewMemory):
             "recall_threshold",
             "on_error",
             "read_only",
+            "root_scope",
         )
         return MemspanMemory(
             backend=self.backend, **({name: getattr(self, name) for name in names} | changes)
         )
 
-    def scope(self, path: str) -> NoReturn:
-        raise ValidationError(f"crewai scope paths ({path!r}) are not used with memspan; use scoped(...)")
+    def _path(self, scope: str | None) -> str:
+        """A crewai path below this memory's ``root_scope``."""
+        return join(self.root_scope, scope)
 
-    def slice(
-        self, scopes: list[str], categories: list[str] | None = None, read_only: bool = True
-    ) -> NoReturn:
-        raise ValidationError("crewai memory slices are not used with memspan; use scoped(...)")
-
-    @staticmethod
-    def _refuse_path(scope: str | None) -> None:
-        if scope not in (None, "", "/"):
-            raise ValidationError(
-                f"crewai scope path {scope!r} is not supported by memspan's crew memory: "
-                "use scoped(user_id=..., agent_id=..., run_id=...) for a separate memory"
-            )
+    def _record(self, item: MemoryItem) -> MemoryRecord:
+        return to_record(item, self.default_importance)
 
     # -- failures ------------------------------------------------------------------------------
 
@@ -190,10 +205,7 @@ class MemspanMemory(CrewMemory):
         start = time.perf_counter()
         try:
             with self._surfacing("recall"):
-                self._refuse_path(scope)
-                filters = None
-                if categories:
-                    filters = {"OR": [{CATEGORIES_KEY: {"contains": c}} for c in categories]}
+                filters = recall_filter(self._path(scope), categories, include_private, source)
                 found = self.backend.search(
                     query, **self._recall_ids(), filters=filters, limit=limit, threshold=self.recall_threshold
                 )
@@ -204,7 +216,7 @@ class MemspanMemory(CrewMemory):
             raise
         matches = [
             MemoryMatch(
-                record=to_record(item, self.default_importance),
+                record=self._record(item),
                 score=item.score or 0.0,
                 match_reasons=["memspan"],
             )
@@ -220,9 +232,10 @@ class MemspanMemory(CrewMemory):
 
     def list_records(self, scope: str | None = None, limit: int = 200, offset: int = 0) -> list[MemoryRecord]:
         with self._surfacing("list_records"):
-            self._refuse_path(scope)
-            items = self.backend.get_all(**self._recall_ids(), limit=limit, offset=offset)
-        return [to_record(item, self.default_importance) for item in items]
+            items = self.backend.get_all(
+                **self._recall_ids(), filters=path_filter(self._path(scope)), limit=limit, offset=offset
+            )
+        return [self._record(item) for item in items]
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -232,16 +245,6 @@ class MemspanMemory(CrewMemory):
         summary = task_summary(content)
         return [summary] if summary else []
 
-    def _metadata(
-        self, metadata: Mapping[str, Any] | None, categories: list[str] | None, agent_role: str | None
-    ) -> dict[str, Any]:
-        meta: dict[str, Any] = {FRAMEWORK_KEY: "crewai", **(metadata or {})}
-        if categories:
-            meta[CATEGORIES_KEY] = list(categories)
-        if agent_role:
-            meta[AGENT_ROLE_KEY] = agent_role
-        return meta
-
     def _save(
         self,
         contents: list[str],
@@ -249,12 +252,17 @@ class MemspanMemory(CrewMemory):
         scope: str | None,
         categories: list[str] | None,
         metadata: dict[str, Any] | None,
+        importance: float | None,
+        source: str | None,
         private: bool,
         agent_role: str | None,
         root_scope: str | None,
         explicit: bool,
     ) -> list[MemoryRecord]:
-        meta = self._metadata(metadata, categories, agent_role)
+        path = join(root_scope, scope) if root_scope else self._path(scope)
+        meta = save_metadata(
+            metadata, categories, agent_role, path=path, importance=importance, private=private, source=source
+        )
         summary = contents[0] if len(contents) == 1 else f"{len(contents)} memories"
         self._emit(
             MemorySaveStartedEvent(
@@ -264,10 +272,6 @@ class MemspanMemory(CrewMemory):
         start = time.perf_counter()
         try:
             with self._surfacing("save"):
-                self._refuse_path(scope)
-                self._refuse_path(root_scope)
-                if private:
-                    raise ValidationError("crewai's private flag has no memspan equivalent; use scoped(...)")
                 # what crewai saves is produced by its agents: an assistant turn, named by the agent's role
                 named = {"name": agent_role} if agent_role else {}
                 messages = [{"role": "assistant", "content": c, **named} for c in contents]
@@ -291,7 +295,7 @@ class MemspanMemory(CrewMemory):
                 source_type=_SOURCE_TYPE,
             )
         )
-        return [to_record(change.item, self.default_importance) for change in result.changes]
+        return [self._record(change.item) for change in result.changes]
 
     def remember(
         self,
@@ -313,6 +317,8 @@ class MemspanMemory(CrewMemory):
             scope=scope,
             categories=categories,
             metadata=metadata,
+            importance=importance,
+            source=source,
             private=private,
             agent_role=agent_role,
             root_scope=root_scope,
@@ -340,6 +346,8 @@ class MemspanMemory(CrewMemory):
             scope=scope,
             categories=categories,
             metadata=metadata,
+            importance=importance,
+            source=source,
             private=private,
             agent_role=agent_role,
             root_scope=root_scope,
@@ -356,17 +364,21 @@ class MemspanMemory(CrewMemory):
         importance: float | None = None,
     ) -> MemoryRecord:
         with self._surfacing("update"):
-            self._refuse_path(scope)
             item = self._own(record_id)
             if self.read_only:
-                return to_record(item, self.default_importance)
+                return self._record(item)
             meta = None
-            if metadata is not None or categories is not None:
+            if any(x is not None for x in (metadata, categories, importance, scope)):
                 meta = dict(item.metadata) | dict(metadata or {})
                 if categories is not None:
                     meta[CATEGORIES_KEY] = list(categories)
+                if importance is not None:
+                    meta[IMPORTANCE_KEY] = checked_importance(importance)
+                if scope is not None:  # moved to another path
+                    meta = {k: v for k, v in meta.items() if not k.startswith("crewai_scope")}
+                    meta |= path_metadata(self._path(scope))
             updated = self.backend.update(record_id, content, metadata=meta)
-        return to_record(updated, self.default_importance)
+        return self._record(updated)
 
     def _own(self, memory_id: str) -> MemoryItem:
         """The memory, if this crew wrote it: reads are broad, changes stay within the write scope.
@@ -385,7 +397,6 @@ class MemspanMemory(CrewMemory):
     ) -> int:
         """Delete memories this crew wrote (its full scope); deleted memories stay in history."""
         with self._surfacing("forget"):
-            self._refuse_path(scope)
             if record_ids is not None:
                 for memory_id in record_ids:
                     self._own(memory_id)
@@ -393,6 +404,9 @@ class MemspanMemory(CrewMemory):
                     self.backend.delete(memory_id)
                 return len(record_ids)
             clauses: list[dict[str, Any]] = []
+            by_path = path_filter(self._path(scope))
+            if by_path is not None:
+                clauses.append(by_path)
             if categories:
                 clauses.append({"OR": [{CATEGORIES_KEY: {"contains": c}} for c in categories]})
             if older_than is not None:
@@ -411,8 +425,14 @@ class MemspanMemory(CrewMemory):
             return len(doomed)
 
     def reset(self, scope: str | None = None) -> None:
-        """``crew.reset_memories("memory")``: delete what this crew wrote, not the whole shared store."""
+        """Delete what this crew wrote at ``scope`` (below ``root_scope``) or everywhere, not the shared store."""
         self.forget(scope=scope)
+
+    def reset_all(self) -> None:
+        """``crew.reset_memories(command_type="memory")``: delete everything this crew wrote (its write
+        ids, whatever the path); other agents' and users' memories in the same store stay."""
+        with self._surfacing("reset_all"):
+            self.backend.delete_all(**self._write_ids())
 
     def close(self) -> None:
         """Close the store if this memory opened it from a path."""

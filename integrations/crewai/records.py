@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import NoReturn
+from typing import Any
 
 from crewai.memory.types import MemoryRecord
 
 from memspan import MemoryItem, Scope, ValidationError
 
+from .scopes import PREFIXES_KEY, SCOPE_KEY, path_filter, path_metadata
+
 #: metadata keys the crewai adapter writes on the memories it saves
 AGENT_ROLE_KEY = "crewai_agent"
 CATEGORIES_KEY = "categories"
 FRAMEWORK_KEY = "framework"
+IMPORTANCE_KEY = "importance"
+PRIVATE_KEY = "crewai_private"
+SOURCE_KEY = "crewai_source"
 
 #: how crewai describes finished work before asking memory to extract from it: a crew task
 #: (``Task:`` … ``Expected result:`` …) or a standalone ``Agent.kickoff`` (``Input:`` …)
@@ -40,29 +46,84 @@ def task_summary(content: str) -> str:
 
 
 def to_record(item: MemoryItem, importance: float) -> MemoryRecord:
-    """A memspan memory as the record crewai formats into prompts; its scope path names the ids."""
+    """A memspan memory as the record crewai formats into prompts.
+
+    Its scope is the crewai path it was filed under; a memory without one (written by another
+    framework, or without a path) shows the memspan ids it lives in. ``importance`` is the stored
+    one, else the memory's default."""
     metadata = dict(item.metadata)
     categories = metadata.pop(CATEGORIES_KEY, None)
+    path = metadata.pop(SCOPE_KEY, None)
+    metadata.pop(PREFIXES_KEY, None)
+    stored = metadata.pop(IMPORTANCE_KEY, None)
+    private = metadata.pop(PRIVATE_KEY, False) is True
+    source = metadata.pop(SOURCE_KEY, None)
     created = datetime.fromisoformat(item.created_at.replace("Z", "+00:00")).replace(tzinfo=None)
-    scope = Scope(item.user_id, item.agent_id, item.run_id)
+    updated = datetime.fromisoformat(item.updated_at.replace("Z", "+00:00")).replace(tzinfo=None)
+    ids = Scope(item.user_id, item.agent_id, item.run_id)
+    scope = (
+        path
+        if isinstance(path, str)
+        else "/" + "/".join(f"{key.removesuffix('_id')}/{value}" for key, value in ids.items())
+    )
     return MemoryRecord(
         id=item.id,
         content=item.text,
-        scope="/" + "/".join(f"{key.removesuffix('_id')}/{value}" for key, value in scope.items()),
+        scope=scope,
         categories=[str(c) for c in categories] if isinstance(categories, list) else [],
         metadata=metadata,
-        importance=importance,
+        importance=float(stored) if isinstance(stored, (int, float)) else importance,
         created_at=created,
-        last_accessed=created,
+        last_accessed=updated,
+        source=source if isinstance(source, str) else None,
+        private=private,
     )
 
 
-class NoCrewStorage:
-    """Stands where crewai keeps its storage backend: memspan scopes replace crewai's scope tree."""
+def checked_importance(value: float) -> float:
+    """crewai's importance, 0 to 1; anything else is refused rather than stored."""
+    if not 0.0 <= value <= 1.0:
+        raise ValidationError(f"importance must be between 0 and 1, got {value}")
+    return float(value)
 
-    def __getattr__(self, name: str) -> NoReturn:
-        raise ValidationError(
-            f"crewai's scope-tree storage ({name}) is not used with memspan: memories are scoped by "
-            "user_id / agent_id / run_id. Use recall(), list_records(), forget() or reset(), or the "
-            "memspan.Memory in .backend directly."
-        )
+
+def save_metadata(
+    metadata: Mapping[str, Any] | None,
+    categories: list[str] | None,
+    agent_role: str | None,
+    *,
+    path: str,
+    importance: float | None,
+    private: bool,
+    source: str | None,
+) -> dict[str, Any]:
+    """The metadata a crewai save is stored with: crewai's own fields, kept so records round-trip."""
+    meta: dict[str, Any] = {FRAMEWORK_KEY: "crewai", **(metadata or {}), **path_metadata(path)}
+    if categories:
+        meta[CATEGORIES_KEY] = list(categories)
+    if agent_role:
+        meta[AGENT_ROLE_KEY] = agent_role
+    if importance is not None:
+        meta[IMPORTANCE_KEY] = checked_importance(importance)
+    if private:
+        meta[PRIVATE_KEY] = True
+    if source is not None:
+        meta[SOURCE_KEY] = source
+    return meta
+
+
+def recall_filter(
+    path: str, categories: list[str] | None, include_private: bool, source: str | None
+) -> dict[str, Any] | None:
+    """What a crewai recall adds to the id scope: the path, categories, and crewai's private rule
+    (a private memory only for its own source, or when private ones are asked for)."""
+    clauses: list[dict[str, Any]] = []
+    by_path = path_filter(path)
+    if by_path is not None:
+        clauses.append(by_path)
+    if categories:
+        clauses.append({"OR": [{CATEGORIES_KEY: {"contains": c}} for c in categories]})
+    if not include_private:
+        hidden: dict[str, Any] = {PRIVATE_KEY: {"ne": True}}
+        clauses.append({"OR": [hidden, {SOURCE_KEY: source}]} if source else hidden)
+    return None if not clauses else clauses[0] if len(clauses) == 1 else {"AND": clauses}

@@ -6,6 +6,8 @@
 - :class:`MemspanRetriever`: a ``BaseRetriever`` over one scope.
 - :class:`MemspanChatMessageHistory`: a session transcript (``run_id``).
 - :class:`MemoryContext`: a ready-made ``context_schema`` naming user, agent and session.
+- :func:`fixed`, :func:`by_position`, :func:`from_run`, :func:`scope_id`: where a store's
+  namespaces live (see :mod:`.namespaces`).
 
 Names load on first use, so importing this package imports no framework until one is needed.
 """
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from .context import MemoryContext
     from .history import MemspanChatMessageHistory
     from .middleware import MemspanMiddleware
+    from .namespaces import by_position, fixed, from_run, scope_id
     from .retriever import MemspanRetriever
     from .store import MemspanStore
     from .tools import memory_tools
@@ -30,6 +33,10 @@ _WHERE = {
     "MemspanRetriever": "retriever",
     "MemspanChatMessageHistory": "history",
     "MemoryContext": "context",
+    "fixed": "namespaces",
+    "by_position": "namespaces",
+    "from_run": "namespaces",
+    "scope_id": "namespaces",
 }
 
 __all__ = [
@@ -38,7 +45,11 @@ __all__ = [
     "MemspanMiddleware",
     "MemspanRetriever",
     "MemspanStore",
+    "by_position",
+    "fixed",
+    "from_run",
     "memory_tools",
+    "scope_id",
 ]
 
 

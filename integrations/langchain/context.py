@@ -8,7 +8,7 @@ when no ``run_id`` is given. A model's tool arguments can never choose whose mem
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from memspan.errors import ScopeError
 from memspan.scope import SCOPE_KEYS
 
 from .._adapter import long_term_scope
+from .._scopes import recall_ids
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,11 @@ class RunScope:
     @property
     def memories(self) -> Scope:
         return long_term_scope(self.user_id, self.agent_id, self.run_id)
+
+    def recall(self, within: Sequence[str] | None = None) -> Scope:
+        """Where recall looks: by default the whole user (every agent's memories of them), the
+        agent when no user is named; ``within`` narrows it (``("user_id", "agent_id")``)."""
+        return Scope.of(**recall_ids(self.memories.as_dict(), within), operation="recall")
 
     @property
     def session(self) -> Scope:

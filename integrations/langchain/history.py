@@ -2,11 +2,15 @@
 
 Messages are stored verbatim in the session's own scope (see :class:`memspan.integrations._adapter.Transcript` for why
 not in the user's), the whole LangChain message in each one's metadata so tool calls and names
-round-trip. Use a session id no other user can guess, such as a LangGraph thread id (a UUID).
+round-trip. A history is keyed by its user (and/or agent) *and* its conversation: given
+``user_id=``, the transcript's ``run_id`` is derived from both, so two users who both name a
+conversation ``"1"`` never share one. Without a user or agent the conversation id alone is the
+key, so use one no other user can guess, such as a LangGraph thread id (a UUID).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,10 +18,9 @@ from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.messages import AIMessage, BaseMessage, message_to_dict, messages_from_dict
 
 from memspan.effects import Flow, run_async, run_sync
-from memspan.facade import AnyFacade
 from memspan.scope import validate_id
 
-from .._adapter import MESSAGE, FacadePort, Transcript, message_text
+from .._adapter import MESSAGE, FacadePort, MemoryLike, Transcript, message_text
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 
@@ -30,12 +33,37 @@ def _entry(message: BaseMessage) -> tuple[str, str, dict[str, Any]]:
     return _ROLES.get(message.type, "user"), text or f"({message.type} message)", message_to_dict(message)
 
 
-class MemspanChatMessageHistory(BaseChatMessageHistory):
-    """The messages of one session, keyed by its ``run_id`` (LangChain's ``session_id``)."""
+def transcript_run_id(session_id: str, user_id: str | None = None, agent_id: str | None = None) -> str:
+    """The ``run_id`` a conversation's transcript is kept under: the session id itself when no user
+    or agent owns it, else one derived from all three (unambiguous, whatever characters they hold)."""
+    validate_id("session_id", session_id)
+    if user_id is None and agent_id is None:
+        return session_id
+    owner = [validate_id("user_id", user_id) if user_id is not None else "", ""]
+    owner[1] = validate_id("agent_id", agent_id) if agent_id is not None else ""
+    digest = hashlib.sha256("\x1f".join([*owner, session_id]).encode()).hexdigest()[:40]
+    return f"chat-{digest}"
 
-    def __init__(self, memory: AnyFacade, run_id: str):
+
+class MemspanChatMessageHistory(BaseChatMessageHistory):
+    """The messages of one conversation of one user (LangChain's ``session_id``)."""
+
+    def __init__(
+        self,
+        memory: MemoryLike,
+        run_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+    ):
+        """``run_id`` is the conversation (``session_id``); ``user_id``/``agent_id`` name whose it is,
+        so the same conversation id of two users are two histories. ``self.run_id`` is the scope
+        the transcript lives in (``memory.delete_all(run_id=history.run_id)`` erases it)."""
         self.transcript = Transcript(FacadePort(memory), "langchain")
-        self.run_id = validate_id("run_id", run_id)
+        self.session_id = run_id
+        self.user_id = user_id
+        self.agent_id = agent_id
+        self.run_id = transcript_run_id(run_id, user_id, agent_id)
 
     def _messages(self) -> Flow[list[BaseMessage]]:
         items = yield from self.transcript.load(self.run_id)

@@ -3,12 +3,14 @@
 Before each model call it searches the run's memories with the user's latest message and adds
 the best ones to the system message; after the model gives its final answer for the turn (a
 reply with no tool calls) it hands the exchange to memspan, whose extractor decides what is worth
-remembering. Scope comes from the run (see :mod:`.context`), never from the model.
+remembering — unless the model saved that turn's facts itself with :func:`.memory_tools`' save
+tool, so one fact is never written twice in two wordings. Scope comes from the run (see
+:mod:`.context`), never from the model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
@@ -16,10 +18,20 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.config import get_config
 
 from memspan.effects import Flow, run_async, run_sync
-from memspan.facade import AnyFacade
 
-from .._adapter import FacadePort, format_memories, message_text, recall, remember
+from .._adapter import (
+    NOT_TRANSCRIPT,
+    RECALLABLE,
+    FacadePort,
+    MemoryLike,
+    format_memories,
+    message_text,
+    recall,
+    remember,
+)
+from .._scopes import SCOPE_KEYS, recall_ids
 from .context import RunScope, run_scope
+from .tools import SAVE_TOOL
 
 
 def _latest_user_text(request: ModelRequest[Any]) -> str:
@@ -27,6 +39,16 @@ def _latest_user_text(request: ModelRequest[Any]) -> str:
         if isinstance(message, HumanMessage):
             return message_text(message.content).strip()
     return ""
+
+
+def _saved_this_turn(request: ModelRequest[Any]) -> bool:
+    """Whether the model called the save tool since the user's latest message."""
+    for message in reversed(request.messages):
+        if isinstance(message, HumanMessage):
+            return False
+        if isinstance(message, AIMessage) and any(c["name"] == SAVE_TOOL for c in message.tool_calls):
+            return True
+    return False
 
 
 def _final_answer(response: ModelResponse[Any] | AIMessage) -> str:
@@ -43,15 +65,27 @@ class MemspanMiddleware(AgentMiddleware):
 
     def __init__(
         self,
-        memory: AnyFacade,
+        memory: MemoryLike,
         *,
         limit: int = 5,
         threshold: float | None = None,
         remember: bool = True,
+        recall_within: Sequence[str] | None = None,
+        include_store_items: bool = False,
     ):
         """``limit`` memories at most, scored at least ``threshold``, go into the prompt;
-        ``remember=False`` makes the middleware read-only (e.g. when tools do the writing)."""
+        ``remember=False`` makes the middleware read-only (e.g. when tools do the writing).
+        Memories are written to the run's user and agent and recalled from the whole user unless
+        ``recall_within`` narrows it (``("user_id", "agent_id")``); a LangGraph store's items
+        (:class:`MemspanStore`) are the application's records and are recalled only with
+        ``include_store_items=True``."""
         super().__init__()
+        if recall_within is not None:
+            recall_ids(
+                {k: k for k in SCOPE_KEYS}, recall_within
+            )  # refuse a bad name now, not at the first call
+        self.recall_within = tuple(recall_within) if recall_within is not None else None
+        self.filters = NOT_TRANSCRIPT if include_store_items else RECALLABLE
         self.port = FacadePort(memory)
         self.limit = limit
         self.threshold = threshold
@@ -62,7 +96,12 @@ class MemspanMiddleware(AgentMiddleware):
         if not query:
             return request
         found = yield from recall(
-            self.port, scope.memories, query, limit=self.limit, threshold=self.threshold
+            self.port,
+            scope.recall(self.recall_within),
+            query,
+            limit=self.limit,
+            threshold=self.threshold,
+            filters=self.filters,
         )
         if not found:
             return request
@@ -75,7 +114,8 @@ class MemspanMiddleware(AgentMiddleware):
         self, request: ModelRequest[Any], response: ModelResponse[Any], scope: RunScope
     ) -> Flow[None]:
         query, answer = _latest_user_text(request), _final_answer(response)
-        if self.remember and query and answer:
+        # a turn whose facts the model saved with memory_tools' save tool is not written twice
+        if self.remember and query and answer and not _saved_this_turn(request):
             exchange = [{"role": "user", "content": query}, {"role": "assistant", "content": answer}]
             yield from remember(self.port, scope.memories, exchange)
 

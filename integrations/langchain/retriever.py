@@ -11,8 +11,10 @@ from pydantic import ConfigDict, PrivateAttr
 
 from memspan import MemoryItem, Scope
 from memspan.effects import Flow, call, run_async, run_sync
+from memspan.errors import ValidationError
 
-from .._adapter import NOT_TRANSCRIPT, FacadePort
+from .._adapter import RECALLABLE, FacadePort
+from .._scopes import ScopeKey, recall_ids
 
 
 def memory_document(item: MemoryItem) -> Document:
@@ -34,8 +36,12 @@ def memory_document(item: MemoryItem) -> Document:
 class MemspanRetriever(BaseRetriever):
     """Documents for the memories of a scope that best match the query, best first.
 
-    ``memory`` is a :class:`~memspan.Memory` or :class:`~memspan.AsyncMemory`; scores are
-    similarities in [0, 1]. Transcript messages are left out unless ``filters`` ask otherwise.
+    ``memory`` is any memspan memory facade (``Memory``, ``AsyncMemory``, ``RemoteMemory``,
+    ``AsyncRemoteMemory``); scores are similarities in [0, 1]. As in every memspan adapter the
+    retriever looks within the whole user (every agent's memories of them) unless
+    ``recall_within`` narrows it, e.g. ``recall_within=("user_id", "agent_id")``. Transcript
+    messages and LangGraph store items are left out unless ``filters`` ask otherwise.
+    ``invoke(query, k=2)`` (also ``filters=``, ``threshold=``) overrides the fields for one call.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -47,36 +53,47 @@ class MemspanRetriever(BaseRetriever):
     k: int = 4
     filters: dict[str, Any] | None = None
     threshold: float | None = None
+    recall_within: list[ScopeKey] | None = None
     _port: FacadePort = PrivateAttr()
     _scope: Scope = PrivateAttr()
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
         # checked after pydantic, so a bad scope raises memspan's ScopeError rather than pydantic's wrapper
-        self._scope = Scope.of(self.user_id, self.agent_id, self.run_id, operation="MemspanRetriever")
+        given = Scope.of(self.user_id, self.agent_id, self.run_id, operation="MemspanRetriever")
+        self._scope = Scope.of(**recall_ids(given.as_dict(), self.recall_within))
         self._port = FacadePort(self.memory)
 
-    def _search(self, query: str) -> Flow[list[Document]]:
+    def _search(self, query: str, overrides: dict[str, Any]) -> Flow[list[Document]]:
+        unknown = set(overrides) - {"k", "filters", "threshold"}
+        if unknown:
+            raise ValidationError(
+                f"MemspanRetriever takes k=, filters= and threshold= per call, not {sorted(unknown)}"
+            )
+        k = overrides.get("k", self.k)
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise ValidationError(f"k must be a positive integer, got {k!r}")
+        filters = overrides.get("filters", self.filters)
         found = yield call(
             self._port,
             "search",
             query,
             **self._scope.as_dict(),
-            filters=self.filters if self.filters is not None else NOT_TRANSCRIPT,
-            limit=self.k,
-            threshold=self.threshold,
+            filters=filters if filters is not None else RECALLABLE,
+            limit=k,
+            threshold=overrides.get("threshold", self.threshold),
         )
         return [memory_document(item) for item in found]
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        return run_sync(self._search(query))
+        return run_sync(self._search(query, kwargs))
 
     async def _aget_relevant_documents(
-        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        return await run_async(self._search(query))
+        return await run_async(self._search(query, kwargs))
 
 
 __all__ = ["MemspanRetriever", "memory_document"]

@@ -4,138 +4,161 @@
 tools and middleware read and write ``runtime.store`` as usual, and ``store.search(namespace,
 query=...)`` is memspan's hybrid (semantic + keyword) search.
 
-Namespaces map to scopes. A namespace is ``(label, *ids, *subfolders)``: the label (e.g.
-``"memories"``) is a collection name, the next elements are the scope ids named by ``scope_keys``
-(default ``("user_id",)``, so ``("memories", user_id)`` is that user's memory), and anything after
-them is a sub-folder. ``MemspanStore(memory, scope_keys=("user_id", "agent_id"))`` reads
-``("memories", user_id, agent_id)``; ``scope_keys=("agent_id",)`` keeps an agent's memory shared by
-its users; ``("run_id",)`` keeps one per session. Every operation runs inside the scope its
-namespace names, so one user's namespace can never reach another's items, and listing or
-searching needs a prefix long enough to name a scope.
+Every item lives in a memspan scope, named by the store's namespace mapping (``scope=``, see
+:mod:`.namespaces`): by default ``("memories", user_id, ...)``, or one fixed tenant scope, or the
+run's own ids, or positions of the namespace, or any function of namespace and run config. The
+whole namespace is kept with the item, so within a scope prefix search and ``list_namespaces``
+answer as LangGraph's own stores do, and one user's namespace can never reach another's items.
 
-Each item is one memory: its text is what gets embedded (the value's string fields, or the fields
-named by ``index``), its value round-trips in the memory's metadata, and filters on the value's
-top-level fields run inside the store, like every memspan filter.
+Each item is one memory: its text is what memspan embeds (the value's strings, or the fields named
+by ``index["fields"]``); with ``index={"embed": ...}`` the caller's own embeddings score searches
+instead, one vector per field as LangGraph's stores keep them. The value round-trips whole, and is
+flattened into metadata so dotted-path, nested-object and list filters run inside the store. Items
+are marked as store items, so the middleware's and retriever's recall leaves them out. TTL
+(``ttl=TTLConfig``) is an expiry time kept with the item: an expired item is invisible at once and
+deleted by :meth:`MemspanStore.sweep_ttl` (or the sweeper thread).
 """
 
 from __future__ import annotations
 
-import json
+import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, Literal
 
+from langchain_core.embeddings import Embeddings
 from langgraph.store.base import (
     BaseStore,
     GetOp,
+    IndexConfig,
     Item,
     ListNamespacesOp,
-    MatchCondition,
     Op,
     PutOp,
     Result,
     SearchItem,
     SearchOp,
+    TTLConfig,
 )
-from langgraph.store.base.embed import get_text_at_path
+from langgraph.store.base.embed import ensure_embeddings
 
 from memspan import MemoryItem, Scope
 from memspan.effects import Flow, call, run_async, run_sync
-from memspan.errors import FilterError, ScopeError, ValidationError
-from memspan.facade import AnyFacade
-from memspan.scope import SCOPE_KEYS
+from memspan.errors import ValidationError
 
-from .._adapter import FacadePort
+from .._adapter import STORE_ITEM, FacadePort, MemoryLike
+from ._store_values import (
+    EXPIRES,
+    INDEXED,
+    KEY,
+    NAMESPACE,
+    PREFIXES,
+    TTL,
+    VALUE,
+    VECTORS,
+    cosine,
+    field_texts,
+    flattened,
+    in_namespace,
+    namespace_of,
+    ns_json,
+    under,
+    value_filter,
+    value_of,
+    value_text,
+)
+from .namespaces import (
+    NamespaceScope,
+    by_position,
+    check_labels,
+    current_config,
+    fixed,
+    fixed_scope,
+    independent_of_namespace,
+    matches,
+    to_scope,
+)
 
-NAMESPACE = "langgraph_namespace"
-PREFIXES = "langgraph_prefixes"
-KEY = "langgraph_key"
-INDEXED = "langgraph_indexed"
-VALUE = "value."  # prefix of the metadata keys holding the value's top-level fields
 _PAGE = 1000
-_OPERATORS = {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte"}
-
-
-def _joined(namespace: Sequence[str]) -> str:
-    return ".".join(namespace)  # LangGraph forbids '.' inside namespace labels
-
-
-def _value_text(value: Mapping[str, Any], fields: Sequence[str] | None) -> str:
-    """What a value says, for embedding and keyword search."""
-    if fields:
-        texts = [t for path in fields for t in get_text_at_path(dict(value), path) if t.strip()]
-    else:
-        leaves: list[tuple[str, str]] = []
-
-        def walk(node: Any, path: str) -> None:
-            if isinstance(node, str) and node.strip():
-                leaves.append((path, node.strip()))
-            elif isinstance(node, Mapping):
-                for k, v in node.items():
-                    walk(v, f"{path}.{k}" if path else str(k))
-            elif isinstance(node, list):
-                for v in node:
-                    walk(v, path)
-
-        walk(value, "")
-        texts = [leaves[0][1]] if len(leaves) == 1 else [f"{path}: {text}" for path, text in leaves]
-    return "\n".join(texts) or json.dumps(dict(value), sort_keys=True)
-
-
-def _value_filter(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """LangGraph's value filter (``{"field": v}`` / ``{"field": {"$gt": v}}``) over the stored fields."""
-    out: dict[str, Any] = {}
-    for field, condition in spec.items():
-        if isinstance(condition, Mapping):
-            unknown = set(condition) - _OPERATORS
-            if unknown:
-                raise FilterError(
-                    f"filter on {field!r}: only {', '.join(sorted(_OPERATORS))} are supported, "
-                    f"not {', '.join(sorted(map(str, unknown)))} (nested-object equality is not)"
-                )
-        out[VALUE + field] = condition
-    return out
+_SWEPT_SCOPES = 10_000  # a positional store sweeps at most this many most recently used scopes
+#: IndexConfig's keys, plus the aliases LangGraph's SQLite/Postgres stores take (text_fields, distance_type)
+_INDEX_KEYS = {"dims", "embed", "fields", "text_fields", "distance_type"}
 
 
 class MemspanStore(BaseStore):
-    """LangGraph's long-term store, backed by a memspan :class:`~memspan.Memory` or ``AsyncMemory``."""
+    """LangGraph's long-term store, backed by any memspan memory facade or a path/URL."""
+
+    supports_ttl = True
 
     def __init__(
         self,
-        memory: AnyFacade,
+        memory: MemoryLike,
         *,
-        scope_keys: Sequence[Literal["user_id", "agent_id", "run_id"]] = ("user_id",),
+        scope: NamespaceScope | Scope | Mapping[str, str] | None = None,
+        scope_keys: Sequence[Literal["user_id", "agent_id", "run_id"]] | None = None,
+        index: IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
         index_fields: Sequence[str] | None = None,
     ):
-        """``scope_keys`` names the scope id each namespace element after the label holds;
-        ``index_fields`` (LangGraph paths like ``"text"`` or ``"facts[*]"``) choose what is embedded
-        when a put does not say (by default every string in the value)."""
-        keys = tuple(scope_keys)
-        if not keys or len(set(keys)) != len(keys) or not set(keys) <= set(SCOPE_KEYS):
-            raise ValidationError(f"scope_keys must be distinct names from {SCOPE_KEYS}, got {keys!r}")
+        """``scope`` states where namespaces live (see :mod:`.namespaces`; a ``Scope`` or
+        ``{"user_id": ...}`` is one fixed scope); ``scope_keys=("user_id", "agent_id")`` is short for
+        ``by_position(user_id=1, agent_id=2)``. ``index`` is LangGraph's ``IndexConfig``: ``fields``
+        choose what is embedded, ``embed`` (with ``dims``) brings your own embeddings. ``ttl`` is
+        LangGraph's ``TTLConfig`` (minutes)."""
+        if scope is not None and scope_keys is not None:
+            raise ValidationError("give scope= or scope_keys=, not both")
+        if scope is None:
+            keys = tuple(scope_keys or ("user_id",))
+            if len(set(keys)) != len(keys):
+                raise ValidationError(f"scope_keys must be distinct, got {keys!r}")
+            scope = by_position(**{k: i + 1 for i, k in enumerate(keys)})
+        elif isinstance(scope, (Scope, Mapping)):
+            scope = fixed(to_scope(scope))
+        elif not callable(scope):
+            raise ValidationError(
+                f"scope must be a Scope, a mapping or a callable, got {type(scope).__name__}"
+            )
+        if index is not None and not isinstance(index, Mapping):
+            raise ValidationError("index must be LangGraph's IndexConfig, e.g. {'dims': 1536, 'embed': ...}")
+        unknown = set(index or {}) - _INDEX_KEYS
+        if unknown:
+            raise ValidationError(f"index takes {', '.join(sorted(_INDEX_KEYS))}, not {sorted(unknown)}")
+        if (index or {}).get("distance_type", "cosine") != "cosine":
+            raise ValidationError(
+                "memspan scores by cosine similarity only: drop distance_type or set 'cosine'"
+            )
         self.port = FacadePort(memory)
-        self.scope_keys = keys
-        self.index_fields = list(index_fields) if index_fields else None
+        self.mapping: NamespaceScope = scope
+        self.index_config = dict(index) if index else None
+        given: dict[str, Any] = dict(index or {})
+        fields: Sequence[str] | None = given.get("fields") or given.get("text_fields") or index_fields
+        self.index_fields: list[str] | None = list(fields) if fields else None
+        self.embeddings: Embeddings | None = (
+            ensure_embeddings(index["embed"]) if index and index.get("embed") else None
+        )
+        self.ttl_config = ttl
+        self._scopes: dict[Scope, None] = {}  # scopes used, newest last, for sweeping (bounded)
+        self._sweeper: tuple[threading.Thread, threading.Event] | None = None
 
     # -- namespaces and scopes -----------------------------------------------------------------
 
     def scope_of(self, namespace: Sequence[str]) -> Scope:
-        """The scope a namespace (or a namespace prefix) names; refuses one too short to name it."""
-        needed = 1 + len(self.scope_keys)
-        if len(namespace) < needed or "*" in namespace[1:needed]:
-            example = ("memories", *(f"<{k}>" for k in self.scope_keys))
-            raise ScopeError(
-                f"namespace {tuple(namespace)!r} names no scope: memspan keeps every memory in a scope, "
-                f"so use at least {example!r} (this store's scope_keys are {self.scope_keys!r})"
-            )
-        return Scope.of(**dict(zip(self.scope_keys, namespace[1:needed], strict=True)))
+        """The scope a namespace (or prefix) lives in, by this store's mapping."""
+        scope = to_scope(self.mapping(tuple(namespace), current_config()))
+        self._scopes.pop(scope, None)  # most recently used last
+        self._scopes[scope] = None
+        if len(self._scopes) > _SWEPT_SCOPES:
+            del self._scopes[next(iter(self._scopes))]
+        return scope
 
     def _item(self, memory: MemoryItem) -> Item:
         meta = memory.metadata
         return Item(
-            value={k[len(VALUE) :]: v for k, v in meta.items() if k.startswith(VALUE)},
+            value=value_of(meta),
             key=str(meta[KEY]),
-            namespace=tuple(str(meta[NAMESPACE]).split(".")),
+            namespace=namespace_of(meta),
             created_at=datetime.fromisoformat(memory.created_at),
             updated_at=datetime.fromisoformat(memory.updated_at),
         )
@@ -144,22 +167,53 @@ class MemspanStore(BaseStore):
         item = self._item(memory)
         return SearchItem(item.namespace, item.key, item.value, item.created_at, item.updated_at, score=score)
 
+    @property
+    def _refresh_on_read(self) -> bool:
+        """Reads push back expiry only when the TTL config asks (as LangGraph's SQLite and Postgres stores)."""
+        return bool((self.ttl_config or {}).get("refresh_on_read", False))
+
+    @staticmethod
+    def _live() -> dict[str, Any]:
+        return {"NOT": {EXPIRES: {"lte": time.time()}}}
+
     def _find(self, namespace: tuple[str, ...], key: str) -> Flow[MemoryItem | None]:
-        scope = self.scope_of(namespace)
         found = yield call(
             self.port,
             "get_all",
-            **scope.as_dict(),
-            filters={NAMESPACE: _joined(namespace), KEY: key},
+            **self.scope_of(namespace).as_dict(),
+            filters={"AND": [in_namespace(namespace), {KEY: key}, self._live()]},
             limit=1,
         )
         return found[0] if found else None
+
+    def _all(self, scope: Scope, filters: dict[str, Any]) -> Flow[list[MemoryItem]]:
+        items: list[MemoryItem] = []
+        while True:
+            page = yield call(
+                self.port, "get_all", **scope.as_dict(), filters=filters, limit=_PAGE, offset=len(items)
+            )
+            items.extend(page)
+            if len(page) < _PAGE:
+                return items
+
+    def _refresh(self, memories: Sequence[MemoryItem]) -> Flow[None]:
+        """Push back the expiry of items read with ``refresh_ttl``."""
+        for memory in memories:
+            minutes = memory.metadata.get(TTL)
+            if minutes is not None:
+                metadata = dict(memory.metadata)
+                metadata[EXPIRES] = time.time() + float(minutes) * 60
+                yield call(self.port, "update", memory.id, metadata=metadata)
 
     # -- the four operations -------------------------------------------------------------------
 
     def _get(self, op: GetOp) -> Flow[Item | None]:
         memory = yield from self._find(op.namespace, op.key)
-        return None if memory is None else self._item(memory)
+        if memory is None:
+            return None
+        if op.refresh_ttl and self._refresh_on_read:
+            yield from self._refresh([memory])
+        return self._item(memory)
 
     def _put(self, op: PutOp) -> Flow[None]:
         existing = yield from self._find(op.namespace, op.key)
@@ -167,16 +221,29 @@ class MemspanStore(BaseStore):
             if existing is not None:
                 yield call(self.port, "delete", existing.id)
             return None
-        fields = self.index_fields if op.index is None or op.index is False else op.index
-        text = _value_text(op.value, fields)
-        ns = _joined(op.namespace)
+        if not isinstance(op.value, Mapping):
+            raise ValidationError(f"a LangGraph item's value is a dict, got {type(op.value).__name__}")
+        fields = self.index_fields if op.index is None or op.index is False else list(op.index)
         metadata: dict[str, Any] = {
-            NAMESPACE: ns,
-            PREFIXES: [_joined(op.namespace[: i + 1]) for i in range(len(op.namespace))],
+            STORE_ITEM: True,
+            NAMESPACE: ns_json(op.namespace),
+            PREFIXES: [ns_json(op.namespace[: i + 1]) for i in range(len(op.namespace))],
             KEY: op.key,
             INDEXED: op.index is not False,
+            VALUE: dict(op.value),
+            **flattened(op.value),
         }
-        metadata.update({VALUE + str(k): v for k, v in op.value.items()})
+        if self.embeddings is not None and op.index is not False:
+            pairs = field_texts(op.value, fields or ["$"])
+            if pairs:
+                vectors = yield call(self.embeddings, "embed_documents", [text for _, text in pairs])
+                metadata[VECTORS] = {
+                    path: [round(float(x), 7) for x in v] for (path, _), v in zip(pairs, vectors, strict=True)
+                }
+        if op.ttl is not None:
+            metadata[TTL] = float(op.ttl)
+            metadata[EXPIRES] = time.time() + float(op.ttl) * 60
+        text = value_text(op.value, fields)
         if existing is not None:
             yield call(self.port, "update", existing.id, text, metadata=metadata)
         else:
@@ -184,61 +251,84 @@ class MemspanStore(BaseStore):
             yield call(self.port, "add", text, **scope.as_dict(), metadata=metadata, infer=False)
         return None
 
+    def _search_filters(self, op: SearchOp) -> dict[str, Any]:
+        clauses: list[dict[str, Any]] = [self._live()]
+        if op.namespace_prefix:
+            clauses.append(under(op.namespace_prefix))
+        if op.filter:
+            compiled = value_filter(op.filter)
+            if compiled:
+                clauses.append(compiled)
+        return {"AND": clauses}
+
     def _search(self, op: SearchOp) -> Flow[list[SearchItem]]:
         scope = self.scope_of(op.namespace_prefix)
-        clauses: list[dict[str, Any]] = [{PREFIXES: {"contains": _joined(op.namespace_prefix)}}]
-        if op.filter:
-            clauses.append(_value_filter(op.filter))
-        if op.query:
-            clauses.append({INDEXED: {"ne": False}})  # put(..., index=False) keeps an item out of search
-            found = yield call(
+        filters = self._search_filters(op)
+        if op.limit == 0:
+            return []
+        if op.query and self.embeddings is not None:
+            found = yield from self._scored_by_own_embeddings(op, scope, filters)
+        elif op.query:
+            hits = yield call(
                 self.port,
                 "search",
                 op.query,
                 **scope.as_dict(),
-                filters={"AND": clauses},
-                limit=min(op.offset + op.limit, _PAGE),
+                filters={"AND": [filters, {INDEXED: {"ne": False}}]},
+                limit=max(1, min(op.offset + op.limit, _PAGE)),
             )
-            return [self._search_item(m, m.score) for m in list(found)[op.offset :]]
-        listed = yield call(
-            self.port,
-            "get_all",
-            **scope.as_dict(),
-            filters={"AND": clauses},
-            limit=op.limit,
-            offset=op.offset,
-        )
-        return [self._search_item(m) for m in listed]
+            found = [(m, m.score) for m in list(hits)[op.offset : op.offset + op.limit]]
+        else:
+            listed = yield call(
+                self.port, "get_all", **scope.as_dict(), filters=filters, limit=op.limit, offset=op.offset
+            )
+            found = [(m, None) for m in listed]
+        if op.refresh_ttl and self._refresh_on_read:
+            yield from self._refresh([m for m, _ in found])
+        return [self._search_item(m, score) for m, score in found]
+
+    def _scored_by_own_embeddings(
+        self, op: SearchOp, scope: Scope, filters: dict[str, Any]
+    ) -> Flow[list[tuple[MemoryItem, float | None]]]:
+        """Score every candidate by its best field vector, as LangGraph's stores do; items put
+        with ``index=False`` follow, unscored, when the page has room."""
+        assert self.embeddings is not None and op.query
+        query = yield call(self.embeddings, "embed_query", op.query)
+        candidates = yield from self._all(scope, filters)
+        scored: list[tuple[MemoryItem, float]] = []
+        scoreless: list[MemoryItem] = []
+        for memory in candidates:
+            vectors = memory.metadata.get(VECTORS) or {}
+            if vectors:
+                scored.append((memory, max(cosine(query, v) for v in vectors.values())))
+            else:
+                scoreless.append(memory)
+        scored.sort(key=lambda pair: -pair[1])
+        page: list[tuple[MemoryItem, float | None]] = list(scored[op.offset : op.offset + op.limit])
+        if len(page) < op.limit:
+            page.extend((m, None) for m in scoreless[: op.limit - len(page)])
+        return page
 
     def _list_namespaces(self, op: ListNamespacesOp) -> Flow[list[tuple[str, ...]]]:
-        prefixes = [c for c in op.match_conditions or () if c.match_type == "prefix"]
-        if not prefixes:
-            raise ScopeError(
-                "list_namespaces needs prefix=(label, <scope id>...): memspan never lists across scopes"
-            )
-        scope = self.scope_of(prefixes[0].path)
-        named = _joined(prefixes[0].path[: 1 + len(self.scope_keys)])
+        conditions = list(op.match_conditions or ())
+        prefixes = [c for c in conditions if c.match_type == "prefix"]
+        prefix = tuple(prefixes[0].path) if prefixes else ()
+        if "*" in prefix:
+            prefix = prefix[: prefix.index("*")]
+        scope = self.scope_of(() if independent_of_namespace(self.mapping) else prefix)
+        filters: dict[str, Any] = self._live()
+        if prefix:
+            filters = {"AND": [filters, under(prefix)]}
         found: set[tuple[str, ...]] = set()
-        offset = 0
-        while True:
-            page = yield call(
-                self.port,
-                "get_all",
-                **scope.as_dict(),
-                filters={PREFIXES: {"contains": named}},
-                limit=_PAGE,
-                offset=offset,
-            )
-            for memory in page:
-                namespace = tuple(str(memory.metadata[NAMESPACE]).split("."))
-                if all(_matches(c, namespace) for c in op.match_conditions or ()):
-                    found.add(namespace[: op.max_depth] if op.max_depth is not None else namespace)
-            if len(page) < _PAGE:
-                break
-            offset += _PAGE
+        for memory in (yield from self._all(scope, filters)):
+            namespace = namespace_of(memory.metadata)
+            if all(matches(c, namespace) for c in conditions):
+                found.add(namespace[: op.max_depth] if op.max_depth is not None else namespace)
         return sorted(found)[op.offset : op.offset + op.limit]
 
-    def _run(self, ops: Iterable[Op]) -> Flow[list[Result]]:
+    def _run(self, ops: Sequence[Op]) -> Flow[list[Result]]:
+        for op in ops:  # the whole batch is refused before anything runs
+            check_labels(op)
         results: list[Result] = []
         for op in ops:
             if isinstance(op, GetOp):
@@ -260,15 +350,57 @@ class MemspanStore(BaseStore):
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
         return await run_async(self._run(list(ops)))
 
+    # -- TTL -------------------------------------------------------------------------------------
 
-def _matches(condition: MatchCondition, namespace: tuple[str, ...]) -> bool:
-    """LangGraph's namespace match: a prefix or suffix, where ``"*"`` matches any one label."""
-    path = tuple(condition.path)
-    if len(path) > len(namespace):
-        return False
-    part = (
-        namespace[: len(path)]
-        if condition.match_type == "prefix"
-        else namespace[len(namespace) - len(path) :]
-    )
-    return all(p == "*" or p == n for p, n in zip(path, part, strict=True))
+    def _sweep(self) -> Flow[int]:
+        scopes = set(self._scopes)  # a run-derived store has no scope of its own outside a run
+        constant = fixed_scope(self.mapping)
+        if constant is not None:
+            scopes.add(constant)
+        swept = 0
+        for scope in scopes:
+            expired = yield from self._all(
+                scope, {"AND": [{STORE_ITEM: True}, {EXPIRES: {"lte": time.time()}}]}
+            )
+            for memory in expired:
+                yield call(self.port, "delete", memory.id)
+                swept += 1
+        return swept
+
+    def sweep_ttl(self) -> int:
+        """Delete expired items (they are already invisible); returns how many. A store with a
+        fixed scope sweeps it; positional and run-derived ones sweep the (at most 10,000 most
+        recently) used scopes."""
+        return run_sync(self._sweep())
+
+    async def asweep_ttl(self) -> int:
+        return await run_async(self._sweep())
+
+    def start_ttl_sweeper(self, sweep_interval_minutes: float | None = None) -> Future[None]:
+        """Sweep every ``sweep_interval_minutes`` (default: the TTL config's, else 5) in a thread."""
+        interval = sweep_interval_minutes or (self.ttl_config or {}).get("sweep_interval_minutes") or 5
+        done: Future[None] = Future()
+        if self._sweeper is not None:
+            done.set_result(None)
+            return done
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(float(interval) * 60):
+                run_sync(self._sweep())
+            done.set_result(None)
+
+        thread = threading.Thread(target=loop, name="memspan-ttl-sweeper", daemon=True)
+        self._sweeper = (thread, stop)
+        thread.start()
+        return done
+
+    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        """Stop the sweeper thread; ``False`` if it did not stop within ``timeout`` seconds."""
+        if self._sweeper is None:
+            return True
+        thread, stop = self._sweeper
+        stop.set()
+        thread.join(timeout)
+        self._sweeper = None
+        return not thread.is_alive()

@@ -7,6 +7,7 @@ user's memories by naming them; ``forget_memory`` refuses ids outside the run's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from langchain.tools import ToolRuntime
@@ -15,13 +16,14 @@ from langchain_core.tools import BaseTool, StructuredTool
 from memspan import Event
 from memspan.effects import Flow, call, run_async, run_sync
 from memspan.errors import NotFoundError
-from memspan.facade import AnyFacade
 
-from .._adapter import FacadePort, recall
+from .._adapter import FacadePort, MemoryLike, recall
 from .context import run_scope
 
 #: the injected run: typed with Any so it accepts every agent's context and state schema
 Runtime = ToolRuntime[Any, Any]
+#: the save tool's name: a turn that called it is not remembered again by MemspanMiddleware
+SAVE_TOOL = "save_memory"
 
 
 def _save(port: FacadePort, text: str, runtime: Runtime) -> Flow[str]:
@@ -35,16 +37,18 @@ def _save(port: FacadePort, text: str, runtime: Runtime) -> Flow[str]:
     return "Nothing worth remembering was found in that text."
 
 
-def _search(port: FacadePort, query: str, limit: int, runtime: Runtime) -> Flow[str]:
-    scope = run_scope(runtime.context, runtime.config).memories
+def _search(
+    port: FacadePort, query: str, limit: int, within: Sequence[str] | None, runtime: Runtime
+) -> Flow[str]:
+    scope = run_scope(runtime.context, runtime.config).recall(within)
     found = yield from recall(port, scope, query, limit=limit, threshold=None)
     if not found:
         return "No memories match."
     return "\n".join(f"- {item.text} (id {item.id}, score {item.score:.2f})" for item in found)
 
 
-def _forget(port: FacadePort, memory_id: str, runtime: Runtime) -> Flow[str]:
-    scope = run_scope(runtime.context, runtime.config).memories
+def _forget(port: FacadePort, memory_id: str, within: Sequence[str] | None, runtime: Runtime) -> Flow[str]:
+    scope = run_scope(runtime.context, runtime.config).recall(within)  # what it can find, it can forget
     try:  # another scope's memory is missing too: the model learns nothing about other scopes
         item = yield call(port, "delete", memory_id, **scope.as_dict())
     except NotFoundError:
@@ -52,9 +56,13 @@ def _forget(port: FacadePort, memory_id: str, runtime: Runtime) -> Flow[str]:
     return f"Forgot: {item.text}"
 
 
-def memory_tools(memory: AnyFacade, *, search_limit: int = 5) -> list[BaseTool]:
+def memory_tools(
+    memory: MemoryLike, *, search_limit: int = 5, recall_within: Sequence[str] | None = None
+) -> list[BaseTool]:
     """``save_memory``, ``search_memory`` and ``forget_memory``, scoped by the run that calls them.
 
+    Saving goes to the run's user and agent; searching and forgetting look within the whole user
+    unless ``recall_within`` narrows it (``("user_id", "agent_id")``), as in every memspan adapter.
     Each tool's blocking and awaitable bodies drive the same flow, so ``invoke`` and ``ainvoke``
     behave alike.
     """
@@ -67,16 +75,16 @@ def memory_tools(memory: AnyFacade, *, search_limit: int = 5) -> list[BaseTool]:
         return await run_async(_save(port, text, runtime))
 
     def search_memory(query: str, runtime: Runtime) -> str:
-        return run_sync(_search(port, query, search_limit, runtime))
+        return run_sync(_search(port, query, search_limit, recall_within, runtime))
 
     async def asearch_memory(query: str, runtime: Runtime) -> str:
-        return await run_async(_search(port, query, search_limit, runtime))
+        return await run_async(_search(port, query, search_limit, recall_within, runtime))
 
     def forget_memory(memory_id: str, runtime: Runtime) -> str:
-        return run_sync(_forget(port, memory_id, runtime))
+        return run_sync(_forget(port, memory_id, recall_within, runtime))
 
     async def aforget_memory(memory_id: str, runtime: Runtime) -> str:
-        return await run_async(_forget(port, memory_id, runtime))
+        return await run_async(_forget(port, memory_id, recall_within, runtime))
 
     described = (
         (save_memory, asave_memory, "Remember one fact about the user for future conversations."),

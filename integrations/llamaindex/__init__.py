@@ -2,7 +2,9 @@
 
 - :class:`MemspanMemory`: an agent's ``memory=`` with session history and long-term recall.
 - :class:`MemspanMemoryBlock`: a block for ``llama_index.core.memory.Memory.from_defaults(memory_blocks=[...])``.
-- :class:`MemspanChatStore`: a ``BaseChatStore`` whose keys are scope ids.
+- :class:`MemspanChatStore`: a ``BaseChatStore`` (``ChatMemoryBuffer``), keyed by owner and session.
+- :class:`MemspanDBChatStore`: an ``AsyncDBChatStore`` for ``Memory.from_defaults(chat_store=...)``.
+- :func:`memspan_memory`: LlamaIndex's ``Memory`` with both its chat queue and a memory block in memspan.
 
 Names load on first use, so importing this package imports no framework until one is needed.
 """
@@ -15,11 +17,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .block import MemspanMemoryBlock
     from .chat_store import MemspanChatStore
+    from .db_chat_store import MemspanDBChatStore
+    from .llama_memory import memspan_memory
     from .memory import MemspanMemory
 
-_WHERE = {"MemspanMemory": "memory", "MemspanMemoryBlock": "block", "MemspanChatStore": "chat_store"}
+_WHERE = {
+    "MemspanMemory": "memory",
+    "MemspanMemoryBlock": "block",
+    "MemspanChatStore": "chat_store",
+    "MemspanDBChatStore": "db_chat_store",
+    "memspan_memory": "llama_memory",
+}
 
-__all__ = ["MemspanChatStore", "MemspanMemory", "MemspanMemoryBlock"]
+__all__ = ["MemspanChatStore", "MemspanDBChatStore", "MemspanMemory", "MemspanMemoryBlock", "memspan_memory"]
 
 
 def __getattr__(name: str) -> Any:

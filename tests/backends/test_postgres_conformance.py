@@ -103,3 +103,30 @@ def test_url_configuration_and_schema_versions(pg_server: PostgresTestServer) ->
         PostgresStore(pg_server.url, schema=schema)
     with psycopg.connect(pg_server.url, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_a_schema_from_before_cjk_keywords_finds_its_cjk_memories_after_the_upgrade(
+    pg_server: PostgresTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from memspan import Memory
+    from memspan.embedders import HashingEmbedder
+    from memspan.stores import _postgres_schema
+
+    schema = f"k_{uuid.uuid4().hex[:10]}"
+    monkeypatch.setattr(_postgres_schema, "MIGRATIONS", _postgres_schema.MIGRATIONS[:1])
+    old = PostgresStore(pg_server.url, schema=schema)
+    with Memory(store=old, embedder=HashingEmbedder(32)) as memory:
+        memory.add(["我的姐姐住在布尔诺", "I like green tea", "茶"], user_id="u", infer=False)
+        assert old.search_keyword(Scope(user_id="u"), "姐姐", None, 5) == []  # one token per clause
+    monkeypatch.undo()
+    store = PostgresStore(pg_server.url, schema=schema)
+    try:
+        scope = Scope(user_id="u")
+        assert [m.text for m, _ in store.search_keyword(scope, "姐姐住在哪里", None, 5)] == [
+            "我的姐姐住在布尔诺"
+        ]
+        assert [m.text for m, _ in store.search_keyword(scope, "茶", None, 5)] == ["茶"]
+        assert [m.text for m, _ in store.search_keyword(scope, "green tea", None, 5)] == ["I like green tea"]
+    finally:
+        store.drop_schema()
+        store.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from memspan import Memory
 from memspan.pipeline import Settings
+from memspan.ports import Embedder, EmbedKind, Vector
 from memspan.retrieval import Retrieval
 from memspan.scope import Scope
 
@@ -94,20 +96,22 @@ def test_bad_retrieval_settings_are_refused(bad: dict[str, float]) -> None:
         Retrieval(**bad)  # type: ignore[arg-type]
 
 
-class _Recording:
+class _Recording(Embedder):
     """The real embedder, remembering which query texts it was asked to embed."""
 
-    def __init__(self, inner: object) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
+        self.model_id = inner.model_id
         self.queries: list[str] = []
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.inner, name)
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
 
-    def embed(self, texts: list[str], *, kind: str = "document") -> object:
+    def embed(self, texts: Sequence[str], *, kind: EmbedKind = "document") -> Vector:
         if kind == "query":
             self.queries.extend(texts)
-        return self.inner.embed(texts, kind=kind)  # type: ignore[attr-defined]
+        return self.inner.embed(texts, kind=kind)
 
 
 MAYA = [
@@ -159,10 +163,46 @@ def test_memories_of_one_add_are_neighbours_in_the_order_they_were_said(memory: 
     # one add stamps its memories with one time: the order of the messages must still decide
     # which is before and which is after (it did not, when ties fell back on random ids)
     for user in ("u1", "u2", "u3", "u4"):
-        said = ["Bought apples at the market.", "A poetry reading last night.", "Tax forms are due."]
+        said = [
+            "Ana: Bought apples at the market.",
+            "Bo: A poetry reading last night.",
+            "Ana: Tax forms are due.",
+        ]
         memory.add([{"role": "user", "content": t} for t in said], user_id=user, run_id="s", infer=False)
         top, *rest = memory.search("poetry reading", user_id=user, limit=3, explain=True).results
         assert top.text == said[1]
         scores = {m.text: m.score for m in rest}
         assert scores[said[2]] == pytest.approx(top.score * Retrieval().next_weight)  # type: ignore[operator]
         assert scores[said[0]] == pytest.approx(top.score * Retrieval().previous_weight)  # type: ignore[operator]
+
+
+def test_facts_told_in_one_session_bring_no_neighbours(memory: Memory) -> None:
+    # unrelated facts of one add are not a conversation: the one that answers stays alone on top
+    facts = ["I am vegetarian.", "My sister lives in Brno.", "I work night shifts at the hospital."]
+    memory.add([{"role": "user", "content": t} for t in facts], user_id="f", run_id="s", infer=False)
+    found = memory.search("Where does my sister live?", user_id="f", limit=3, explain=True).results
+    assert found[0].text == facts[1]
+    assert not any((m.score_details or {}).get("neighbour_of") for m in found)
+
+
+def test_a_keyword_match_on_one_common_word_does_not_outrank_the_answer(memory: Memory) -> None:
+    facts = [
+        "I can't stand cilantro in any dish.",
+        "My favourite food blog is about sourdough.",
+        "Food trucks near the office close at three.",
+        "I walk the dog every morning.",
+    ]
+    memory.add(facts, user_id="k", infer=False)
+    found = memory.search("Which herb do I hate?", user_id="k", limit=4, explain=True).results
+    assert found[0].text == facts[0]
+    shared = memory.search("food I dislike", user_id="k", limit=4, explain=True).results
+    keyword = {m.text: (m.score_details or {}).get("keyword", 0.0) for m in shared}
+    assert 0 < keyword[facts[1]] < 1  # one word of two: partial evidence, not the query's "best match = 1"
+
+
+def test_german_nouns_are_not_names_and_cjk_queries_have_none(memory: Memory) -> None:
+    from memspan.text import names
+
+    assert names("Wo arbeitet meine Schwester als Krankenschwester?") == []
+    assert names("我的姐姐住在哪里？") == []
+    assert names("¿Dónde vive Ana?") == ["Ana"]

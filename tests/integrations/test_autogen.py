@@ -69,7 +69,7 @@ async def test_an_assistant_recalls_saves_and_stores_its_run(amemory: AsyncMemor
     agent = AssistantAgent(
         "helper", model_client=client, memory=[memory], tools=memory_tools(memory), max_tool_iterations=3
     )
-    result = await agent.run(task="Which seat do I like on flights?")
+    result = await agent.run(task="I fly to Lisbon on Friday. Which seat do I like on flights?")
 
     # memspan → autogen: update_context put the other framework's memory in front of the model
     assert "I prefer window seats" in system_text(client.seen[0])
@@ -86,7 +86,8 @@ async def test_an_assistant_recalls_saves_and_stores_its_run(amemory: AsyncMemor
     stored = await memory.add_task_result(result)
     user_turn = result.messages[0]
     texts = {change.item.text: change.item for change in stored.changes}
-    assert texts["Which seat do I like on flights?"].source_ids == (user_turn.id,)
+    assert texts["I fly to Lisbon on Friday."].source_ids == (user_turn.id,)  # the fact, not the question
+    assert not any("Which seat" in text for text in texts)
     assert "helper: You like window seats, and I will book a vegetarian meal." in texts
 
 
@@ -116,7 +117,7 @@ async def test_component_config_round_trips_with_the_agent(db_path: Path, embedd
     await memory.add(MemoryContent(content={"seat": "window"}, mime_type=MemoryMimeType.JSON))
     dumped = memory.dump_component()
     assert dumped.provider == "memspan.integrations.autogen.MemspanMemory"
-    assert dumped.config["store"] == str(db_path) and dumped.config["run_id"] == "trip-1"
+    assert dumped.config["store"] == str(db_path.resolve()) and dumped.config["run_id"] == "trip-1"
 
     agent = AssistantAgent(
         "helper", model_client=RecordingReplayClient(["ok"]), memory=[memory], tools=memory_tools(memory)
@@ -131,7 +132,7 @@ async def test_component_config_round_trips_with_the_agent(db_path: Path, embedd
         "memspan.integrations.autogen.SearchMemoryTool",
     }
     again = MemspanMemory.load_component(dumped)
-    assert [m.content for m in (await again.query("seat")).results] == ['{"seat": "window"}']
+    assert [m.content for m in (await again.query("seat")).results] == [{"seat": "window"}]
     tool = SearchMemoryTool.load_component(SearchMemoryTool(again).dump_component())
     assert "window" in await tool.run_json({"query": "seat"}, cancellation_token=None)  # type: ignore[arg-type]
     for m in (memory, again, tool.memory):
@@ -197,7 +198,7 @@ async def test_a_finished_team_run_is_stored_as_one_conversation(amemory: AsyncM
     stored = await memory.add_task_result(result)
     by_text = {change.item.text: change.item for change in stored.changes}
     assert set(by_text) == {
-        "Plan Alice's Lisbon trip; she wants a window seat.",
+        "she wants a window seat.",  # the task's fact; the request itself is not a memory
         "writer: Draft: a window-seat itinerary.",
         "critic: Approved; keep the aisle away.",
     }
@@ -215,3 +216,51 @@ async def test_the_autogen_example_recalls_what_its_tool_saved(
     out = capsys.readouterr().out
     assert "the model saved: ADD: Alice is vegetarian" in out
     assert "recalled before answering: ['Alice is vegetarian']" in out
+
+
+async def test_a_relative_store_path_loads_the_same_data_from_another_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, the config kept "memspan.db" as given, and loading elsewhere opened a new empty store."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "app")
+    memory = MemspanMemory("memspan.db", user_id="alice", infer=False)
+    await memory.add(MemoryContent(content="Alice flies from Lisbon", mime_type=MemoryMimeType.TEXT))
+    dumped = memory.dump_component()
+    await memory.close()
+    assert dumped.config["store"] == str(tmp_path / "app" / "memspan.db")
+
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    again = MemspanMemory.load_component(ComponentModel.model_validate_json(dumped.model_dump_json()))
+    assert [m.content for m in (await again.query()).results] == ["Alice flies from Lisbon"]
+    await again.close()
+    assert not (tmp_path / "elsewhere" / "memspan.db").exists()
+
+
+async def test_json_content_comes_back_as_json(amemory: AsyncMemory) -> None:
+    memory = MemspanMemory(amemory, user_id="alice")
+    trip = {"city": "Lisbon", "seat": "window", "legs": [1, 2]}
+    await memory.add(MemoryContent(content=trip, mime_type=MemoryMimeType.JSON, metadata={"kind": "trip"}))
+    await memory.add(MemoryContent(content="Alice likes **tea**", mime_type=MemoryMimeType.MARKDOWN))
+    found = {str(m.mime_type): m for m in (await memory.query()).results}
+    as_json = found[str(MemoryMimeType.JSON)]
+    assert as_json.content == trip and as_json.metadata is not None and as_json.metadata["kind"] == "trip"
+    assert found[str(MemoryMimeType.MARKDOWN)].content == "Alice likes **tea**"
+
+
+async def test_a_blocking_memory_is_accepted_too(db_path: Path, embedder: Embedder) -> None:
+    """Before, a plain memspan.Memory was refused (CrewAI refused AsyncMemory: the opposite)."""
+    from memspan import Memory
+
+    with Memory(db_path, embedder=embedder) as blocking:
+        blocking.add("I prefer aisle seats", user_id="alice", agent_id="crew", infer=False)
+        memory = MemspanMemory(blocking, user_id="alice", agent_id="helper")
+        await memory.add(MemoryContent(content="Alice is vegetarian", mime_type=MemoryMimeType.TEXT))
+        found = [m.content for m in (await memory.query("seats and food")).results]
+        assert set(found) == {"I prefer aisle seats", "Alice is vegetarian"}
+        assert memory.dump_component().config["store"] == str(db_path.resolve())
+        await memory.clear()
+        assert [i.text for i in blocking.get_all(user_id="alice")] == ["I prefer aisle seats"]
+        await memory.close()  # shared: still open for its owner
+        assert len(blocking.get_all(user_id="alice")) == 1

@@ -182,17 +182,13 @@ def test_crewai_memory_api_maps_onto_memspan(memory: Memory) -> None:
 
 
 def test_what_memspan_does_not_take_is_refused_plainly(memory: Memory, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="embedder= is crewai's embedder"):
+        MemspanMemory(backend=memory, user_id="alice", embedder=lambda texts: [[0.1] * 8 for _ in texts])
     crew_memory = MemspanMemory(backend=memory, user_id="alice")
-    with pytest.raises(ValidationError, match="scoped"):
-        crew_memory.remember("x is y", scope="/project/x")
-    with pytest.raises(ValidationError, match="private"):
-        crew_memory.remember("x is y", private=True)
-    with pytest.raises(ValidationError, match="scoped"):
-        crew_memory.scope("/agent/a")
-    with pytest.raises(ValidationError, match="scope-tree"):
-        crew_memory.list_scopes()
-    with pytest.raises(ValidationError, match="root_scope"):
-        MemspanMemory(backend=memory, user_id="alice", root_scope="/crew/x")
+    with pytest.raises(ValidationError, match="importance must be between 0 and 1"):
+        crew_memory.remember("x is y", importance=3.0)
+    with pytest.raises(ValidationError, match="vector storage"):
+        crew_memory._storage.search([0.1], limit=3)
     with pytest.raises(ValidationError, match="recall_within names run_id"):
         MemspanMemory(backend=memory, user_id="alice", recall_within=("run_id",))
     with pytest.raises(ScopeError):
@@ -202,6 +198,87 @@ def test_what_memspan_does_not_take_is_refused_plainly(memory: Memory, tmp_path:
     opened = MemspanMemory(backend=tmp_path / "own.db", user_id="alice")
     assert opened.remember("Alice owns a bike") is not None
     opened.close()
+    assert memory.get_all(user_id="alice") == []  # nothing written by the refused calls
+
+
+def test_crewai_scope_paths_live_within_the_users_scope(memory: Memory) -> None:
+    """Before, every scope path (remember/recall/scope()/list_scopes) was refused."""
+    memory.add("Bob's project Zeta ships in June", user_id="bob", infer=False)
+    memory.add("Alice lives in Porto", user_id="alice", agent_id="langchain-bot", infer=False)
+    crew = MemspanMemory(backend=memory, user_id="alice", agent_id="crew", infer=False)
+    x = crew.remember("Project X uses Python", scope="/project/x", categories=["tech"], importance=0.9)
+    assert x is not None and x.scope == "/project/x" and x.importance == 0.9
+    crew.remember("Project Y ships in May", scope="/project/y")
+    crew.remember("The team meets on Mondays", scope="/team")
+
+    assert [m.record.content for m in crew.recall("Python", scope="/project/x")] == ["Project X uses Python"]
+    under_project = {m.record.content for m in crew.recall("project", scope="/project")}
+    assert under_project == {"Project X uses Python", "Project Y ships in May"}
+    everything = {m.record.content for m in crew.recall("project team Porto Zeta")}
+    assert "Alice lives in Porto" in everything and "Bob's project Zeta ships in June" not in everything
+    assert crew.list_scopes("/") == ["/project", "/team"]
+    assert crew.list_scopes("/project") == ["/project/x", "/project/y"]
+    assert crew.info("/project").record_count == 2
+    assert "/project/x (1 records)" in crew.tree("/")
+    scoped = crew.scope("/project")  # crewai's own MemoryScope view, over memspan
+    scoped.remember("Project Z is new", scope="/z")
+    assert [r.content for r in crew.list_records(scope="/project/z")] == ["Project Z is new"]
+    assert crew.slice(["/team"]).recall("meets")[0].record.content == "The team meets on Mondays"
+
+    rooted = crew.scoped(root_scope="/crew/research")
+    rooted.remember("Sources must be peer reviewed", scope="/rules")
+    assert [r.content for r in crew.list_records(scope="/crew/research/rules")] == [
+        "Sources must be peer reviewed"
+    ]
+    assert crew.update(x.id, importance=0.4, scope="/archive").scope == "/archive"
+
+    assert crew.forget(scope="/project") == 2
+    crew.reset(scope="/team")
+    assert {i.text for i in memory.get_all(user_id="alice")} == {
+        "Alice lives in Porto",
+        "Project X uses Python",
+        "Sources must be peer reviewed",
+    }
+    assert len(memory.get_all(user_id="bob")) == 1
+
+
+def test_reset_all_is_what_crew_reset_memories_calls(memory: Memory) -> None:
+    """Before, crew.reset_memories(command_type="memory") raised: crewai calls reset_all()."""
+    memory.add("Alice lives in Porto", user_id="alice", agent_id="langchain-bot", infer=False)
+    memory.add("Bob likes tea", user_id="bob", agent_id="crew", infer=False)
+    crew_memory = MemspanMemory(backend=memory, user_id="alice", agent_id="crew", infer=False)
+    crew_memory.remember("Alice likes night trains", scope="/travel")
+    crew_memory.remember("Alice is vegetarian")
+    agent = Agent(role="planner", goal="plan", backstory="plans", llm=ScriptedLLM(model="scripted"))
+    crew = Crew(
+        agents=[agent], tasks=[Task(description="x", expected_output="y", agent=agent)], memory=crew_memory
+    )
+    crew.reset_memories(command_type="memory")
+    assert [i.text for i in memory.get_all(user_id="alice")] == ["Alice lives in Porto"]
+    assert [i.text for i in memory.get_all(user_id="bob")] == ["Bob likes tea"]
+
+
+def test_private_memories_reach_only_their_source(memory: Memory) -> None:
+    """Before, private=True was refused."""
+    crew = MemspanMemory(backend=memory, user_id="alice", infer=False)
+    crew.remember("the api key is sk-123", scope="/notes", private=True, source="worker-1")
+    crew.remember("the team note about keys", scope="/notes")
+    assert [m.record.content for m in crew.recall("api key", scope="/notes")] == ["the team note about keys"]
+    mine = {m.record.content for m in crew.recall("api key", scope="/notes", source="worker-1")}
+    assert mine == {"the api key is sk-123", "the team note about keys"}
+    assert len(crew.recall("api key", include_private=True)) == 2
+
+
+def test_an_awaitable_memory_is_accepted(db_path: Path, embedder: Embedder) -> None:
+    """Before, AsyncMemory was refused (AutoGen refused Memory: the opposite)."""
+    from memspan import AsyncMemory
+
+    amemory = AsyncMemory(db_path, embedder=embedder)
+    crew = MemspanMemory(backend=amemory, user_id="alice", infer=False)
+    crew.remember("Alice likes night trains")
+    with Memory(db_path, embedder=embedder) as check:
+        assert [i.text for i in check.get_all(user_id="alice")] == ["Alice likes night trains"]
+    assert [m.record.content for m in crew.recall("trains")] == ["Alice likes night trains"]
 
 
 def test_the_crews_own_model_can_be_memspans_extractor(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from langchain_core.tools import tool
 from pydantic import Field
 
 from memspan import AsyncMemory, Memory
-from memspan.errors import ScopeError
+from memspan.errors import ScopeError, ValidationError
 from memspan.integrations.langchain import (
     MemoryContext,
     MemspanChatMessageHistory,
@@ -109,12 +109,12 @@ def test_middleware_keeps_the_system_prompt_and_stores_only_the_final_answer(mem
         middleware=[MemspanMiddleware(memory)],
         context_schema=MemoryContext,
     )
-    ask(agent, "Book me a seat on a flight to Oslo.", user_id="alice")
+    ask(agent, "I fly to Oslo on Friday, book me a seat.", user_id="alice")
     for seen in model.seen:  # both model calls of the turn got the memory, after the app's own prompt
         assert system_text(seen).startswith("You book travel.")
         assert "window seats" in system_text(seen)
     texts = [m.text for m in memory.get_all(user_id="alice")]
-    assert texts.count("Book me a seat on a flight to Oslo.") == 1  # one write per turn, not per model call
+    assert texts.count("I fly to Oslo on Friday") == 1  # one write per turn, not per model call
 
 
 def test_middleware_scope_can_come_from_config(memory: Memory) -> None:
@@ -373,6 +373,63 @@ async def test_retriever_async(amemory: AsyncMemory) -> None:
     assert docs[0].page_content == "I drink oat milk." and docs[0].metadata["user_id"] == "hana"
 
 
+def test_retriever_honours_a_per_call_k_and_refuses_unknown_arguments(memory: Memory) -> None:
+    for text in ("I play tennis.", "I play chess.", "I play golf."):
+        memory.add(text, user_id="alice", infer=False)
+    retriever = MemspanRetriever(memory=memory, user_id="alice", k=3)
+    assert len(retriever.invoke("which games do I play")) == 3
+    assert len(retriever.invoke("which games do I play", k=1)) == 1
+    with pytest.raises(ValidationError, match="k=, filters= and threshold="):
+        retriever.invoke("games", top_k=1)
+
+
+async def test_retriever_per_call_k_async(amemory: AsyncMemory) -> None:
+    for text in ("I drink oat milk.", "I drink green tea."):
+        await amemory.add(text, user_id="hana", infer=False)
+    assert len(await MemspanRetriever(memory=amemory, user_id="hana").ainvoke("drink", k=1)) == 1
+
+
+def test_naming_an_agent_keeps_the_users_other_memories_in_recall(memory: Memory) -> None:
+    memory.add("I am allergic to peanuts.", user_id="alice", agent_id="travel-bot", infer=False)
+    memory.add("I cook on Sundays.", user_id="alice", agent_id="chef-bot", infer=False)
+    memory.add("I cook on Mondays.", user_id="bob", agent_id="chef-bot", infer=False)
+    whole_user = MemspanRetriever(memory=memory, user_id="alice", agent_id="chef-bot", k=5)
+    assert sorted(d.page_content for d in whole_user.invoke("what do I eat and cook")) == [
+        "I am allergic to peanuts.",
+        "I cook on Sundays.",
+    ]
+    narrowed = MemspanRetriever(
+        memory=memory, user_id="alice", agent_id="chef-bot", recall_within=["user_id", "agent_id"]
+    )
+    assert [d.page_content for d in narrowed.invoke("what do I eat and cook")] == ["I cook on Sundays."]
+
+    model = scripted("Noted.", "Noted.")
+    agent = create_agent(model, middleware=[MemspanMiddleware(memory)], context_schema=MemoryContext)
+    ask(agent, "Plan a peanut snack for me.", user_id="alice", agent_id="chef-bot")
+    assert "- I am allergic to peanuts." in system_text(model.seen[0])  # written by another agent
+    narrow_model = scripted("Noted.")
+    narrow = MemspanMiddleware(memory, recall_within=("user_id", "agent_id"), remember=False)
+    agent = create_agent(narrow_model, middleware=[narrow], context_schema=MemoryContext)
+    ask(agent, "Plan a peanut snack for me.", user_id="alice", agent_id="chef-bot")
+    assert "allergic" not in system_text(narrow_model.seen[0])
+    with pytest.raises(ValidationError, match="recall_within"):
+        MemspanMiddleware(memory, recall_within=("tenant",))
+
+
+def test_two_users_with_the_same_conversation_id_never_share_a_history(memory: Memory) -> None:
+    alice = MemspanChatMessageHistory(memory, "1", user_id="alice")
+    bob = MemspanChatMessageHistory(memory, "1", user_id="bob")
+    alice.add_user_message("my bank pin is 1234")
+    assert bob.messages == []
+    bob.add_user_message("hello")
+    assert [m.content for m in alice.messages] == ["my bank pin is 1234"]
+    assert [m.content for m in MemspanChatMessageHistory(memory, "1", user_id="alice").messages] == [
+        "my bank pin is 1234"
+    ]
+    assert alice.run_id != bob.run_id and memory.delete_all(run_id=alice.run_id) == 1
+    assert MemspanChatMessageHistory(memory, "1").run_id == "1"  # no owner: the conversation id alone
+
+
 def test_example_runs_offline_and_prints_what_was_recalled(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -398,3 +455,13 @@ DOC_BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"),
 def test_docs_python_blocks_run(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the snippets open memspan.db in the working directory
     exec(compile(DOC_BLOCKS[index], f"{DOC.name} block {index}", "exec"), {"__name__": "__main__"})
+
+
+def test_adapters_open_a_store_path(db_path: Path) -> None:
+    store = MemspanStore(str(db_path))
+    store.put(("memories", "zoe"), "pet", {"text": "Zoe has a cat called Miso."})
+    retriever = MemspanRetriever(memory=db_path, user_id="zoe", filters={"langgraph_key": "pet"})
+    assert [d.page_content for d in retriever.invoke("pets")] == ["Zoe has a cat called Miso."]
+    MemspanChatMessageHistory(str(db_path), "c1", user_id="zoe").add_user_message("hi")
+    with Memory(db_path) as memory:
+        assert len(memory.get_all(user_id="zoe")) == 1

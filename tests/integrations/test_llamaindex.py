@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import re
 import sys
@@ -108,7 +109,7 @@ async def test_agent_session_transcript_resumes_with_tool_calls(db_path: Path, e
     concierge = agent(script, [FunctionTool.from_defaults(book)])
     with Memory(db_path, embedder=embedder) as memory:
         await concierge.run(
-            "Book me a hotel in Kyoto.",
+            "I'm in Kyoto from May 3 to 7. Book me a hotel there.",
             memory=MemspanMemory.from_defaults(memory, user_id="ivy", run_id="trip"),
         )
     with Memory(db_path, embedder=embedder) as memory:  # another process resumes session "trip"
@@ -123,11 +124,12 @@ async def test_agent_session_transcript_resumes_with_tool_calls(db_path: Path, e
             len(script.seen[-1]) == 7
         )  # system prompt + recalled memories merged, 4 old turns, new question
         # long-term memory holds the fact once; the transcript stays in the session's scope
-        assert sorted(m.text for m in memory.get_all(user_id="ivy")) == [
-            "Book me a hotel in Kyoto.",
-            "Which city did I book?",
+        assert [m.text for m in memory.get_all(user_id="ivy")] == [
+            "I'm in Kyoto from May 3 to 7."  # the request and the question are not memories
         ]
-        assert len(memory.get_all(run_id="trip")) == 6
+        # keyed by user and session: ivy's "trip" is not anyone else's "trip"
+        assert len(memory.get_all(run_id=resumed.chat_store.run_id("trip"))) == 6
+        assert memory.get_all(run_id="trip") == []
 
 
 async def test_memory_block_recalls_every_turn_and_writes_what_is_flushed(memory: Memory) -> None:
@@ -253,3 +255,143 @@ DOC_BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"),
 def test_docs_python_blocks_run(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the snippets open memspan.db in the working directory
     exec(compile(DOC_BLOCKS[index], f"{DOC.name} block {index}", "exec"), {"__name__": "__main__"})
+
+
+async def test_current_memory_api_keeps_its_queue_in_memspan(db_path: Path, embedder: Embedder) -> None:
+    """Before, Memory.from_defaults(chat_store=...) had no memspan store (it needs an AsyncDBChatStore)."""
+    from llama_index.core.storage.chat_store.base_db import MessageStatus
+
+    from memspan.integrations.llamaindex import MemspanDBChatStore
+
+    script = Script("Noted, Kyoto in April.", "You go to Kyoto.")
+    concierge = agent(script)
+    with Memory(db_path, embedder=embedder) as memory:
+        store = MemspanDBChatStore(memory=memory, user_id="ivy")
+        chat = LlamaMemory.from_defaults(session_id="trip", chat_store=store, token_limit=4000)
+        await concierge.run("I travel to Kyoto in April.", memory=chat)
+        assert await store.count_messages("trip") == 2
+        other = MemspanDBChatStore(memory=memory, user_id="bob")  # bob's "trip" is another session
+        assert await other.get_messages("trip") == []
+    with Memory(db_path, embedder=embedder) as memory:  # another process resumes the session
+        store = MemspanDBChatStore(memory=memory, user_id="ivy")
+        chat = LlamaMemory.from_defaults(session_id="trip", chat_store=store, token_limit=4000)
+        await concierge.run("Where do I travel?", memory=chat)
+        asked = [m.content for m in script.seen[-1] if m.role == MessageRole.USER]
+        assert asked == ["I travel to Kyoto in April.", "Where do I travel?"]
+        archived = await store.archive_oldest_messages("trip", 2)
+        assert [m.content for m in archived] == ["I travel to Kyoto in April.", "Noted, Kyoto in April."]
+        assert await store.count_messages("trip") == 2
+        assert await store.count_messages("trip", status=MessageStatus.ARCHIVED) == 2
+        assert (await store.delete_message("trip", 0)) is not None
+        await store.delete_messages("trip", status=MessageStatus.ARCHIVED)
+        assert await store.count_messages("trip", status=None) == 2
+        with pytest.raises(ScopeError):
+            await store.get_keys()
+
+
+async def test_the_memory_block_receives_a_normal_length_chat(memory: Memory) -> None:
+    """Before, with LlamaIndex's default flush settings the block was handed nothing in a short chat."""
+    from memspan.integrations.llamaindex import memspan_memory
+
+    script = Script("Noted.", "Noted.", "Jana lives in Brno.")
+    concierge = agent(script)
+    chat = memspan_memory(memory, user_id="alice", session_id="s1")  # LlamaIndex's default token limits
+    await concierge.run("My sister Jana lives in Brno.", memory=chat)
+    await concierge.run("I collect vintage fountain pens.", memory=chat)
+    remembered = {
+        m.text for m in memory.get_all(user_id="alice", filters={"memspan_transcript": {"ne": True}})
+    }
+    assert "My sister Jana lives in Brno." in remembered
+    fresh = memspan_memory(memory, user_id="alice", session_id="s2")  # a new session recalls it
+    await concierge.run("Who lives in Brno?", memory=fresh)
+    assert "My sister Jana lives in Brno." in script.system()
+    plain = LlamaMemory.from_defaults(
+        session_id="s3", memory_blocks=[MemspanMemoryBlock(memory=memory, user_id="bo")]
+    )
+    await plain.aput_messages(
+        [
+            ChatMessage(role="user", content="I own a red bicycle."),
+            ChatMessage(role="assistant", content="Nice."),
+        ]
+    )
+    await plain.aget()
+    assert [m.text for m in memory.get_all(user_id="bo")] == ["I own a red bicycle."]
+
+
+def test_memspan_memory_keeps_a_token_budget_and_refuses_unknown_arguments(memory: Memory) -> None:
+    """Before, token_limit= and session_id= were silently dropped (and any misspelt argument too)."""
+    from memspan import ValidationError
+
+    lines = [f"Message number {i} talks about the weather in some detail today." for i in range(40)]
+    small = MemspanMemory.from_defaults(memory, user_id="lea", session_id="long", token_limit=120)
+    assert small.run_id == "long"
+    for i, line in enumerate(lines):
+        small.put(ChatMessage(role="user" if i % 2 == 0 else "assistant", content=line))
+    kept = small.get()
+    assert 0 < len(kept) < len(lines) and kept[-1].content == lines[-1]
+    assert kept[0].role == MessageRole.USER or kept[0].role == MessageRole.SYSTEM
+    assert small._tokens(kept) <= 120
+    assert len(small.get_all()) == len(lines)  # the budget trims what the model sees, not the history
+    with pytest.raises(ValidationError, match="does not take token_limt"):
+        MemspanMemory.from_defaults(memory, user_id="lea", token_limt=100)
+    with pytest.raises(ValidationError, match="same thing"):
+        MemspanMemory.from_defaults(memory, user_id="lea", run_id="a", session_id="b")
+
+
+def test_chat_memory_buffer_round_trips_through_to_dict(db_path: Path, embedder: Embedder) -> None:
+    """Before, ChatMemoryBuffer.from_dict() failed with "Invalid ChatStore name"."""
+    import json
+
+    with Memory(db_path, embedder=embedder) as memory:
+        store = MemspanChatStore(memory=memory, user_id="mia")
+        buffer = ChatMemoryBuffer.from_defaults(chat_store=store, chat_store_key="s1", token_limit=2000)
+        buffer.put(ChatMessage(role="user", content="Hi, I'm Mia."))
+        buffer.put(ChatMessage(role="assistant", content="Hello Mia."))
+        data = json.loads(json.dumps(buffer.to_dict()))
+    assert data["chat_store"]["store"] == str(db_path.resolve()) and data["chat_store"]["user_id"] == "mia"
+    again = ChatMemoryBuffer.from_dict(data)
+    assert [m.content for m in again.get_all()] == ["Hi, I'm Mia.", "Hello Mia."]
+    again.chat_store.memory.close()
+
+
+def test_chat_store_inserts_at_an_index_and_keys_by_user(memory: Memory) -> None:
+    """Before, add_message(idx=) was a TypeError, and two users' key "s1" was one history."""
+    alice = MemspanChatStore(memory=memory, user_id="alice")
+    bob = MemspanChatStore(memory=memory, user_id="bob")
+    alice.add_message("s1", ChatMessage(role="user", content="first"))
+    alice.add_message("s1", ChatMessage(role="user", content="third"))
+    alice.add_message("s1", ChatMessage(role="user", content="second"), idx=1)
+    alice.add_message("s1", ChatMessage(role="system", content="zeroth"), idx=0)
+    assert [m.content for m in alice.get_messages("s1")] == ["zeroth", "first", "second", "third"]
+    assert bob.get_messages("s1") == []
+    bob.add_message("s1", ChatMessage(role="user", content="bob's"))
+    assert len(alice.get_messages("s1")) == 4 and [m.content for m in bob.get_messages("s1")] == ["bob's"]
+
+
+def test_recall_covers_the_whole_user_unless_narrowed(memory: Memory) -> None:
+    """Before, naming an agent_id hid the user's other agents' memories (CrewAI and AutoGen did the opposite)."""
+    memory.add("I am allergic to peanuts", user_id="zoe", agent_id="crewai", infer=False)
+    memory.add("I prefer window seats", user_id="zoe", agent_id="concierge", infer=False)
+    broad = MemspanMemory.from_defaults(memory, user_id="zoe", agent_id="concierge")
+    system = broad.get("peanuts and seats")[0].content or ""
+    assert "allergic to peanuts" in system and "window seats" in system
+    narrow = MemspanMemory.from_defaults(
+        memory, user_id="zoe", agent_id="concierge", recall_within=("user_id", "agent_id")
+    )
+    system = narrow.get("peanuts and seats")[0].content or ""
+    assert "window seats" in system and "peanuts" not in system
+    block = MemspanMemoryBlock(memory=memory, user_id="zoe", agent_id="concierge")
+    assert "peanuts" in asyncio.run(block.aget([ChatMessage(role="user", content="any allergies?")]))
+
+
+def test_a_store_path_is_accepted_like_in_the_other_adapters(tmp_path: Path, embedder: Embedder) -> None:
+    """Before, LlamaIndex classes refused a path (CrewAI and AutoGen took one)."""
+    path = tmp_path / "li.db"
+    chat = MemspanMemory.from_defaults(str(path), user_id="pat", session_id="s1")
+    chat.put_messages(
+        [ChatMessage(role="user", content="I grow tomatoes."), ChatMessage(role="assistant", content="Nice.")]
+    )
+    block = MemspanMemoryBlock(memory=path, user_id="pat")
+    assert "tomatoes" in asyncio.run(block.aget([ChatMessage(role="user", content="what do I grow?")]))
+    store = MemspanChatStore(memory=path, user_id="pat")
+    assert store.store == str(path.resolve()) and len(store.get_messages("s1")) == 2

@@ -107,10 +107,27 @@ async def test_every_memory_class_is_a_facade_and_others_are_refused(server: Ser
     for wrong in (42, "not a memory", object()):
         with pytest.raises(ValidationError, match="RemoteMemory"):
             require_facade(wrong)
-    with pytest.raises(ValidationError, match="awaitable"):
-        CrewMemory(backend=AsyncRemoteMemory(server.url, key), user_id="zoe")
-    with pytest.raises(ValidationError, match="blocking"):
-        AutogenMemory(RemoteMemory(server.url, key), user_id="zoe")
+
+
+async def test_every_adapter_takes_both_server_clients(server: Server) -> None:
+    """Before, CrewAI refused AsyncRemoteMemory and AutoGen refused RemoteMemory (opposite rules)."""
+    from memspan.integrations.llamaindex import MemspanMemory as LlamaMemory
+
+    key = server.key("uni")
+    aremote = AsyncRemoteMemory(server.url, key)
+    crew = CrewMemory(backend=aremote, user_id="uni", agent_id="crew", infer=False)
+    crew.remember("Uni rides a unicycle", scope="/hobbies")
+    with RemoteMemory(server.url, key) as remote:
+        autogen = AutogenMemory(remote, user_id="uni", agent_id="helper", infer=False)
+        await autogen.add(MemoryContent(content="Uni drinks green tea", mime_type=MemoryMimeType.TEXT))
+        found = {str(m.content) for m in (await autogen.query("unicycle tea")).results}
+        assert found == {"Uni rides a unicycle", "Uni drinks green tea"}
+        for facade in (remote, aremote):
+            llama = LlamaMemory.from_defaults(facade, user_id="uni", agent_id="concierge")
+            shown = (await llama.aget("hobbies and drinks"))[0].content or ""
+            assert "unicycle" in shown and "green tea" in shown
+    assert crew.list_scopes() == ["/hobbies"]
+    await aremote.aclose()
 
 
 # -- LangChain ----------------------------------------------------------------------------------
@@ -179,7 +196,11 @@ async def test_llamaindex_agent_memory_over_the_server(server: Server) -> None:
         return ChatMessage(role=MessageRole.ASSISTANT, content=next(replies))
 
     concierge = FunctionAgent(llm=MockFunctionCallingLLM(response_generator=respond), tools=[])
-    with RemoteMemory(server.url, server.key("li-alice", "li-s1", "li-s2")) as remote:
+    from memspan.integrations._scopes import conversation_key
+
+    # transcripts are keyed by user and session: the key grants those runs
+    runs = [conversation_key(run, "li-alice") for run in ("li-s1", "li-s2")]
+    with RemoteMemory(server.url, server.key("li-alice", *runs)) as remote:
         for text, run in (("I am vegetarian.", "li-s1"), ("What should I order tonight?", "li-s2")):
             await concierge.run(
                 text, memory=LlamaMemory.from_defaults(remote, user_id="li-alice", run_id=run)
@@ -187,7 +208,7 @@ async def test_llamaindex_agent_memory_over_the_server(server: Server) -> None:
     shown = "\n".join(m.content or "" for m in seen[1] if m.role == MessageRole.SYSTEM)
     assert "- I am vegetarian." in shown
     assert "I am vegetarian." in [m.text for m in server.store.get_all(user_id="li-alice")]
-    assert len(server.store.get_all(run_id="li-s1")) == 2  # the session transcript, kept on the server
+    assert len(server.store.get_all(run_id=runs[0])) == 2  # the session transcript, kept on the server
     with RemoteMemory(server.url, server.key("li-bob")) as bob, pytest.raises(ForbiddenError):
         LlamaMemory.from_defaults(bob, user_id="li-alice").get("What do I eat?")
 

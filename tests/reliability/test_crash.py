@@ -256,6 +256,8 @@ def test_kill_during_writes_long(tmp_path: Path, figures: Any) -> None:
 def _v1_store(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A store written by the first schema version, with updates (which V1 indexed wrongly)."""
     monkeypatch.setattr(sqlite_module, "MIGRATIONS", MIGRATIONS[:1])
+    # a V1 writer knew nothing of the keywords column (migration 4)
+    monkeypatch.setattr(sqlite_module.SQLiteStore, "_index_keywords", staticmethod(lambda conn, items: None))
     with Memory(path, embedder=HashingEmbedder(64)) as memory:
         added = memory.add([f"old fact {i} about gardening" for i in range(30)], user_id=USER, infer=False)
         for item in added.added[:10]:

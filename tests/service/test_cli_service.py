@@ -88,6 +88,7 @@ def test_keys_and_access_log_commands(tmp_path: Path, capsys: pytest.CaptureFixt
     capsys.readouterr()
 
     # access rows written by the service are readable and exportable from the command line
+    from memspan.scope import Scope
     from memspan.server.access_log import AccessLog
     from memspan.server.keys import Principal
     from memspan.server.service_db import ServiceDB
@@ -95,7 +96,7 @@ def test_keys_and_access_log_commands(tmp_path: Path, capsys: pytest.CaptureFixt
 
     service = ServiceDB(default_service_path(db))
     item = MemoryItem("m-1", "t", "ana", None, None, MemoryType.SEMANTIC, {}, "2026-01-01", "2026-01-01", "h")
-    AccessLog(service).record(Principal("k1", "ci"), "read", "search", [item])
+    AccessLog(service).record(Principal("k1", "ci"), "read", "search", [item], Scope("ana"))
     service.close()
     rows = json.loads(run_cli(capsys, "--db", db, "--json", "access-log", "--user", "ana"))["results"]
     assert [(r["key_name"], r["memory_id"], r["operation"]) for r in rows] == [("ci", "m-1", "search")]

@@ -175,7 +175,7 @@ async function showLog() {
     body.replaceChildren();
     for (const r of page.results) {
       const row = document.createElement("tr");
-      for (const text of [r.at, r.key_name, r.action, r.operation, r.memory_id ?? "(whole scope)", owner(r)]) cell(row, text);
+      for (const text of [r.at, r.key_name, r.action, r.operation, r.memory_id ?? (r.memory_ids.length ? r.memory_ids.length + " memories" : "(whole scope)"), owner(r)]) cell(row, text);
       body.appendChild(row);
     }
   } catch (error) {
