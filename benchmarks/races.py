@@ -52,12 +52,13 @@ def _backend_runs(backend: str, modes: list[Mode], trials: int, races: list[str]
                         "trials": counts.trials,
                         "violations": counts.violations,
                         "unexpected_errors": counts.unexpected_errors,
+                        "integrity": counts.integrity,
                         "outcomes": dict(counts.outcomes),
                     }
                     rows.append(row)
                     print(
                         f"{backend:9} {mode:10} {counts.race:18} trials {counts.trials:5}  "
-                        f"violations {counts.violations:3}  outcomes {dict(counts.outcomes)}",
+                        f"violations {counts.violations:3}  integrity {counts.integrity}  outcomes {dict(counts.outcomes)}",
                         flush=True,
                     )
                 print(f"{backend:9} {mode:10} ({time.perf_counter() - started:.0f}s)", flush=True)
@@ -80,7 +81,7 @@ def main() -> int:
     started = time.perf_counter()
     races = [r for r in args.races.split(",") if r]
     rows = [row for backend in backends for row in _backend_runs(backend, modes, args.trials, races)]
-    failed = [r for r in rows if r["violations"] or r["unexpected_errors"]]
+    failed = [r for r in rows if r["violations"] or r["unexpected_errors"] or r["integrity"] != "ok"]
     summary = {
         "command": "python " + " ".join(["benchmarks/races.py", *sys.argv[1:]]),
         "races": races,

@@ -36,6 +36,7 @@ from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import SCOPE_KEYS, Scope
 from ..text import index_text
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
+from ._sqlite_fts import merge_after_purge, needs_repair, repair
 from ._sqlite_schema import AFTER, MIGRATIONS, statements
 from ._sqlite_scrub import pages_holding
 from ._vector_cache import VectorCache
@@ -162,6 +163,7 @@ class SQLiteStore(MemoryStore):
         try:
             self._conn = self._connect(timeout)
             self._migrate()
+            self._repair_index()
         except sqlite3.DatabaseError as exc:
             if hasattr(self, "_conn"):
                 self._conn.close()
@@ -239,6 +241,17 @@ class SQLiteStore(MemoryStore):
                     "INSERT INTO schema_migrations(version, applied_at) VALUES (?, datetime('now'))",
                     (version,),
                 )
+
+    def _repair_index(self) -> None:
+        """Rebuild a keyword index whose structure grew towards SQLite's limit (see
+        :mod:`._sqlite_fts`: after about a thousand purges by earlier memspan versions, older
+        SQLite releases reported the store as "database disk image is malformed")."""
+        if self.read_only or not needs_repair(self._conn):
+            return
+        with self._transaction() as conn:
+            if needs_repair(conn):  # another process may have repaired it meanwhile
+                log.warning("%s: rebuilding its keyword index (too many levels to merge again)", self.path)
+                repair(conn)
 
     def _schema_version(self) -> int:
         return int(
@@ -531,7 +544,7 @@ class SQLiteStore(MemoryStore):
             )
             conn.execute(f"DELETE FROM memories WHERE {where}", params)
             # the full-text index keeps deleted terms in old segments until they are merged
-            conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+            merge_after_purge(conn)
             conn.execute(
                 "INSERT INTO audit(action, scope, count, created_at) VALUES ('PURGE', ?, ?, ?)",
                 (json.dumps(scope.as_dict()), count, at),

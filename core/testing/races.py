@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import queue
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -38,6 +39,7 @@ from typing import Any, Literal
 
 from ..embedders import HashingEmbedder
 from ..memory import Memory
+from ..stores.sqlite import SQLiteStore
 
 RACES = ("update_delete", "update_delete_all", "update_purge", "update_update", "identical_adds")
 Mode = Literal["threads", "processes"]
@@ -59,6 +61,8 @@ class RaceCounts:
     violations: int = 0
     #: writers' outcomes: "ok", or the name of the exception they got
     outcomes: Counter[str] = field(default_factory=Counter)
+    #: the store's own consistency check after the race: "ok", or what it reported
+    integrity: str = "ok"
 
     @property
     def unexpected_errors(self) -> int:
@@ -139,6 +143,26 @@ def _violated(memory: Memory, race: str, user: str, steps: Sequence[Step], outco
     return any(n > 1 for n in texts.values())
 
 
+def store_integrity(memory: Memory) -> str:
+    """ "ok", or what the store's own checks report. On SQLite: ``PRAGMA integrity_check`` and
+    FTS5's ``integrity-check`` of the keyword index (its structure and segments; the index holds
+    live memories only, so it is not compared row by row with the table)."""
+    store = memory.store
+    if not isinstance(store, SQLiteStore):
+        return "ok"
+    conn = sqlite3.connect(store.path)
+    try:
+        found = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        if found != ["ok"]:
+            return "; ".join(found[:5])
+        conn.execute("INSERT INTO memories_fts(memories_fts, rank) VALUES ('integrity-check', 0)")
+        return "ok"
+    except sqlite3.Error as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        conn.close()
+
+
 def _has_history(memory: Memory, memory_id: str) -> bool:
     try:
         return bool(memory.history(memory_id))
@@ -190,6 +214,7 @@ def run_races(
                     outcomes = run(steps)
                     counts.outcomes.update(outcomes)
                     counts.violations += _violated(checker, race, user, steps, outcomes)
+                counts.integrity = store_integrity(checker)
                 results.append(counts)
     finally:
         checker.close()

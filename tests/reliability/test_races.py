@@ -31,6 +31,7 @@ def _check(location: str, mode: Any, figures: Any, backend: str) -> None:
             outcomes=dict(counts.outcomes),
         )
         assert counts.unexpected_errors == 0, (counts.race, counts.outcomes)
+        assert counts.integrity == "ok", (counts.race, counts.integrity)
         # the race was real: each trial had a writer whose call was acknowledged
         assert counts.outcomes["ok"] >= counts.trials, (counts.race, counts.outcomes)
         if counts.violations:
