@@ -173,6 +173,7 @@ class SQLiteStore(MemoryStore):
             ) from exc
         self._cache = VectorCache()
         self._filter_memo: tuple[Any, set[int]] | None = None
+        self._closed = False
 
     def _connect(self, timeout: float) -> sqlite3.Connection:
         def connect(target: str | Path, *, uri: bool = False) -> sqlite3.Connection:
@@ -890,7 +891,11 @@ class SQLiteStore(MemoryStore):
         return [{"action": a, "scope": json.loads(s), "count": c, "created_at": t} for a, s, c, t in rows]
 
     def close(self) -> None:
+        """Close the connection (a second call does nothing), emptying a WAL a purge left behind."""
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             try:
                 if not self.read_only and self._meta("wal_pending") is not None:
                     self.scrub_wal()  # a purge left erased text in the WAL: empty it if we can now
