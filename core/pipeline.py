@@ -1,27 +1,34 @@
 """memspan's logic, written once as flows (see :mod:`memspan.effects`) and driven sync or async.
 
-add:    validate → (infer) show the extractor the scope's related memories → decisions →
-        drop duplicates → embed → write memory + history atomically
+add:    validate (memspan._inputs) → (infer) show the extractor the scope's related memories →
+        decisions → sort the plan, drop duplicates (memspan._plan) → embed → write memory +
+        history atomically
 search: validate → embed the query → dense and keyword candidates in scope → fuse → threshold
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-
+from ._edits import delete_by_id, retrying, update_by_id
+from ._inputs import (
+    MAX_LIMIT,
+    MAX_METADATA_BYTES,
+    MAX_QUERY_CHARS,
+    RESERVED_METADATA_KEYS,
+    text_hash,
+    validate_limit,
+    validate_metadata,
+    validate_text,
+)
+from ._plan import change_existing, new_item, not_repeated, sort_plan
 from .effects import Flow, call, gather
 from .errors import ConflictError, NotFoundError, StoreError, ValidationError
 from .filters import format_timestamp, parse_filter
-from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages, require_utf8
+from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages
 from .ports import (
     Candidate,
     Change,
@@ -31,10 +38,17 @@ from .ports import (
     ExtractionRequest,
     Extractor,
     MemoryStore,
-    Vector,
 )
 from .rerank.base import Reranker, rerank_flow
-from .retrieval import FusionWeights, Retrieval, dense_scale, fuse, query_to_embed, refine, scope_weights
+from .retrieval import (
+    FusionWeights,
+    Retrieval,
+    dense_scale,
+    fuse,
+    query_to_embed,
+    refine,
+    scope_weights,
+)
 from .scope import Scope, validate_id
 from .types import (
     AddResult,
@@ -46,86 +60,24 @@ from .types import (
     SearchResult,
     Usage,
 )
-from .validation import require_clean
 
 if TYPE_CHECKING:
     from .graph.index import EntityGraph
 
 T = TypeVar("T")
 
-#: keys a memory's metadata may not use: they name the memory's own fields or its owner
-RESERVED_METADATA_KEYS = frozenset(
-    {
-        "id",
-        "memory",
-        "text",
-        "hash",
-        "user_id",
-        "agent_id",
-        "run_id",
-        "memory_type",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-        "score",
-        "source_ids",
-        "actor_id",
-        "role",
-    }
-)
-MAX_METADATA_BYTES = 64 * 1024
-MAX_QUERY_CHARS = 10_000
-MAX_LIMIT = 1_000
-_SPACE = re.compile(r"\s+")
-
-
-def text_hash(text: str) -> str:
-    """Identity of a memory's text: case and spacing do not make a new memory."""
-    return hashlib.sha256(_SPACE.sub(" ", text.strip().casefold()).encode()).hexdigest()
-
-
-def validate_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    if metadata is None:
-        return {}
-    if not isinstance(metadata, Mapping):
-        raise ValidationError(f"metadata must be a mapping, got {type(metadata).__name__}")
-    for key in metadata:
-        if not isinstance(key, str) or not key:
-            raise ValidationError(f"metadata keys must be non-empty strings, got {key!r}")
-        if key in RESERVED_METADATA_KEYS:
-            raise ValidationError(
-                f"metadata key {key!r} is reserved: scope ids and a memory's own fields are set by "
-                "memspan (pass user_id=/agent_id=/run_id= as arguments)"
-            )
-    try:
-        encoded = json.dumps(dict(metadata), allow_nan=False, ensure_ascii=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"metadata must be JSON-serialisable: {exc}") from None
-    except RecursionError:
-        raise ValidationError("metadata is nested too deeply to store") from None
-    require_utf8(encoded, "metadata")
-    if len(encoded.encode()) > MAX_METADATA_BYTES:
-        raise ValidationError(f"metadata is larger than {MAX_METADATA_BYTES // 1024} KiB")
-    copy: dict[str, Any] = json.loads(encoded)
-    require_clean(copy, "metadata")  # NUL too: PostgreSQL's JSON cannot hold it
-    return copy  # a private copy the caller cannot mutate later
-
-
-def validate_text(text: object, what: str = "text") -> str:
-    if not isinstance(text, str):
-        raise ValidationError(f"{what} must be a string, got {type(text).__name__}")
-    if "\x00" in text:
-        raise ValidationError(f"{what} contains a NUL character")
-    require_utf8(text, what)
-    if not text.strip():
-        raise ValidationError(f"{what} is empty")
-    return text.strip()
-
-
-def validate_limit(limit: object) -> int:
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
-        raise ValidationError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
-    return limit
+__all__ = [  # the limits and checks live in memspan._inputs; they are imported from here too
+    "MAX_LIMIT",
+    "MAX_METADATA_BYTES",
+    "MAX_QUERY_CHARS",
+    "RESERVED_METADATA_KEYS",
+    "Engine",
+    "Settings",
+    "text_hash",
+    "validate_limit",
+    "validate_metadata",
+    "validate_text",
+]
 
 
 @dataclass
@@ -147,34 +99,8 @@ class Settings:
     retrieval: Retrieval = field(default_factory=Retrieval)
 
 
-#: an ADD of a plan: the decision, its validated text and the text's hash
-Addition = tuple[Decision, str, str]
-#: an UPDATE, DELETE or NOOP of a plan: the offered memory, the decision and an UPDATE's new text
-Targeted = tuple[MemoryItem, Decision, str | None]
-
 #: the owner scope of a call by id that does not restrict it
 ANYONE = Scope()
-
-
-#: how often a write computed from a read that another writer overtook is computed again
-MAX_WRITE_ATTEMPTS = 25
-
-
-def _missing(memory_id: str) -> NotFoundError:
-    """Missing, deleted and someone else's memories are all reported alike."""
-    return NotFoundError.for_id(memory_id)
-
-
-def _retrying(attempt: Callable[[], Flow[T]]) -> Flow[T]:
-    """Run ``attempt`` until the store accepts its write: a ConflictError means another writer
-    changed the memory after this attempt read it, so it is computed again from a fresh read."""
-    for tries in range(1, MAX_WRITE_ATTEMPTS + 1):
-        try:
-            return (yield from attempt())
-        except ConflictError:
-            if tries == MAX_WRITE_ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
 
 
 class Engine:
@@ -201,7 +127,8 @@ class Engine:
     def now(self) -> str:
         return format_timestamp(self._clock())
 
-    def _bind(self) -> Flow[None]:
+    def bind(self) -> Flow[None]:
+        """Bind the embedder to the store, once (a store refuses vectors of another model)."""
         if not self._bound:
             yield call(self.store, "bind_embedder", self.embedder.model_id, self.embedder.dimension)
             self._bound = True
@@ -220,7 +147,7 @@ class Engine:
         msgs = normalize_messages(messages, max_chars=self.settings.max_message_chars)
         meta = validate_metadata(metadata)
         mtype = MemoryType.parse(memory_type) if memory_type is not None else None
-        yield from self._bind()
+        yield from self.bind()
         if not infer:
             plan = ExtractionPlan(
                 [
@@ -237,7 +164,7 @@ class Engine:
             changes = yield from self._apply(scope, plan, [], meta, mtype, dedupe=False)
         else:
             spent: list[Usage] = []  # every extraction's cost counts, the overtaken ones too
-            plan, changes = yield from _retrying(
+            plan, changes = yield from retrying(
                 lambda: self._extract_and_apply(scope, msgs, meta, mtype, spent)
             )
             plan = replace(plan, usage=sum(spent, Usage()))
@@ -295,14 +222,14 @@ class Engine:
         """Write a plan: every text embedded first, then everything in one store call (one
         transaction where the backend has them), so a failing model or store leaves it as it was."""
         now = self.now()
-        additions, targeted, changes = yield from self._sort_plan(scope, plan, existing, dedupe=dedupe)
+        additions, targeted, changes = yield from sort_plan(self.store, scope, plan, existing, dedupe=dedupe)
         texts = [text for _, text, _ in additions] + [t for _, _, t in targeted if t is not None]
         embedded = (yield call(self.embedder, "embed", texts, kind="document")) if texts else None
         update_vectors = iter(embedded[len(additions) :] if embedded is not None else ())
         writes: list[Change] = []
         for target, decision, new_text in targeted:
             update = (new_text, next(update_vectors)) if new_text is not None else None
-            change, write = self._change_existing(target, decision, now, update)
+            change, write = change_existing(target, decision, now, update)
             changes.append(change)
             if write is not None:
                 writes.append(write)
@@ -312,8 +239,10 @@ class Engine:
             vectors = embedded[: len(additions)]
             keep = list(range(len(additions)))
             if dedupe:
-                keep = yield from self._not_repeated(scope, vectors, writes, changes)
-            items = [self._new_item(scope, additions[i], meta, mtype, now) for i in keep]
+                keep = yield from not_repeated(
+                    self.store, scope, vectors, writes, changes, self.settings.near_duplicate
+                )
+            items = [new_item(scope, additions[i], meta, mtype, now) for i in keep]
             vectors = vectors[keep]
         events = [
             HistoryEvent(
@@ -333,149 +262,6 @@ class Engine:
             yield call(self.store, "apply", writes, items, vectors, events, unique=dedupe)
         changes.extend(MemoryChange(Event.ADD, item) for item in items)
         return changes
-
-    def _sort_plan(
-        self, scope: Scope, plan: ExtractionPlan, existing: list[Candidate], *, dedupe: bool
-    ) -> Flow[tuple[list[Addition], list[Targeted], list[MemoryChange]]]:
-        """Split a plan into additions (each text once, exact repeats of stored memories dropped as
-        NOOPs) and the UPDATE/DELETE/NOOP of offered memories, in order; refuse an unusable plan.
-        Nothing is written here, so a refusal leaves the store as it was."""
-        by_ref = {c.ref: c.item for c in existing}
-        additions: list[Addition] = []
-        targeted: list[Targeted] = []
-        repeats: list[MemoryChange] = []
-        seen_hashes: set[str] = set()
-        for decision in plan.decisions:
-            if decision.action == "ADD":
-                text = validate_text(decision.text, "extracted memory")
-                digest = text_hash(text)
-                if dedupe:
-                    if digest in seen_hashes:
-                        continue
-                    duplicate = yield call(self.store, "find_hash", scope, digest)
-                    if duplicate is not None:
-                        repeats.append(MemoryChange(Event.NOOP, duplicate, reason="already remembered"))
-                        continue
-                seen_hashes.add(digest)
-                additions.append((decision, text, digest))
-                continue
-            target = by_ref.get(decision.target_ref) if decision.target_ref is not None else None
-            if target is None:
-                if decision.action == "NOOP":
-                    continue  # about a memory that was not offered: it says nothing
-                raise StoreError(
-                    f"{decision.action} names memory {decision.target_ref}, which was not offered"
-                )
-            if not scope.contains(target.user_id, target.agent_id, target.run_id):
-                raise StoreError(f"memory {target.id} is outside {scope}; refusing to change it")
-            new_text = validate_text(decision.text, "updated memory") if decision.action == "UPDATE" else None
-            targeted.append((target, decision, new_text))
-        return additions, targeted, repeats
-
-    def _not_repeated(
-        self, scope: Scope, vectors: Vector, writes: list[Change], changes: list[MemoryChange]
-    ) -> Flow[list[int]]:
-        """The additions (by index) that repeat neither each other nor a memory of the scope; each
-        repeat of a stored memory is recorded in ``changes`` as a NOOP."""
-        keep: list[int] = []
-        for i, vector in enumerate(vectors):
-            if keep and float(np.max(vectors[keep] @ vector)) >= self.settings.near_duplicate:
-                continue  # a twin of a memory this same add is storing
-            twin = yield from self._near_duplicate(scope, vector, writes)
-            if twin is not None:
-                changes.append(MemoryChange(Event.NOOP, twin, reason="near-duplicate"))
-                continue
-            keep.append(i)
-        return keep
-
-    def _near_duplicate(self, scope: Scope, vector: Vector, writes: list[Change]) -> Flow[MemoryItem | None]:
-        """The scope's memory that ``vector`` nearly repeats, as the scope will be after ``writes``."""
-        threshold = self.settings.near_duplicate
-        for write in writes:  # an updated memory is compared by its new text
-            if write.vector is not None and float(write.vector @ vector) >= threshold:
-                return write.item
-        changed = {w.item.id for w in writes}  # the store does not have this add's changes yet
-        hits = yield call(self.store, "search_vector", scope, vector, None, 1 + len(changed))
-        best = next(((item, score) for item, score in hits if item.id not in changed), None)
-        return best[0] if best is not None and best[1] >= threshold else None
-
-    def _new_item(
-        self,
-        scope: Scope,
-        addition: Addition,
-        meta: dict[str, Any],
-        mtype: MemoryType | None,
-        now: str,
-    ) -> MemoryItem:
-        decision, text, digest = addition
-        return MemoryItem(
-            id=str(uuid.uuid4()),
-            text=text,
-            user_id=scope.user_id,
-            agent_id=scope.agent_id,
-            run_id=scope.run_id,
-            memory_type=decision.memory_type or mtype or MemoryType.SEMANTIC,
-            metadata=dict(meta),
-            created_at=decision.created_at or now,
-            updated_at=now,
-            hash=digest,
-            source_ids=decision.source_ids,
-        )
-
-    def _change_existing(
-        self, target: MemoryItem, decision: Decision, now: str, update: tuple[str, Vector] | None
-    ) -> tuple[MemoryChange, Change | None]:
-        """One UPDATE / DELETE / NOOP of a memory of the scope, and what it writes (an UPDATE: its
-        text and vector)."""
-        if decision.action == "NOOP":
-            return MemoryChange(Event.NOOP, target, reason=decision.reason), None
-        if decision.action == "DELETE":
-            write = self._deletion(target, now, decision.reason)
-            return MemoryChange(
-                Event.DELETE, write.item, previous_text=target.text, reason=decision.reason
-            ), write
-        assert update is not None, "an UPDATE comes with its text and vector"
-        text, vector = update
-        item = replace(
-            target,
-            text=text,
-            hash=text_hash(text),
-            updated_at=now,
-            source_ids=tuple(dict.fromkeys((*target.source_ids, *decision.source_ids))),
-        )
-        event = HistoryEvent(
-            target.id,
-            Event.UPDATE,
-            target.text,
-            text,
-            now,
-            target.user_id,
-            target.agent_id,
-            target.run_id,
-            target.metadata,
-            item.metadata,
-            decision.reason,
-        )
-        change = MemoryChange(Event.UPDATE, item, previous_text=target.text, reason=decision.reason)
-        return change, Change(item, vector, event, expected=target)
-
-    @staticmethod
-    def _deletion(target: MemoryItem, now: str, reason: str | None) -> Change:
-        item = replace(target, deleted_at=now, updated_at=now)
-        event = HistoryEvent(
-            target.id,
-            Event.DELETE,
-            target.text,
-            None,
-            now,
-            target.user_id,
-            target.agent_id,
-            target.run_id,
-            target.metadata,
-            None,
-            reason,
-        )
-        return Change(item, None, event, expected=target)
 
     # -- search ----------------------------------------------------------------------------
 
@@ -497,7 +283,7 @@ class Engine:
         if threshold is not None and not (isinstance(threshold, (int, float)) and 0 <= threshold <= 1):
             raise ValidationError(f"threshold must be a similarity between 0 and 1, got {threshold!r}")
         flt = parse_filter(filters)
-        yield from self._bind()
+        yield from self.bind()
         pool = max(limit * self.settings.candidate_factor, self.settings.min_candidates)
         weights = self.settings.fusion
         to_embed = yield from query_to_embed(self.store, scope, query, self.settings.retrieval)
@@ -553,7 +339,7 @@ class Engine:
             or (item.deleted_at is not None and not include_deleted)
             or not owner.contains(item.user_id, item.agent_id, item.run_id)
         ):
-            raise _missing(memory_id)
+            raise NotFoundError.for_id(memory_id)  # missing, deleted, someone else's: alike
         return item
 
     def get_all(
@@ -582,71 +368,10 @@ class Engine:
     def update(
         self, memory_id: str, *, text: str | None, metadata: Mapping[str, Any] | None, owner: Scope = ANYONE
     ) -> Flow[MemoryItem]:
-        if text is None and metadata is None:
-            raise ValidationError("update needs text=, metadata= or both")
-        validate_id("memory id", memory_id)
-        new_text = validate_text(text) if text is not None else None
-        if new_text is not None and len(new_text) > self.settings.max_message_chars:
-            raise ValidationError(
-                f"text of {len(new_text):,} characters is more than the limit of "
-                f"{self.settings.max_message_chars:,}; raise max_message_chars on the Memory"
-            )
-        new_meta = validate_metadata(metadata) if metadata is not None else None
-        embedded: dict[str, Vector] = {}  # a repeated attempt does not embed the same text again
-        item, vector = yield from _retrying(
-            lambda: self._update_once(memory_id, new_text, new_meta, owner, embedded)
-        )
-        if self.graph is not None and vector is not None:  # graph memory hook: the new text's entities
-            scope = Scope(item.user_id, item.agent_id, item.run_id)
-            yield from self.graph.after_add(scope, [], [MemoryChange(Event.UPDATE, item)], item.updated_at)
-        return item
-
-    def _update_once(
-        self,
-        memory_id: str,
-        new_text: str | None,
-        new_meta: dict[str, Any] | None,
-        owner: Scope,
-        embedded: dict[str, Vector],
-    ) -> Flow[tuple[MemoryItem, Vector | None]]:
-        """One attempt: read the memory, write the new version on condition that it is unchanged
-        (the store decides in its write transaction, so the event's old text is the replaced one)."""
-        target = yield from self.get(memory_id, owner=owner)
-        text = target.text if new_text is None else new_text
-        meta = target.metadata if new_meta is None else new_meta
-        vector = None
-        if text != target.text:
-            if text not in embedded:
-                yield from self._bind()
-                embedded[text] = (yield call(self.embedder, "embed", [text], kind="document"))[0]
-            vector = embedded[text]
-        now = self.now()
-        item = replace(target, text=text, hash=text_hash(text), metadata=meta, updated_at=now)
-        event = HistoryEvent(
-            target.id,
-            Event.UPDATE,
-            target.text,
-            text,
-            now,
-            target.user_id,
-            target.agent_id,
-            target.run_id,
-            target.metadata,
-            meta,
-        )
-        yield call(self.store, "apply", [Change(item, vector, event, expected=target)], [], None, [])
-        return item, vector
+        return (yield from update_by_id(self, memory_id, text=text, metadata=metadata, owner=owner))
 
     def delete(self, memory_id: str, *, owner: Scope = ANYONE) -> Flow[MemoryItem]:
-        return (yield from _retrying(lambda: self._delete_once(memory_id, owner)))
-
-    def _delete_once(self, memory_id: str, owner: Scope) -> Flow[MemoryItem]:
-        """One attempt: the store deletes only the version read here (a memory deleted meanwhile is
-        NotFoundError, one changed meanwhile is read again), so each delete has one DELETE event."""
-        target = yield from self.get(memory_id, owner=owner)
-        write = self._deletion(target, self.now(), None)
-        yield call(self.store, "apply", [write], [], None, [])
-        return write.item
+        return (yield from delete_by_id(self, memory_id, owner=owner))
 
     def delete_all(self, *, scope: Scope, purge: bool) -> Flow[int]:
         count = yield call(self.store, "delete_scope", scope, purge=purge, at=self.now())
@@ -658,7 +383,7 @@ class Engine:
         validate_id("memory id", memory_id)
         events: list[HistoryEvent] = yield call(self.store, "history", memory_id)
         if not events or not owner.contains(events[0].user_id, events[0].agent_id, events[0].run_id):
-            raise _missing(memory_id)
+            raise NotFoundError.for_id(memory_id)  # missing, deleted, someone else's: alike
         return events
 
     def reset(self) -> Flow[None]:

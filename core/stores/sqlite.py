@@ -3,6 +3,10 @@
 Vector search is exact within a scope: the vectors live in the file and are mirrored in memory as
 one numpy matrix, which every reader brings up to date from a change counter (``meta.seq``) before
 it searches, so several processes can share one file and each sees the others' writes.
+
+This module opens the file (schema migrations, the keyword index's health) and reads; the
+connection and its transactions are :mod:`._sqlite_base`, the write path :mod:`._sqlite_writes`,
+deleting and purging a scope :mod:`._sqlite_purge`, rows and SQL pieces :mod:`._sqlite_rows`.
 """
 
 from __future__ import annotations
@@ -13,132 +17,39 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .._files import create_private_file
-from ..errors import (
-    ConflictError,
-    CorruptRecordError,
-    DimensionMismatchError,
-    NotFoundError,
-    ReadOnlyStoreError,
-    SchemaVersionError,
-    StoreError,
-)
-from ..filters import Filter, format_timestamp
+from ..errors import ReadOnlyStoreError, SchemaVersionError, StoreError
+from ..filters import Filter
 from ..keyword import best, coverage, query_terms
-from ..ports import Change, MemoryStore, ScoredItems, Vector
-from ..scope import SCOPE_KEYS, Scope
-from ..text import index_text
-from ..types import Event, HistoryEvent, MemoryItem, MemoryType
-from ._sqlite_fts import merge_after_purge, needs_repair, repair
+from ..ports import ScoredItems, Vector
+from ..scope import Scope
+from ..types import Event, HistoryEvent, MemoryItem
+from ._sqlite_fts import needs_repair, repair
+from ._sqlite_purge import PURGE_WAL_WAIT, SQLitePurges
+from ._sqlite_rows import (
+    ITEM_COLUMNS,
+    _corrupt,
+    _fts_string,
+    _row_item,
+    _scope_sql,
+    filter_record,
+    scope_match,
+)
 from ._sqlite_schema import AFTER, MIGRATIONS, statements
-from ._sqlite_scrub import pages_holding
+from ._sqlite_writes import SQLiteWrites
 from ._vector_cache import VectorCache
 
 log = logging.getLogger("memspan.store")
-#: how long a purge waits for other connections to let go of the WAL (it blocks writers meanwhile)
-PURGE_WAL_WAIT = 0.2
 
-ITEM_COLUMNS = (
-    "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
-    "hash, source_ids, deleted_at"
-)
+__all__ = ["ITEM_COLUMNS", "PURGE_WAL_WAIT", "SQLiteStore", "filter_record", "scope_match"]
 
 
-def _fts_string(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
-
-
-def scope_match(scope: Scope) -> str:
-    """The FTS5 condition that keeps a keyword match inside a scope (see migration 3).
-
-    Each id is one token, ``u``/``a``/``r`` + its UTF-8 bytes in hex, exactly as the generated
-    ``scope_text`` column spells it; the SQL still checks the ids themselves.
-    """
-    tokens = [f'"{key[0]}{value.encode().hex().upper()}"' for key, value in scope.items()]
-    return " AND ".join(f"scope_text : {token}" for token in tokens)
-
-
-def _scope_sql(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
-    prefix = f"{alias}." if alias else ""
-    clauses = [f"{prefix}{key} = ?" for key, _ in scope.items()]
-    return " AND ".join(clauses) or "1", [value for _, value in scope.items()]
-
-
-def _json_object(text: str) -> dict[str, Any]:
-    return {} if text == "{}" else json.loads(text)  # type: ignore[no-any-return]
-
-
-def _json_tuple(text: str) -> tuple[str, ...]:
-    return () if text == "[]" else tuple(json.loads(text))
-
-
-_MEMORY_TYPES = {t.value: t for t in MemoryType}
-
-
-def _utc_now() -> str:
-    return format_timestamp(datetime.now(timezone.utc))
-
-
-def _blob(vector: Vector) -> bytes:
-    return np.ascontiguousarray(vector, dtype="<f4").tobytes()
-
-
-def _row_item(row: Sequence[Any]) -> MemoryItem:
-    """A memory from a row of ``ITEM_COLUMNS`` (positional: a search converts dozens of rows)."""
-    try:
-        return MemoryItem(
-            row[1],  # id
-            row[2],  # text
-            row[3],  # user_id
-            row[4],  # agent_id
-            row[5],  # run_id
-            _MEMORY_TYPES[row[6]],
-            _json_object(row[7]),  # metadata
-            row[8],  # created_at
-            row[9],  # updated_at
-            row[10],  # hash
-            _json_tuple(row[11]),  # source_ids
-            row[12],  # deleted_at
-        )
-    except (KeyError, TypeError, ValueError, RecursionError) as exc:
-        raise _corrupt(row[1], exc) from exc
-
-
-def _corrupt(memory_id: object, exc: BaseException) -> CorruptRecordError:
-    shown = memory_id if isinstance(memory_id, str) else None
-    return CorruptRecordError(
-        f"memory {memory_id!r} is stored in a form memspan cannot read ({type(exc).__name__}: {exc}); "
-        "skip it (export and migrate do) or restore it from a backup",
-        shown,
-    )
-
-
-def filter_record(item: MemoryItem) -> dict[str, Any]:
-    """What a filter sees of a memory: its metadata plus its own fields."""
-    record: dict[str, Any] = dict(item.metadata)
-    record.update(
-        id=item.id,
-        memory_type=item.memory_type.value,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        user_id=item.user_id,
-        agent_id=item.agent_id,
-        run_id=item.run_id,
-    )
-    for key in SCOPE_KEYS:
-        if record[key] is None:
-            del record[key]
-    return record
-
-
-class SQLiteStore(MemoryStore):
+class SQLiteStore(SQLiteWrites, SQLitePurges):
     """All of memspan's state in one SQLite file. Safe for several threads and processes."""
 
     def __init__(
@@ -174,32 +85,6 @@ class SQLiteStore(MemoryStore):
         self._cache = VectorCache()
         self._filter_memo: tuple[Any, set[int]] | None = None
         self._closed = False
-
-    def _connect(self, timeout: float) -> sqlite3.Connection:
-        def connect(target: str | Path, *, uri: bool = False) -> sqlite3.Connection:
-            conn = sqlite3.connect(
-                target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri
-            )
-            conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
-            return conn
-
-        if not self.read_only:
-            conn = connect(self.path)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            # freed pages are zeroed, so erased memories (purge, old texts) leave no bytes behind
-            conn.execute("PRAGMA secure_delete=ON")
-            return conn
-        uri = f"file:{self.path.resolve()}?mode=ro"
-        conn = connect(uri, uri=True)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.OperationalError:
-            # a WAL file whose directory we cannot write has no shared-memory file to read through:
-            # open it as immutable (we cannot change it, and we will not see later writes by others)
-            conn.close()
-            conn = connect(uri + "&immutable=1", uri=True)
-        return conn
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteStore:
@@ -258,403 +143,6 @@ class SQLiteStore(MemoryStore):
         return int(
             self._conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
         )
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; any SQLite error on the way is a StoreError.
-
-        SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error), so
-        the rollback runs only while a transaction is still open; a rollback that fails too is
-        noted on the error that caused it.
-        """
-        with self._lock:
-            if self.read_only:
-                raise ReadOnlyStoreError(
-                    f"{self.path} is open read-only; open it writable to change memories"
-                )
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise self._translate(exc) from exc
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException as exc:
-                self._rollback(exc)
-                if isinstance(exc, sqlite3.Error):
-                    raise self._translate(exc) from exc
-                raise
-
-    def _rollback(self, cause: BaseException) -> None:
-        if not self._conn.in_transaction:
-            return  # SQLite already rolled it back
-        try:
-            self._conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            cause.add_note(f"the rollback failed too: {exc}")
-
-    def _translate(self, exc: sqlite3.Error) -> StoreError:
-        message = str(exc)
-        if "readonly" in message or "read-only" in message:
-            return ReadOnlyStoreError(f"{self.path} is read-only: {message}")
-        if "locked" in message or "busy" in message:
-            return StoreError(f"{self.path} stayed locked by another writer: {message}; try again")
-        if "full" in message:
-            return StoreError(
-                f"{self.path}: the disk is full ({message}); nothing of this write was stored; "
-                "free some space and try again"
-            )
-        if "malformed" in message or "not a database" in message:
-            return StoreError(
-                f"{self.path} is damaged ({message}); restore it from a backup or "
-                "`memspan export` what is still readable"
-            )
-        return StoreError(f"{self.path}: {message}")
-
-    def _next_seq(self, conn: sqlite3.Connection) -> int:
-        row = conn.execute(
-            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING value"
-        ).fetchone()
-        return int(row[0])
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            try:
-                return self._conn.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise self._translate(exc) from exc
-
-    def _meta(self, key: str) -> str | None:
-        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
-        return rows[0][0] if rows else None
-
-    # -- embedding model -------------------------------------------------------------------
-
-    def bind_embedder(self, model_id: str, dimension: int) -> None:
-        stored_dim, stored_model = self._meta("dimension"), self._meta("embedder")
-        if stored_dim is None:
-            if self.read_only:
-                return
-            with self._transaction() as conn:
-                conn.execute(
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('dimension', ?)", (str(dimension),)
-                )
-                conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('embedder', ?)", (model_id,))
-            stored_dim, stored_model = self._meta("dimension"), self._meta("embedder")
-        if stored_dim is not None and int(stored_dim) != dimension:
-            raise DimensionMismatchError(
-                f"{self.path} holds {stored_dim}-dimensional vectors from {stored_model!r}, but the "
-                f"embedder {model_id!r} makes {dimension}-dimensional ones; use the same embedder, "
-                "or export the memories and import them into a new store"
-            )
-        if stored_model is not None and stored_model != model_id:
-            raise DimensionMismatchError(
-                f"{self.path} was embedded with {stored_model!r}, not {model_id!r}: their vectors "
-                "are not comparable; open it with the same embedder, or switch the store with "
-                f"`memspan --db {self.path} reembed --to <model>`"
-            )
-
-    def embedder_info(self) -> tuple[str, int] | None:
-        """The bound embedding model and dimension (``None`` before the first write)."""
-        model, dimension = self._meta("embedder"), self._meta("dimension")
-        return None if model is None or dimension is None else (model, int(dimension))
-
-    def _check_vectors(self, vectors: Vector, rows: int) -> None:
-        dim = self._meta("dimension")
-        if vectors.ndim != 2 or vectors.shape[0] != rows:
-            raise StoreError(f"expected {rows} vectors, got an array of shape {vectors.shape}")
-        if dim is not None and vectors.shape[1] != int(dim):
-            raise DimensionMismatchError(
-                f"vectors have {vectors.shape[1]} dimensions; this store holds {dim}"
-            )
-
-    # -- writes ----------------------------------------------------------------------------
-
-    def apply(
-        self,
-        changes: Sequence[Change],
-        items: Sequence[MemoryItem],
-        vectors: Vector | None,
-        events: Sequence[HistoryEvent],
-        *,
-        unique: bool = False,
-    ) -> None:
-        """One transaction: the changes, then the new memories (all or nothing).
-
-        ``BEGIN IMMEDIATE`` holds the file's write lock from the first read, so the checks of
-        ``expected`` versions and of ``unique`` hashes see exactly what the writes replace.
-        """
-        fresh = self._with_vectors(items, vectors)
-        for change in changes:
-            if change.vector is not None:
-                self._check_vectors(change.vector.reshape(1, -1), 1)
-        if not changes and not fresh:
-            return
-        with self._transaction() as conn:
-            for change in changes:
-                if change.expected is not None:
-                    self._check_expected(conn, change.expected)
-            if unique:
-                self._check_unique(conn, [item for item, _ in fresh])
-            seq = self._next_seq(conn)
-            for change in changes:
-                self._update_row(conn, change, seq)
-            self._insert_rows(conn, fresh, seq)
-            self._index_keywords(conn, [c.item for c in changes] + [i for i, _ in fresh])
-            self._write_events(conn, [*(c.event for c in changes), *events])
-
-    @staticmethod
-    def _check_expected(conn: sqlite3.Connection, expected: MemoryItem) -> None:
-        """The memory must still be live and the version a change was computed from."""
-        row = conn.execute(
-            "SELECT text, metadata, updated_at, deleted_at FROM memories WHERE id = ?", (expected.id,)
-        ).fetchone()
-        if row is None or row[3] is not None:
-            raise NotFoundError.for_id(expected.id)
-        if (
-            row[0] != expected.text
-            or row[2] != expected.updated_at
-            or _json_object(row[1]) != expected.metadata
-        ):
-            raise ConflictError(f"memory {expected.id} changed while it was being written; try again")
-
-    @staticmethod
-    def _check_unique(conn: sqlite3.Connection, items: Sequence[MemoryItem]) -> None:
-        """No new item may repeat the text of a live memory of its scope (an identical add that
-        committed after this add looked)."""
-        for item in items:
-            where, params = _scope_sql(Scope(item.user_id, item.agent_id, item.run_id))
-            row = conn.execute(
-                f"SELECT id FROM memories WHERE hash = ? AND {where} AND deleted_at IS NULL LIMIT 1",
-                [item.hash, *params],
-            ).fetchone()
-            if row is not None:
-                raise ConflictError(f"memory {row[0]} with the same text was stored meanwhile")
-
-    def _with_vectors(
-        self, items: Sequence[MemoryItem], vectors: Vector | None
-    ) -> list[tuple[MemoryItem, Vector]]:
-        if not items:
-            return []
-        if vectors is None:
-            raise StoreError(f"{len(items)} new memories came without vectors")
-        self._check_vectors(vectors, len(items))
-        return list(zip(items, vectors, strict=True))
-
-    @staticmethod
-    def _insert_rows(conn: sqlite3.Connection, fresh: Sequence[tuple[MemoryItem, Vector]], seq: int) -> None:
-        if not fresh:
-            return
-        conn.executemany(
-            "INSERT INTO memories(id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, "
-            "updated_at, hash, source_ids, deleted_at, embedding, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    i.id,
-                    i.text,
-                    i.user_id,
-                    i.agent_id,
-                    i.run_id,
-                    i.memory_type.value,
-                    json.dumps(i.metadata),
-                    i.created_at,
-                    i.updated_at,
-                    i.hash,
-                    json.dumps(list(i.source_ids)),
-                    i.deleted_at,
-                    _blob(v),
-                    seq,
-                )
-                for i, v in fresh
-            ],
-        )
-
-    @staticmethod
-    def _update_row(conn: sqlite3.Connection, change: Change, seq: int) -> None:
-        item, vector = change.item, change.vector
-        keep_vector = vector is None and item.deleted_at is None
-        cursor = conn.execute(
-            "UPDATE memories SET text=?, memory_type=?, metadata=?, updated_at=?, hash=?, source_ids=?, "
-            f"deleted_at=?, embedding={'embedding' if keep_vector else '?'}, seq=? WHERE id=?",
-            (
-                item.text,
-                item.memory_type.value,
-                json.dumps(item.metadata),
-                item.updated_at,
-                item.hash,
-                json.dumps(list(item.source_ids)),
-                item.deleted_at,
-                *(() if keep_vector else (None if vector is None else _blob(vector),)),
-                seq,
-                item.id,
-            ),
-        )
-        if cursor.rowcount != 1:
-            raise StoreError(f"memory {item.id} vanished during the update")
-
-    @staticmethod
-    def _write_events(conn: sqlite3.Connection, events: Sequence[HistoryEvent]) -> None:
-        conn.executemany(
-            "INSERT INTO history(memory_id, event, old_text, new_text, old_metadata, new_metadata, user_id, "
-            "agent_id, run_id, reason, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    e.memory_id,
-                    e.event.value,
-                    e.old_text,
-                    e.new_text,
-                    None if e.old_metadata is None else json.dumps(e.old_metadata),
-                    None if e.new_metadata is None else json.dumps(e.new_metadata),
-                    e.user_id,
-                    e.agent_id,
-                    e.run_id,
-                    e.reason,
-                    e.created_at,
-                )
-                for e in events
-            ],
-        )
-
-    def delete_scope(self, scope: Scope, *, purge: bool, at: str) -> int:
-        where, params = _scope_sql(scope)
-        with self._transaction() as conn:
-            seq = self._next_seq(conn)
-            if not purge:
-                conn.execute(
-                    "INSERT INTO history(memory_id, event, old_text, new_text, old_metadata, user_id, agent_id, "
-                    "run_id, reason, created_at) SELECT id, 'DELETE', text, NULL, metadata, user_id, agent_id, "
-                    f"run_id, 'delete_all', ? FROM memories WHERE {where} AND deleted_at IS NULL",
-                    [at, *params],
-                )
-                cursor = conn.execute(
-                    f"UPDATE memories SET deleted_at = ?, updated_at = ?, embedding = NULL, seq = ? "
-                    f"WHERE {where} AND deleted_at IS NULL",
-                    [at, at, seq, *params],
-                )
-                return int(cursor.rowcount)
-            doomed = conn.execute(f"SELECT id, text FROM memories WHERE {where}", params).fetchall()
-            count = len(doomed)
-            texts = [text for _, text in doomed]
-            for old, new in conn.execute(
-                f"SELECT old_text, new_text FROM history WHERE memory_id IN (SELECT id FROM memories WHERE {where})",
-                params,
-            ):
-                texts.extend(t for t in (old, new) if t)
-            conn.execute(
-                f"DELETE FROM history WHERE memory_id IN (SELECT id FROM memories WHERE {where})", params
-            )
-            conn.execute(f"DELETE FROM memories WHERE {where}", params)
-            # the full-text index keeps deleted terms in old segments until they are merged
-            merge_after_purge(conn)
-            conn.execute(
-                "INSERT INTO audit(action, scope, count, created_at) VALUES ('PURGE', ?, ?, ?)",
-                (json.dumps(scope.as_dict()), count, at),
-            )
-            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")
-        # secure_delete zeroed every freed page and cell of the file (no VACUUM: it needs a copy of
-        # the file on disk and holds the lock for as long as it copies); the WAL still holds
-        # earlier versions of the changed pages until it is copied back and emptied
-        # what to look for once the WAL is empty (now, or at the next scrub_wal of this process)
-        self._unverified.append(([i for i, _ in doomed], texts, at))
-        self.scrub_wal(wait=PURGE_WAL_WAIT, at=at)
-        return int(count)
-
-    def _erase_leftovers(self, ids: Sequence[str], texts: Sequence[str], at: str) -> None:
-        """Look for a purge's ids and texts in the file (see :mod:`._sqlite_scrub`) and report the
-        pages where they are still found (a ``RESIDUE`` audit record and a log warning).
-
-        Rewriting those pages' rows was tried and dropped: under concurrent writers it could not be
-        shown safe in the time available (one run ended with a malformed file), so leftovers are
-        reported, and a VACUUM by hand erases them."""
-        page_size = int(self._query("PRAGMA page_size")[0][0])
-        pages = pages_holding(self.path, page_size, ids, self._not_kept(texts))
-        if not pages:
-            return
-        log.warning(
-            "%s: erased text is still found in %d pages after a purge; VACUUM the file to erase it",
-            self.path,
-            len(pages),
-        )
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO audit(action, scope, count, created_at) VALUES ('RESIDUE', '{}', ?, ?)",
-                (len(pages), at),
-            )
-
-    def _not_kept(self, texts: Sequence[str]) -> list[str]:
-        """The erased texts that no kept memory or history event still holds (another scope may
-        hold the same text: finding it there is no leftover)."""
-        if not texts:
-            return []
-        chosen = "(SELECT value FROM json_each(?))"
-        kept = self._query(
-            f"SELECT text FROM memories WHERE text IN {chosen} UNION SELECT old_text FROM history "
-            f"WHERE old_text IN {chosen} UNION SELECT new_text FROM history WHERE new_text IN {chosen}",
-            [json.dumps(list(set(texts)))] * 3,
-        )
-        held = {row[0] for row in kept}
-        return [t for t in texts if t not in held]
-
-    def scrub_wal(self, *, wait: float = 0.0, at: str | None = None) -> bool:
-        """Copy the write-ahead log into the file and empty it; True if it is empty now.
-
-        After a purge the WAL still holds earlier versions of the pages it changed, erased text
-        included. Emptying it needs every reader (in any process) to be past them, and waiting
-        for that would hold the write lock and stall every other user, so this waits at most
-        ``wait`` seconds. A purge whose WAL could not be emptied is reported (a log warning and a
-        ``WAL_PENDING`` audit record, content-free) and emptied by the next call that can: every
-        purge tries, and so does :meth:`close`; ``WAL_SCRUBBED`` records when it happened.
-        """
-        if self.read_only:
-            return False
-        with self._lock:
-            try:
-                self._conn.execute(f"PRAGMA busy_timeout={max(int(wait * 1000), 0)}")
-                busy, frames, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            except sqlite3.Error as exc:
-                raise self._translate(exc) from exc
-            finally:
-                self._conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
-            unverified: list[tuple[list[str], list[str], str]] = []
-            if busy == 0:
-                unverified, self._unverified = self._unverified, []
-            pending = self._meta("wal_pending") is not None
-            stamp = at or _utc_now()
-            if busy == 0 and pending:
-                with self._transaction() as conn:
-                    conn.execute("DELETE FROM meta WHERE key = 'wal_pending'")
-                    conn.execute(
-                        "INSERT INTO audit(action, scope, count, created_at) VALUES ('WAL_SCRUBBED', '{}', 0, ?)",
-                        (stamp,),
-                    )
-                # that record went through the WAL: empty it again (it holds no erased text now)
-                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            elif busy != 0 and at is not None:
-                log.warning(
-                    "%s: a purge could not empty the write-ahead log (a reader is still using it); "
-                    "%d log frames may hold erased text until the next purge, close or scrub_wal()",
-                    self.path,
-                    frames,
-                )
-                with self._transaction() as conn:
-                    conn.execute(
-                        "INSERT OR REPLACE INTO meta(key, value) VALUES ('wal_pending', ?)", (stamp,)
-                    )
-                    conn.execute(
-                        "INSERT INTO audit(action, scope, count, created_at) VALUES ('WAL_PENDING', '{}', ?, ?)",
-                        (int(frames), stamp),
-                    )
-        for ids, texts, when in unverified:  # outside the lock: the file scan must not stall others
-            self._erase_leftovers(ids, texts, when)
-        return bool(busy == 0)
-
-    def reset(self) -> None:
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM memories")
-            conn.execute("DELETE FROM history")
-            conn.execute("DELETE FROM audit")
-            conn.execute("DELETE FROM meta WHERE key IN ('dimension', 'embedder')")
-            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key IN ('epoch', 'seq')")
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -809,15 +297,6 @@ class SQLiteStore(MemoryStore):
             and item.deleted_at is None
             and scope.contains(item.user_id, item.agent_id, item.run_id)
         ]
-
-    @staticmethod
-    def _index_keywords(conn: sqlite3.Connection, items: Sequence[MemoryItem]) -> None:
-        """Keep each written memory's ``keywords`` (CJK pieces, migration 4) in step with its text."""
-        rows = [(index_text(i.text), i.text, i.id) for i in items if i.deleted_at is None]
-        conn.executemany(
-            "UPDATE memories SET keywords = ?1 WHERE id = ?2 AND keywords IS NOT ?1",
-            [(None if keywords == text else keywords, memory_id) for keywords, text, memory_id in rows],
-        )
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
         rows = self._query(
