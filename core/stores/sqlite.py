@@ -140,9 +140,9 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
                 repair(conn)
 
     def _schema_version(self) -> int:
-        return int(
-            self._conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
-        )
+        with self._lock:  # stats() calls this while other threads may use the connection
+            row = self._conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+        return int(row[0])
 
     # -- reads -----------------------------------------------------------------------------
 
