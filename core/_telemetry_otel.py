@@ -74,12 +74,12 @@ class Instruments:
     """memspan's tracer and meters, made once per process through the global providers (which
     delegate to whatever SDK the application configures, even later)."""
 
-    def __init__(self, salt: bytes | None):
+    def __init__(self, salt: bytes | None, tracer_provider: Any = None, meter_provider: Any = None):
         from . import __version__
 
         self.salt = salt
-        self.tracer = trace.get_tracer("memspan", __version__)
-        meter = metrics.get_meter("memspan", __version__)
+        self.tracer = trace.get_tracer("memspan", __version__, tracer_provider=tracer_provider)
+        meter = metrics.get_meter("memspan", __version__, meter_provider=meter_provider)
         self.calls = meter.create_counter(
             "memspan.operation.calls", unit="{call}", description="calls of Memory/AsyncMemory methods"
         )

@@ -44,6 +44,7 @@ _instruments: Instruments | None = None
 _salt: bytes | None = None
 _enabled: bool | None = None  # configure(enabled=...) wins over the environment
 _configured = False
+_providers: tuple[Any, Any] = (None, None)  # (tracer provider, meter provider); None = the global one
 
 
 def _resolve() -> Instruments | None:
@@ -59,7 +60,7 @@ def _resolve() -> Instruments | None:
             _instruments = None
         else:
             salt = _salt if _configured else os.environ.get(ENV_SALT, "").encode() or None
-            _instruments = Instruments(salt)
+            _instruments = Instruments(salt, *_providers)
     _resolved = True
     return _instruments
 
@@ -69,16 +70,24 @@ def instruments() -> Instruments | None:
     return _instruments if _resolved else _resolve()
 
 
-def configure(*, scope_salt: str | bytes | None = None, enabled: bool | None = None) -> None:
+def configure(
+    *,
+    scope_salt: str | bytes | None = None,
+    enabled: bool | None = None,
+    tracer_provider: Any = None,
+    meter_provider: Any = None,
+) -> None:
     """Set how memspan reports, before (or instead of) the environment variables.
 
     ``scope_salt`` records a keyed hash of each scope id (``memspan.scope.user_id_hash``...); ``None``
     leaves scope ids out (and the environment's salt is not read). ``enabled=False`` turns memspan's
-    spans and metrics off, ``True`` on despite ``$MEMSPAN_TELEMETRY``. Takes effect for the calls
-    that follow.
+    spans and metrics off, ``True`` on despite ``$MEMSPAN_TELEMETRY``. ``tracer_provider`` and
+    ``meter_provider`` send memspan's spans and metrics somewhere other than OpenTelemetry's global
+    providers. Takes effect for the calls that follow.
     """
-    global _resolved, _salt, _enabled, _configured
+    global _resolved, _salt, _enabled, _configured, _providers
     _configured = True
+    _providers = (tracer_provider, meter_provider)
     _salt = scope_salt.encode() if isinstance(scope_salt, str) else scope_salt
     _enabled = enabled
     _resolved = False
