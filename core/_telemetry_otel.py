@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from opentelemetry import metrics, trace
+from opentelemetry import context, metrics, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
@@ -108,26 +107,9 @@ class Instruments:
                 attributes[f"memspan.scope.{key}_hash"] = digest[:32]
         return attributes
 
-    @contextmanager
-    def operation(self, name: str, kwargs: Mapping[str, Any]) -> Iterator[Callable[[Any], None]]:
-        """The span and metrics of one public call; yields the function that records its result."""
-        labels = {"memspan.operation": name}
-        attributes: dict[str, Any] = {**labels, **self.scope_attributes(kwargs)}
-        start = time.perf_counter()
-        with self.tracer.start_as_current_span(
-            f"memspan.{name}", attributes=attributes, record_exception=False, set_status_on_exception=False
-        ) as span:
-            try:
-                yield lambda result: self._result(name, span, kwargs, result)
-            except BaseException as exc:
-                kind = _fail(span, exc)
-                failed = {**labels, "error.type": kind}
-                self.errors.add(1, failed)
-                self.calls.add(1, labels)
-                self.duration.record(time.perf_counter() - start, failed)
-                raise
-        self.calls.add(1, labels)
-        self.duration.record(time.perf_counter() - start, labels)
+    def operation(self, name: str, kwargs: Mapping[str, Any]) -> _Operation:
+        """The span and metrics of one public call; entering gives the function that records its result."""
+        return _Operation(self, name, kwargs)
 
     def _result(self, name: str, span: Span, kwargs: Mapping[str, Any], result: Any) -> None:
         if name in ("search", "get_all", "history"):
@@ -149,15 +131,14 @@ class Instruments:
 
     # -- inside a call ---------------------------------------------------------------------
 
-    def step(self, name: str) -> AbstractContextManager[Span]:
-        return self.tracer.start_as_current_span(name)
+    def step(self, name: str) -> _Span:
+        return _Span(self, name, SpanKind.INTERNAL, {})
 
-    def call(self, request: Any) -> AbstractContextManager[Callable[[Any], None]] | None:
+    def call(self, request: Any) -> _Span | None:
         name = CALL_SPANS.get(request.method)
         return None if name is None else self._call(name, request)
 
-    @contextmanager
-    def _call(self, name: str, request: Any) -> Iterator[Callable[[Any], None]]:
+    def _call(self, name: str, request: Any) -> _Span:
         target, args, kwargs = request.target, request.args, request.kwargs
         attributes: dict[str, Any] = {}
         kind = SpanKind.INTERNAL
@@ -184,14 +165,7 @@ class Instruments:
         elif name == "memspan.rerank":
             attributes = {"memspan.reranker": str(getattr(target, "model_id", type(target).__name__))}
             attributes["memspan.rerank.candidates"] = len(args[1]) if len(args) > 1 else 0
-        with self.tracer.start_as_current_span(
-            name, kind=kind, attributes=attributes, record_exception=False, set_status_on_exception=False
-        ) as span:
-            try:
-                yield lambda result: self._call_result(span, attributes, result)
-            except BaseException as exc:
-                _fail(span, exc)
-                raise
+        return _Span(self, name, kind, attributes)
 
     def _call_result(self, span: Span, attributes: dict[str, Any], result: Any) -> None:
         if "gen_ai.operation.name" in attributes:
@@ -205,3 +179,60 @@ class Instruments:
             self.tokens.record(usage.completion_tokens, {**labels, "gen_ai.token.type": "output"})
         elif "memspan.store.operation" not in attributes and isinstance(result, list):
             span.set_attribute("memspan.search.candidates", len(result))
+
+
+class _Span:
+    """A span made current while its block runs; ended, with status ERROR if the block raised.
+
+    A plain class rather than ``start_as_current_span``'s stacked generator context managers: it
+    runs several times per search, and this is what tracing costs there (benchmarks/telemetry.py).
+    """
+
+    __slots__ = ("attributes", "inst", "kind", "name", "span", "token")
+
+    def __init__(self, inst: Instruments, name: str, kind: SpanKind, attributes: dict[str, Any]):
+        self.inst, self.name, self.kind, self.attributes = inst, name, kind, attributes
+
+    def __enter__(self) -> Callable[[Any], None]:
+        self.span = self.inst.tracer.start_span(self.name, kind=self.kind, attributes=self.attributes)
+        self.token = context.attach(trace.set_span_in_context(self.span))
+        return self.result
+
+    def result(self, value: Any) -> None:
+        self.inst._call_result(self.span, self.attributes, value)
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        context.detach(self.token)
+        if exc is not None:
+            _fail(self.span, exc)
+        self.span.end()
+
+
+class _Operation:
+    """The span and metrics of one public call (see :meth:`Instruments.operation`)."""
+
+    __slots__ = ("inst", "kwargs", "labels", "name", "span", "start", "token")
+
+    def __init__(self, inst: Instruments, name: str, kwargs: Mapping[str, Any]):
+        self.inst, self.name, self.kwargs = inst, name, kwargs
+        self.labels = {"memspan.operation": name}
+
+    def __enter__(self) -> Callable[[Any], None]:
+        attributes = {**self.labels, **self.inst.scope_attributes(self.kwargs)}
+        self.start = time.perf_counter()
+        self.span = self.inst.tracer.start_span(f"memspan.{self.name}", attributes=attributes)
+        self.token = context.attach(trace.set_span_in_context(self.span))
+        return self.result
+
+    def result(self, value: Any) -> None:
+        self.inst._result(self.name, self.span, self.kwargs, value)
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        context.detach(self.token)
+        inst, labels = self.inst, self.labels
+        if exc is not None:
+            labels = {**labels, "error.type": _fail(self.span, exc)}
+            inst.errors.add(1, labels)
+        self.span.end()
+        inst.calls.add(1, self.labels)
+        inst.duration.record(time.perf_counter() - self.start, labels)
