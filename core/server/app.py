@@ -7,6 +7,8 @@ uses, and records in the access log which memories it returned or changed.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Annotated, Any
@@ -146,7 +148,15 @@ def create_app(memory: Memory, db: ServiceDB, settings: ServiceSettings | None =
 
     settings = settings or ServiceSettings()
     observed = exporters.setup(settings.metrics, settings.traces)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # uvicorn re-raises SIGTERM once the app has shut down, so this is the last code that runs
+        observed.shutdown()
+
     app = _App(
+        lifespan=lifespan,
         title="memspan",
         version=API_VERSION,
         description="Long-term memory for AI agents. Every call needs an API key bound to the scopes it "

@@ -32,8 +32,13 @@ class ServerTelemetry:
     tracer: Any = None
 
     def shutdown(self) -> None:
-        """Flush what is buffered (OTLP) and stop the readers."""
-        for provider in (self.meter_provider, self.tracer_provider):
+        """Flush what is buffered (OTLP) and stop the readers; once, however often it is called."""
+        providers, self.meter_provider, self.tracer_provider = (
+            (self.meter_provider, self.tracer_provider),
+            None,
+            None,
+        )
+        for provider in providers:
             if provider is not None:
                 provider.shutdown()
 
