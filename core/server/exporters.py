@@ -108,7 +108,12 @@ def _meter_provider(mode: str, resource: Any) -> tuple[Any, Any]:
     reader: MetricReader
     if mode == "prometheus":
         registry = CollectorRegistry()
-        reader = PrometheusMetricReader(registry=registry)
+        try:
+            reader = PrometheusMetricReader(registry=registry)
+        except TypeError:  # exporters before registry= write into prometheus_client's global one
+            from prometheus_client import REGISTRY
+
+            registry, reader = REGISTRY, PrometheusMetricReader()
     else:
         reader = PeriodicExportingMetricReader(OTLPMetricExporter())
     return MeterProvider(resource=resource, metric_readers=[reader]), registry
