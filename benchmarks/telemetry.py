@@ -40,10 +40,33 @@ from memspan.pipeline import text_hash
 from memspan.stores.sqlite import SQLiteStore
 from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType
 
-WORDS = (
-    "garden trip sister coffee painting guitar marathon recipe puppy museum beach novel camping "
-    "bakery lisbon violin allergy peanuts window seat biscuit portuguese flight hiking tokyo"
-).split()
+WORDS = [
+    "garden",
+    "trip",
+    "sister",
+    "coffee",
+    "painting",
+    "guitar",
+    "marathon",
+    "recipe",
+    "puppy",
+    "museum",
+    "beach",
+    "novel",
+    "camping",
+    "bakery",
+    "lisbon",
+    "violin",
+    "allergy",
+    "peanuts",
+    "window",
+    "seat",
+    "biscuit",
+    "portuguese",
+    "flight",
+    "hiking",
+    "tokyo",
+]
 MODES = ("bare", "none", "noop", "sdk")
 
 
@@ -196,7 +219,9 @@ def summary(timings: dict[str, list[float]]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--memories", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--per-round", type=int, default=60, help="searches per mode per round")
@@ -219,7 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             layout = f"{args.memories // users} per scope ({users} user{'s' if users > 1 else ''})"
             results[layout] = {"spans_per_search": spans, **summary(timings)}
             print(f"\n{args.memories:,} memories, {layout}; {spans} spans per search")
-            print(f"{'mode':6} {'median ms':>10} {'mean ms':>9} {'vs bare':>8} {'instr. us':>10} {'= % of bare':>12}")
+            print(
+                f"{'mode':6} {'median ms':>10} {'mean ms':>9} {'vs bare':>8} {'instr. us':>10} {'= % of bare':>12}"
+            )
             base = results[layout]["bare"]["median_ms"] * 1000
             for mode in MODES:
                 row = results[layout][mode]

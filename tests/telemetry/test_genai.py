@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("openai")
 
-from memspan import Memory
+from memspan import AsyncMemory, Memory
 from memspan.llm import OpenAIChatLLM, RetryPolicy
 from memspan.llm.scripted import ScriptedChatServer, reply_json
 from memspan.ports import Embedder
@@ -45,3 +45,16 @@ def test_the_model_call_has_genai_attributes_and_token_metrics(
         for p in m.data.data_points
     }
     assert sums == {"input": result.usage.prompt_tokens, "output": result.usage.completion_tokens}
+
+
+async def test_the_async_model_call_has_the_same_span(otel: Any, db_path: Any, embedder: Embedder) -> None:
+    with ScriptedChatServer() as server:
+        server.add(reply_json({"action": "ADD", "text": "Lives in Paris", "sources": [0]}))
+        llm = OpenAIChatLLM("scripted-model", base_url=server.openai_url, retry=RetryPolicy(max_retries=0))
+        async with AsyncMemory(db_path, embedder=embedder, llm=llm) as memory:
+            result = await memory.add("I moved to Paris last spring.", user_id="maya")
+    spans = {s.name: s for s in otel.finished()}
+    chat = spans["chat scripted-model"]
+    assert chat.parent is not None and chat.parent.span_id == spans["memspan.extract"].context.span_id
+    assert chat.attributes is not None
+    assert chat.attributes["gen_ai.usage.output_tokens"] == result.usage.completion_tokens > 0

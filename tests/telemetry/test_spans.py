@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,9 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
-from memspan import AsyncMemory, Memory, NotFoundError, ValidationError
+from memspan import AsyncMemory, Memory, MemoryItem, NotFoundError, ValidationError
 from memspan.ports import Embedder
+from memspan.rerank import Reranker, RerankScores
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "observability.md"
 
@@ -171,3 +173,29 @@ def test_with_a_salt_scope_ids_are_keyed_hashes(salted_otel: Any, memory: Memory
     }
     (digest,) = hashes  # the same user: the same hash in every call
     assert re.fullmatch(r"[0-9a-f]{32}", digest)
+
+
+class Overlap(Reranker):
+    """A reranker that scores by the share of query words a memory contains."""
+
+    model_id = "word-overlap"
+
+    def rerank(self, query: str, candidates: Sequence[MemoryItem]) -> RerankScores:
+        words = set(query.lower().split())
+        return RerankScores([len(words & set(c.text.lower().split())) / len(words) for c in candidates])
+
+
+def test_a_reranked_search_adds_the_rerank_span(otel: Any, db_path: Path, embedder: Embedder) -> None:
+    with Memory(db_path, embedder=embedder, reranker=Overlap()) as memory:
+        memory.add("I have a dog called Biscuit.", user_id="maya")
+        otel.spans.clear()
+        memory.search("dog called", user_id="maya")
+    spans = otel.finished()
+    assert tree(spans) == documented_tree("### The spans of a search") | {
+        ("memspan.rerank", "memspan.search")
+    }
+    rerank = next(s for s in spans if s.name == "memspan.rerank")
+    assert dict(rerank.attributes or {}) == {
+        "memspan.reranker": "word-overlap",
+        "memspan.rerank.candidates": 1,
+    }
