@@ -23,6 +23,7 @@ import contextlib
 import functools
 import inspect
 import os
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
@@ -39,6 +40,7 @@ ENV_SWITCH = "MEMSPAN_TELEMETRY"
 ENV_SALT = "MEMSPAN_TELEMETRY_SCOPE_SALT"
 
 _NULL: AbstractContextManager[None] = contextlib.nullcontext()
+_lock = threading.Lock()
 _resolved = False
 _instruments: Instruments | None = None
 _salt: bytes | None = None
@@ -49,6 +51,11 @@ _providers: tuple[Any, Any] = (None, None)  # (tracer provider, meter provider);
 
 def _resolve() -> Instruments | None:
     """Decide once per process whether telemetry is on, importing the API only now."""
+    with _lock:  # the first calls may come from several threads at once: make the instruments once
+        return _instruments if _resolved else _decide()
+
+
+def _decide() -> Instruments | None:
     global _resolved, _instruments
     switched_off = os.environ.get(ENV_SWITCH, "").strip().lower() in ("off", "0", "false", "none")
     if _enabled is False or (_enabled is None and switched_off):
@@ -86,12 +93,13 @@ def configure(
     providers. Takes effect for the calls that follow.
     """
     global _resolved, _salt, _enabled, _configured, _providers
-    _configured = True
-    _providers = (tracer_provider, meter_provider)
-    _salt = scope_salt.encode() if isinstance(scope_salt, str) else scope_salt
-    _enabled = enabled
-    _resolved = False
-    _resolve()
+    with _lock:
+        _configured = True
+        _providers = (tracer_provider, meter_provider)
+        _salt = scope_salt.encode() if isinstance(scope_salt, str) else scope_salt
+        _enabled = enabled
+        _resolved = False
+        _decide()
 
 
 def span(name: str) -> AbstractContextManager[Any]:
