@@ -10,10 +10,13 @@ the generator at the ``yield``, so the pipeline handles them exactly as it would
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from .telemetry import call_span
 
 T = TypeVar("T")
 Flow = Generator["Call | Gather", Any, T]
@@ -50,9 +53,16 @@ _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="memspan-gather")
 
 def _perform_sync(request: Call | Gather) -> Any:
     if isinstance(request, Call):
-        return getattr(request.target, request.method)(*request.args, **request.kwargs)
+        traced = call_span(request)  # None unless OpenTelemetry is on and the call has a span
+        if traced is None:
+            return getattr(request.target, request.method)(*request.args, **request.kwargs)
+        with traced as done:
+            result = getattr(request.target, request.method)(*request.args, **request.kwargs)
+            done(result)
+        return result
     first, *rest = request.calls
-    futures = [_POOL.submit(_perform_sync, c) for c in rest]
+    # each pool thread runs in a copy of the caller's context, so its span has the caller's parent
+    futures = [_POOL.submit(contextvars.copy_context().run, _perform_sync, c) for c in rest]
     results = [_perform_sync(first)]  # the caller's thread does one share of the work
     return results + [f.result() for f in futures]
 
@@ -76,6 +86,16 @@ async def perform(request: Call | Gather) -> Any:
     """Perform one call on the event loop: the native coroutine if the port has one."""
     if isinstance(request, Gather):
         return list(await asyncio.gather(*(perform(c) for c in request.calls)))
+    traced = call_span(request)  # None unless OpenTelemetry is on and the call has a span
+    if traced is None:
+        return await _perform_async(request)
+    with traced as done:
+        result = await _perform_async(request)
+        done(result)
+    return result
+
+
+async def _perform_async(request: Call) -> Any:
     native = getattr(request.target, "a" + request.method, None)
     if native is not None:
         return await native(*request.args, **request.kwargs)

@@ -19,6 +19,7 @@ from .ports import Embedder, Extractor, MemoryStore
 from .rerank.base import Reranker
 from .retrieval import FusionWeights
 from .scope import Scope
+from .telemetry import traced
 from .types import AddResult, HistoryEvent, MemoryItem, MemoryType, SearchResult, Usage
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ class Memory(_Base):
 
         return GraphAPI(engine, self._engine.now)
 
+    @traced("add")
     def add(
         self,
         messages: MessagesInput,
@@ -136,6 +138,7 @@ class Memory(_Base):
             self._engine.add(messages, scope=scope, metadata=metadata, memory_type=memory_type, infer=infer)
         )
 
+    @traced("search")
     def search(
         self,
         query: str,
@@ -165,6 +168,7 @@ class Memory(_Base):
             )
         )
 
+    @traced("get")
     def get(
         self,
         memory_id: str,
@@ -178,6 +182,7 @@ class Memory(_Base):
         owner = Scope(user_id, agent_id, run_id)
         return run_sync(self._engine.get(memory_id, include_deleted=include_deleted, owner=owner))
 
+    @traced("get_all")
     def get_all(
         self,
         *,
@@ -196,6 +201,7 @@ class Memory(_Base):
             )
         )
 
+    @traced("update")
     def update(
         self,
         memory_id: str,
@@ -214,6 +220,7 @@ class Memory(_Base):
         owner = Scope(user_id, agent_id, run_id)
         return run_sync(self._engine.update(memory_id, text=text, metadata=metadata, owner=owner))
 
+    @traced("delete")
     def delete(
         self,
         memory_id: str,
@@ -225,6 +232,7 @@ class Memory(_Base):
         """Delete one memory; it stays readable in :meth:`history`."""
         return run_sync(self._engine.delete(memory_id, owner=Scope(user_id, agent_id, run_id)))
 
+    @traced("delete_all")
     def delete_all(
         self,
         *,
@@ -238,6 +246,7 @@ class Memory(_Base):
         scope = Scope.of(user_id, agent_id, run_id, operation="delete_all")
         return run_sync(self._engine.delete_all(scope=scope, purge=purge))
 
+    @traced("history")
     def history(
         self,
         memory_id: str,
@@ -248,6 +257,7 @@ class Memory(_Base):
     ) -> list[HistoryEvent]:
         return run_sync(self._engine.history(memory_id, owner=Scope(user_id, agent_id, run_id)))
 
+    @traced("reset")
     def reset(self) -> None:
         """Erase every memory of every scope."""
         run_sync(self._engine.reset())
@@ -272,6 +282,7 @@ class AsyncMemory(_Base):
 
         return AsyncGraphAPI(engine, self._engine.now)
 
+    @traced("add")
     async def add(
         self,
         messages: MessagesInput,
@@ -288,6 +299,7 @@ class AsyncMemory(_Base):
             self._engine.add(messages, scope=scope, metadata=metadata, memory_type=memory_type, infer=infer)
         )
 
+    @traced("search")
     async def search(
         self,
         query: str,
@@ -314,6 +326,7 @@ class AsyncMemory(_Base):
             )
         )
 
+    @traced("get")
     async def get(
         self,
         memory_id: str,
@@ -326,6 +339,7 @@ class AsyncMemory(_Base):
         owner = Scope(user_id, agent_id, run_id)
         return await run_async(self._engine.get(memory_id, include_deleted=include_deleted, owner=owner))
 
+    @traced("get_all")
     async def get_all(
         self,
         *,
@@ -344,6 +358,7 @@ class AsyncMemory(_Base):
             )
         )
 
+    @traced("update")
     async def update(
         self,
         memory_id: str,
@@ -357,6 +372,7 @@ class AsyncMemory(_Base):
         owner = Scope(user_id, agent_id, run_id)
         return await run_async(self._engine.update(memory_id, text=text, metadata=metadata, owner=owner))
 
+    @traced("delete")
     async def delete(
         self,
         memory_id: str,
@@ -367,6 +383,7 @@ class AsyncMemory(_Base):
     ) -> MemoryItem:
         return await run_async(self._engine.delete(memory_id, owner=Scope(user_id, agent_id, run_id)))
 
+    @traced("delete_all")
     async def delete_all(
         self,
         *,
@@ -378,6 +395,7 @@ class AsyncMemory(_Base):
         scope = Scope.of(user_id, agent_id, run_id, operation="delete_all")
         return await run_async(self._engine.delete_all(scope=scope, purge=purge))
 
+    @traced("history")
     async def history(
         self,
         memory_id: str,
@@ -388,6 +406,7 @@ class AsyncMemory(_Base):
     ) -> list[HistoryEvent]:
         return await run_async(self._engine.history(memory_id, owner=Scope(user_id, agent_id, run_id)))
 
+    @traced("reset")
     async def reset(self) -> None:
         await run_async(self._engine.reset())
 

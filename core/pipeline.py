@@ -50,6 +50,7 @@ from .retrieval import (
     scope_weights,
 )
 from .scope import Scope, validate_id
+from .telemetry import span
 from .types import (
     AddResult,
     Event,
@@ -298,8 +299,9 @@ class Engine:
         if weights.dense:
             dense = yield call(self.store, "search_vector", scope, vectors[0], flt, pool)
         weights = yield from scope_weights(self.store, scope, weights)
-        ranked = fuse(dense, keyword, weights, dense_scale(self.embedder))
-        ranked = yield from refine(self.store, scope, flt, query, ranked, self.settings.retrieval)
+        with span("memspan.fusion"):  # fusion and its refinements (telemetry; no-op when off)
+            ranked = fuse(dense, keyword, weights, dense_scale(self.embedder))
+            ranked = yield from refine(self.store, scope, flt, query, ranked, self.settings.retrieval)
         graph_context = None
         if self.graph is not None:  # graph memory hook: expand from entities, collect relations
             ranked, graph_context = yield from self.graph.expand(self.store, scope, query, ranked, flt)

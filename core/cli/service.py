@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ..server.access_log import Retention
     from ..server.app import ServiceSettings, create_app
     from ..server.keys import KeyStore
+    from ..server.logs import log_config
 
     db = _service_db(args)
     keys = KeyStore(db)
@@ -44,16 +46,27 @@ def _serve(args: argparse.Namespace) -> int:
         rate_per_minute=args.rate_limit,
         rate_burst=args.rate_burst,
         retention=Retention(max_age_days=args.log_max_age_days, max_mib=args.log_max_mib),
+        metrics=args.metrics,
+        traces=args.traces,
     )
     memory = Memory(args.db)
     url = f"http://{args.host}:{args.port}"
     print(f"memspan: store {args.db or default_location()}; service data {db.path}", flush=True)
     print(f"memspan: serving {url}  (memory browser {url}/, API docs {url}/docs)", flush=True)
+    app = create_app(memory, db, settings)
+    if args.metrics == "prometheus":
+        print(f"memspan: Prometheus metrics at {url}/metrics; readiness at {url}/readyz", flush=True)
     try:
         uvicorn.run(
-            create_app(memory, db, settings), host=args.host, port=args.port, log_level=args.log_level
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            log_config=log_config(args.log_format, args.log_level),
+            access_log=False,  # its line shows the query string (scope ids); memspan logs the route
         )
     finally:
+        app.state.telemetry.shutdown()
         memory.close()
         db.close()
     return 0
@@ -192,6 +205,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--log-max-mib", type=float, default=256, help="service database kept under this size (0: no limit)"
     )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument(
+        "--log-format",
+        default=os.environ.get("MEMSPAN_LOG_FORMAT", "text"),
+        choices=["text", "json"],
+        help="one JSON object a line, each with its request id (default: $MEMSPAN_LOG_FORMAT or text)",
+    )
+    p.add_argument(
+        "--metrics",
+        default="prometheus",
+        choices=["prometheus", "otlp", "off"],
+        help="/metrics for Prometheus (default), push over OTLP ($OTEL_EXPORTER_OTLP_ENDPOINT), or off",
+    )
+    p.add_argument(
+        "--traces", default="off", choices=["otlp", "off"], help="send spans over OTLP (default: off)"
+    )
     p.set_defaults(handler=_serve)
 
     p = sub.add_parser("mcp", help="MCP server with memory tools for coding agents (stdio or HTTP)")

@@ -7,9 +7,11 @@ uses, and records in the access log which memories it returned or changed.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Security
 from fastapi.responses import HTMLResponse
@@ -18,10 +20,12 @@ from fastapi.staticfiles import StaticFiles
 
 from ..errors import ValidationError
 from ..memory import Memory
-from . import http_errors
+from . import exporters, health, http_errors
 from .access_log import AccessLog, Retention
+from .exporters import ServerTelemetry
 from .keys import KeyStore, Principal
 from .limits import BodySizeLimit, RateLimiter
+from .request_context import RequestContext
 from .service_db import ServiceDB
 
 API_VERSION = "v1"
@@ -39,6 +43,10 @@ class ServiceSettings:
     page_max: int = 500
     #: how much access log to keep (by age and by size)
     retention: Retention = field(default_factory=Retention)
+    #: ``prometheus`` (a /metrics endpoint), ``otlp`` (pushed to $OTEL_EXPORTER_OTLP_ENDPOINT) or ``off``
+    metrics: str = "off"
+    #: ``otlp`` or ``off``: where memspan's spans (docs/observability.md) go
+    traces: str = "off"
 
 
 @dataclass
@@ -122,13 +130,33 @@ def _page(request: Request) -> HTMLResponse:
     return HTMLResponse(html, headers={"Content-Security-Policy": _CSP, "X-Frame-Options": "DENY"})
 
 
+class _App(FastAPI):
+    """FastAPI with :class:`RequestContext` outside Starlette's error middleware, so that even an
+    unexpected exception's 500 carries the request id."""
+
+    def build_middleware_stack(self) -> Any:
+        observed: ServerTelemetry = self.state.telemetry
+        inner: Any = super().build_middleware_stack()
+        return RequestContext(inner, duration=observed.http_duration, tracer=observed.tracer)
+
+
 def create_app(memory: Memory, db: ServiceDB, settings: ServiceSettings | None = None) -> FastAPI:
-    """The ASGI app: the API under ``/v1``, the memory browser at ``/``, the spec at ``/openapi.json``."""
+    """The ASGI app: the API under ``/v1``, the memory browser at ``/``, the spec at ``/openapi.json``,
+    probes at ``/healthz`` and ``/readyz``, and ``/metrics`` with ``metrics="prometheus"``."""
     from .admin_routes import router as admin_router
     from .memory_routes import router as memory_router
 
     settings = settings or ServiceSettings()
-    app = FastAPI(
+    observed = exporters.setup(settings.metrics, settings.traces)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # uvicorn re-raises SIGTERM once the app has shut down, so this is the last code that runs
+        observed.shutdown()
+
+    app = _App(
+        lifespan=lifespan,
         title="memspan",
         version=API_VERSION,
         description="Long-term memory for AI agents. Every call needs an API key bound to the scopes it "
@@ -138,6 +166,7 @@ def create_app(memory: Memory, db: ServiceDB, settings: ServiceSettings | None =
         dependencies=[Depends(single_query_values)],
     )
     app.state.service = Service(memory, KeyStore(db), AccessLog(db, settings.retention), settings)
+    app.state.telemetry = observed
     http_errors.install(app)
     app.include_router(memory_router, prefix=f"/{API_VERSION}")
     app.include_router(admin_router, prefix=f"/{API_VERSION}")
@@ -145,9 +174,7 @@ def create_app(memory: Memory, db: ServiceDB, settings: ServiceSettings | None =
     static = resources.files("memspan.server").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    health.install(app, memory.store, db, observed.registry)
 
     # outermost of the app's own layers: sees the raw request before any parsing
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

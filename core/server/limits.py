@@ -16,8 +16,15 @@ ASGIApp = Callable[[Scope_, Receive, Send], Any]
 
 
 def error_body(status: int, kind: str, message: str) -> dict[str, Any]:
-    """The one error shape every response of the service uses."""
-    return {"error": {"type": kind, "message": message, "status": status}}
+    """The one error shape every response of the service uses, with the request's id when served
+    through :class:`~memspan.server.request_context.RequestContext`."""
+    from .request_context import current_request_id
+
+    error: dict[str, Any] = {"type": kind, "message": message, "status": status}
+    request_id = current_request_id()
+    if request_id is not None:
+        error["request_id"] = request_id
+    return {"error": error}
 
 
 async def send_json(

@@ -290,6 +290,8 @@ class ErrorDetail(BaseModel):
     type: str
     message: str
     status: int
+    #: the X-Request-ID of the response, to find the request's lines in the server log
+    request_id: str | None = None
 
 
 class ErrorResponse(BaseModel):

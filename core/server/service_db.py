@@ -144,6 +144,11 @@ class ServiceDB:
             except sqlite3.Error as exc:
                 raise _unwritable(self.path, exc) from exc
 
+    def schema_versions(self) -> tuple[int, int]:
+        """(the file's service schema version, this memspan's): /readyz compares them."""
+        rows = self.query("SELECT coalesce(max(version), 0) FROM service_migrations")
+        return int(rows[0][0]), len(MIGRATIONS)
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

@@ -32,7 +32,7 @@ from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import Scope
 from ..types import Event, HistoryEvent, MemoryItem
 from ._postgres_filters import FilterSQL
-from ._postgres_schema import apply_migrations
+from ._postgres_schema import MIGRATIONS, apply_migrations
 from ._postgres_sql import ITEM_COLUMNS, SCHEMA_NAME, row_item, scope_sql, split_url, tsquery
 
 
@@ -485,6 +485,11 @@ class PostgresStore(MemoryStore):
         where, params = scope_sql(scope) if scope is not None else ("true", {})
         live = "" if include_deleted else " AND deleted_at IS NULL"
         return int(self._query(f"SELECT count(*) FROM {{s}}.memories WHERE {where}{live}", params)[0][0])
+
+    def schema_versions(self) -> tuple[int, int]:
+        """(the schema's version, this memspan's): ``memspan serve``'s /readyz compares them."""
+        rows = self._query("SELECT coalesce(max(version), 0) FROM {s}.schema_migrations")
+        return int(rows[0][0]), len(MIGRATIONS)
 
     def audit_log(self) -> list[dict[str, Any]]:
         rows = self._query("SELECT action, scope, count, created_at FROM {s}.audit ORDER BY pk")

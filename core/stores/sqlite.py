@@ -365,6 +365,11 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
             "file_bytes": self.path.stat().st_size if self.path.exists() else 0,
         }
 
+    def schema_versions(self) -> tuple[int, int]:
+        """(the file's schema version, this memspan's): ``memspan serve``'s /readyz compares them."""
+        rows = self._query("SELECT coalesce(max(version), 0) FROM schema_migrations")
+        return int(rows[0][0]), len(MIGRATIONS)
+
     def audit_log(self) -> list[dict[str, Any]]:
         rows = self._query("SELECT action, scope, count, created_at FROM audit ORDER BY pk")
         return [{"action": a, "scope": json.loads(s), "count": c, "created_at": t} for a, s, c, t in rows]
