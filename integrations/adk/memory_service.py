@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "adk"
 SESSION_KEY = "adk_session_id"
+#: metadata naming the one author of everything a memory was learned from (see ``_author``)
+AUTHOR_KEY = "adk_author"
 _PAGE = 1000
 
 
@@ -77,13 +79,26 @@ def _entry_text(entry: MemoryEntry) -> str:
     return text
 
 
+def _author(messages: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """``{AUTHOR_KEY: author}`` when every message of a write has one author, else nothing.
+
+    A memory is what the extractor kept from the messages of one write, so its author is known
+    only when they all share one: a user's turn, or one explicit entry. A memory learned from a
+    user's and an agent's events together has no single author, and ``MemoryEntry.author`` is unset.
+    """
+    authors = {str(m.get("name") or m["role"]) for m in messages}
+    return {AUTHOR_KEY: authors.pop()} if len(authors) == 1 else {}
+
+
 def _entry(item: MemoryItem) -> MemoryEntry:
     metadata: dict[str, Any] = dict(item.metadata)
+    author = metadata.get(AUTHOR_KEY)
     metadata.update(score=item.score, **Scope(item.user_id, item.agent_id, item.run_id).as_dict())
     return MemoryEntry(
         id=item.id,
         content=types.Content(role="user", parts=[types.Part(text=item.text)]),
         custom_metadata=metadata,
+        author=author if isinstance(author, str) else None,
         timestamp=item.created_at,
     )
 
@@ -162,7 +177,7 @@ class MemspanMemoryService(BaseMemoryService):
             seen = yield from self._seen(scope, session_id)
             messages = [m for m in messages if m["id"] not in seen]
         if messages:
-            yield call(self.port, "add", messages, **scope.as_dict(), metadata=metadata)
+            yield call(self.port, "add", messages, **scope.as_dict(), metadata={**metadata, **_author(messages)})
 
     def _add_entries(
         self, app_name: str, user_id: str, entries: Sequence[MemoryEntry], custom_metadata: Mapping[str, object] | None
@@ -176,6 +191,8 @@ class MemspanMemoryService(BaseMemoryService):
                 message.update(role="assistant", name=entry.author)
             if entry.id:
                 message["id"] = entry.id
+            if entry.author:  # the entry's own author, as given
+                metadata[AUTHOR_KEY] = entry.author
             yield call(self.port, "add", [message], **scope.as_dict(), metadata=metadata, infer=False)
 
     def _search(self, app_name: str, user_id: str, query: str) -> Flow[SearchMemoryResponse]:
