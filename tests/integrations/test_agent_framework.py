@@ -210,3 +210,13 @@ def test_the_example_runs_offline() -> None:
     assert "    - I always want an aisle seat." in out.stdout
     assert "run 2, a fresh process, answered: Booked an aisle seat." in out.stdout
     assert "session booking-1, as kept in memspan: ['user: I always want an aisle seat.'" in out.stdout
+
+
+def test_the_autogen_migration_example_runs_offline() -> None:
+    """docs/integrations/agent-framework.md's migration note, run: AutoGen learns, Agent Framework recalls."""
+    pytest.importorskip("autogen_agentchat")
+    example = Path(__file__).parents[2] / "examples" / "autogen_to_agent_framework.py"
+    out = subprocess.run([sys.executable, str(example)], check=True, timeout=300, capture_output=True, text=True)
+    assert "before (AutoGen): the task is in memspan" in out.stdout
+    assert "    - I am vegetarian" in out.stdout  # what AutoGen's memory kept, in Agent Framework's instructions
+    assert "a fresh process, answered: A vegetarian meal is booked." in out.stdout
