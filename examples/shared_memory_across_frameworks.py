@@ -1,4 +1,4 @@
-"""One memspan store, four frameworks, one process each: what any of them learns, all of them recall.
+"""One memspan store, eight frameworks, one process each: what any of them learns, all of them recall.
 
 Round 1, each framework in its own process, recalls what the earlier ones learned about Alice and
 then learns something itself:
@@ -7,7 +7,16 @@ then learns something itself:
 2. A CrewAI crew recalls them before its task and remembers the booking it made.
 3. A LlamaIndex agent (``memspan_memory``) recalls both and learns that she collects fountain pens.
 4. An AutoGen ``AssistantAgent`` recalls all three and learns that she is allergic to peanuts.
+5. A Microsoft Agent Framework agent (``MemspanContextProvider``) recalls the allergy into its
+   instructions and learns, after the run, that she is learning Portuguese.
+6. A Google ADK agent (``MemspanMemoryService`` + ``preload_memory``) gets that preloaded and, once
+   its session is added to memory, knows that she prefers hotels with a gym.
+7. An OpenAI Agents SDK agent (``MemspanAgentMemory.input_filter``) recalls the hotel preference
+   and remembers the run: her passport expires in March.
+8. A pydantic-ai agent (the ``MemspanMemory`` capability) recalls the passport and learns that she
+   travels with her dog Biscuit.
 
+The last four are each host's own example (``examples/<host>_memory.py``), asked as Alice.
 Round 2 closes every direction: LangChain (an *agent-scoped* run, ``agent_id`` set), CrewAI and
 LlamaIndex each recall what the frameworks after them learned. Every adapter follows one scope rule:
 it writes to the user *and* its agent id, and recalls the whole user unless ``recall_within``
@@ -22,6 +31,8 @@ bundled MiniLM. Each process prints what its framework recalled.
 from __future__ import annotations
 
 import asyncio
+import importlib
+import logging
 import os
 import subprocess
 import sys
@@ -34,6 +45,19 @@ USER = "alice"
 PREFERENCE = "I'm vegetarian, and on flights I always want a window seat."
 PENS = "I collect vintage fountain pens."
 PEANUTS = "I am allergic to peanuts."
+PORTUGUESE = "I am learning Portuguese for the Lisbon trip."
+GYM = "I prefer hotels with a gym."
+PASSPORT = "My passport expires in March."
+DOG = "I travel with my dog Biscuit."
+
+#: the hosts added last: each one's example module, its recall function, and what Alice tells it
+#: (a new fact and a question about what an earlier framework learned)
+HOSTS = {
+    "agent_framework": ("agent_framework_memory", "recall_with_agent_framework", f"{PORTUGUESE} Which snacks are safe for me?"),
+    "adk": ("adk_memory", "recall_with_adk", f"{GYM} What should I practise before Lisbon?"),
+    "openai_agents": ("openai_agents_memory", "recall_with_openai_agents", f"{PASSPORT} Which hotel suits me?"),
+    "pydantic_ai": ("pydantic_ai_memory", "recall_with_pydantic_ai", f"{DOG} When does my passport expire?"),
+}
 
 
 def show(framework: str, texts: Sequence[str]) -> None:
@@ -62,7 +86,8 @@ def langchain(store: str, round_: int) -> None:
 
     object.__setattr__(model, "_generate", recording)
     with Memory(store) as memory:
-        middleware = MemspanMiddleware(memory, limit=10, remember=round_ == 1)
+        # round 2 asks for more than Alice has, so it shows everything the seven others learned
+        middleware = MemspanMiddleware(memory, limit=10 if round_ == 1 else 30, remember=round_ == 1)
         agent = create_agent(model, middleware=[middleware], context_schema=MemoryContext)
         agent.invoke(  # an agent-scoped run: its writes carry the agent id, recall spans the user
             {"messages": [{"role": "user", "content": question}]},
@@ -89,7 +114,7 @@ def crewai(store: str, round_: int) -> None:
     memory = MemspanMemory(backend=store, user_id=USER, agent_id="trip-crew")
     if round_ == 2:  # what the crew's agents would find with their "Search memory" tool
         show(
-            "crewai round 2", [m.record.content for m in memory.recall("gift ideas and allergies", limit=10)]
+            "crewai round 2", [m.record.content for m in memory.recall("gift ideas and allergies", limit=30)]
         )
         memory.close()
         return
@@ -132,7 +157,7 @@ async def llamaindex(store: str, round_: int) -> None:
 
     async with AsyncMemory(store) as memory:
         if round_ == 2:  # what the memory block puts in front of the model for this question
-            block = MemspanMemoryBlock(memory=memory, user_id=USER, agent_id="llamaindex-concierge", limit=10)
+            block = MemspanMemoryBlock(memory=memory, user_id=USER, agent_id="llamaindex-concierge", limit=30)
             shown = await block.aget(
                 [ChatMessage(role="user", content="What should I avoid eating at dinner?")]
             )
@@ -177,8 +202,18 @@ async def autogen(store: str, round_: int) -> None:
     await memory.close()
 
 
+async def host(framework: str, store: str) -> None:
+    """One of the last four hosts, through its own example (this script's folder is on ``sys.path``)."""
+    logging.getLogger("google_adk").setLevel(logging.ERROR)  # ADK warns that scripted replies count no tokens
+    module, function, said = HOSTS[framework]
+    answer = await getattr(importlib.import_module(module), function)(store, user_id=USER, question=said)
+    print(f"[{framework}] answered: {answer}")
+
+
 def stage(framework: str, store: str, round_: int) -> None:
-    if framework == "langchain":
+    if framework in HOSTS:
+        asyncio.run(host(framework, store))
+    elif framework == "langchain":
         langchain(store, round_)
     elif framework == "crewai":
         crewai(store, round_)
@@ -194,7 +229,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as scratch:
         store = sys.argv[1] if len(sys.argv) > 1 else str(Path(scratch) / "shared.db")
-        plan = [(f, 1) for f in ("langchain", "crewai", "llamaindex", "autogen")]
+        plan = [(f, 1) for f in ("langchain", "crewai", "llamaindex", "autogen", *HOSTS)]
         plan += [(f, 2) for f in ("langchain", "crewai", "llamaindex")]
         for framework, round_ in plan:
             print(f"--- {framework}, round {round_}, in its own process on {store}", flush=True)

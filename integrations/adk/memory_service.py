@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "adk"
 SESSION_KEY = "adk_session_id"
+#: metadata listing who wrote the events of the write a memory came from (see ``_author``)
+AUTHORS_KEY = "adk_authors"
 _PAGE = 1000
 
 
@@ -77,13 +79,40 @@ def _entry_text(entry: MemoryEntry) -> str:
     return text
 
 
+def _authors(messages: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """``{AUTHORS_KEY: [...]}``: everyone who wrote the messages of one write (the user, agents by name)."""
+    return {AUTHORS_KEY: sorted({str(m.get("name") or m["role"]) for m in messages})}
+
+
+def _author(item: MemoryItem) -> tuple[str | None, str]:
+    """The memory's author, when the evidence names one, and its text without the author's name.
+
+    memspan's extractor keeps an agent's words as ``"<agent>: ..."`` so whoever reads the memory
+    knows who said them; ADK carries that in ``MemoryEntry.author`` instead (``preload_memory``
+    prints ``author: text``). So a memory starting with the name of an agent of its write is that
+    agent's, a write with one author gives every memory that author, and otherwise (a fact that an
+    extracting model wrote from several people's turns) the author stays unset.
+    """
+    authors = item.metadata.get(AUTHORS_KEY)
+    if not isinstance(authors, list):
+        return None, item.text
+    for name in authors:
+        if isinstance(name, str) and name != "user" and item.text.startswith(f"{name}: "):
+            return name, item.text[len(name) + 2 :]
+    if len(authors) == 1 and isinstance(authors[0], str):
+        return authors[0], item.text
+    return None, item.text
+
+
 def _entry(item: MemoryItem) -> MemoryEntry:
     metadata: dict[str, Any] = dict(item.metadata)
+    author, text = _author(item)
     metadata.update(score=item.score, **Scope(item.user_id, item.agent_id, item.run_id).as_dict())
     return MemoryEntry(
         id=item.id,
-        content=types.Content(role="user", parts=[types.Part(text=item.text)]),
+        content=types.Content(role="user", parts=[types.Part(text=text)]),
         custom_metadata=metadata,
+        author=author,
         timestamp=item.created_at,
     )
 
@@ -162,7 +191,7 @@ class MemspanMemoryService(BaseMemoryService):
             seen = yield from self._seen(scope, session_id)
             messages = [m for m in messages if m["id"] not in seen]
         if messages:
-            yield call(self.port, "add", messages, **scope.as_dict(), metadata=metadata)
+            yield call(self.port, "add", messages, **scope.as_dict(), metadata={**metadata, **_authors(messages)})
 
     def _add_entries(
         self, app_name: str, user_id: str, entries: Sequence[MemoryEntry], custom_metadata: Mapping[str, object] | None
@@ -176,6 +205,8 @@ class MemspanMemoryService(BaseMemoryService):
                 message.update(role="assistant", name=entry.author)
             if entry.id:
                 message["id"] = entry.id
+            if entry.author:  # the entry's own author, as given
+                metadata[AUTHORS_KEY] = [entry.author]
             yield call(self.port, "add", [message], **scope.as_dict(), metadata=metadata, infer=False)
 
     def _search(self, app_name: str, user_id: str, query: str) -> Flow[SearchMemoryResponse]:

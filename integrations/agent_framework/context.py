@@ -16,12 +16,13 @@ own ``Mem0ContextProvider``, with these differences:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from agent_framework import ContextProvider, FunctionTool, Message, SessionContext, tool
 
 from memspan import MemoryItem
 from memspan.effects import run_async
+from memspan.errors import ValidationError
 
 from .._adapter import format_memories
 from .._hosted import MemoryLike, Owner, learn, open_port, recall_texts, tool_functions
@@ -51,7 +52,10 @@ class MemspanContextProvider(ContextProvider):
 
     ``memory`` is a memspan memory (blocking or awaitable, embedded or a server client) or a store
     path / URL opened here and closed by :meth:`close`. ``store=False`` only recalls; ``tools=True``
-    also gives the agent ``save_memory`` / ``search_memory`` / ``forget_memory``.
+    also gives the agent ``save_memory`` / ``search_memory`` / ``forget_memory``. Recalled memories
+    go into the run's instructions, or with ``recall_as="message"`` into a user message before the
+    input, where ``Mem0ContextProvider`` puts them (and where a history provider with
+    ``store_context_messages=True`` keeps them).
     """
 
     DEFAULT_SOURCE_ID: ClassVar[str] = "memspan"
@@ -71,8 +75,12 @@ class MemspanContextProvider(ContextProvider):
         tools: bool = False,
         context_prompt: str | None = None,
         source_id: str | None = None,
+        recall_as: Literal["instructions", "message"] = "instructions",
     ) -> None:
+        if recall_as not in ("instructions", "message"):
+            raise ValidationError(f"recall_as is 'instructions' or 'message', not {recall_as!r}")
         super().__init__(source_id or self.DEFAULT_SOURCE_ID)
+        self.recall_as = recall_as
         self.owner = Owner.of(user_id, agent_id, run_id, recall_within, "MemspanContextProvider")
         self.port, self._owned = open_port(memory)
         self.limit, self.threshold, self.store = limit, threshold, store
@@ -92,8 +100,13 @@ class MemspanContextProvider(ContextProvider):
             context.extend_tools(self.source_id, self._tools)
         query = "\n".join(m.text for m in context.input_messages if m.text.strip())
         found = await self.recall(query)
-        if found:
-            context.extend_instructions(self.source_id, format_memories([m.text for m in found], self.context_prompt))
+        if not found:
+            return
+        block = format_memories([m.text for m in found], self.context_prompt)
+        if self.recall_as == "message":  # where Mem0ContextProvider puts them: a user message before the input
+            context.extend_messages(self.source_id, [Message(role="user", contents=[block])])
+        else:
+            context.extend_instructions(self.source_id, block)
 
     async def after_run(
         self, *, agent: SupportsAgentRun, session: AgentSession, context: SessionContext, state: dict[str, Any]

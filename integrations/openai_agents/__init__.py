@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .memory import MemspanAgentMemory
-    from .session import MemspanSession
+    from .session import MemspanSession, SessionClosedError
 
-_WHERE = {"MemspanAgentMemory": "memory", "MemspanSession": "session"}
+_WHERE = {"MemspanAgentMemory": "memory", "MemspanSession": "session", "SessionClosedError": "session"}
 
-__all__ = ["MemspanAgentMemory", "MemspanSession"]
+__all__ = ["MemspanAgentMemory", "MemspanSession", "SessionClosedError"]
 
 
 def __getattr__(name: str) -> Any:

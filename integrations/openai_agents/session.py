@@ -20,7 +20,7 @@ from agents.memory.session_settings import coerce_session_settings, resolve_sess
 
 from memspan import MemoryItem
 from memspan.effects import Flow, run_async
-from memspan.errors import ValidationError
+from memspan.errors import StoreError, ValidationError
 from memspan.pipeline import MAX_METADATA_BYTES
 from memspan.scope import validate_id
 
@@ -30,6 +30,10 @@ from .._hosted import MemoryLike, open_port
 FORMAT = "openai-agents"
 #: memspan's metadata limit, less room for the transcript's own keys
 _MAX_ITEM_BYTES = MAX_METADATA_BYTES - 1024
+
+
+class SessionClosedError(StoreError, RuntimeError):
+    """A session used after :meth:`MemspanSession.close`: a ``RuntimeError``, as ``SQLiteSession`` raises."""
 
 
 def item_text(item: TResponseInputItem | dict[str, Any]) -> str:
@@ -87,6 +91,11 @@ class MemspanSession:
         # the transcript format names the user, so another user's items of this session never load
         fmt = FORMAT if user_id is None else f"{FORMAT} user={user_id}"
         self._transcript = Transcript(port, fmt)
+        self._closed = False
+
+    def _open(self) -> None:
+        if self._closed:  # checked first, so no call (not even an empty add) slips past a closed session
+            raise SessionClosedError(f"{type(self).__name__} is closed")
 
     def _load(self) -> Flow[list[MemoryItem]]:
         return self._transcript.load(self.session_id)
@@ -111,20 +120,31 @@ class MemspanSession:
 
     async def get_items(self, limit: int | None = None) -> list[TResponseInputItem]:
         """The conversation in order; with ``limit``, its latest ``limit`` items."""
+        self._open()
         return await run_async(self._get(resolve_session_limit(limit, self.session_settings)))
 
     async def add_items(self, items: list[TResponseInputItem]) -> None:
+        self._open()
         entries = [_entry(item) for item in items]  # all checked before the first is written
         await run_async(self._transcript.append(self.session_id, entries))
 
     async def pop_item(self) -> TResponseInputItem | None:
+        self._open()
         return await run_async(self._pop())
 
     async def clear_session(self) -> None:
+        self._open()
         await run_async(self._clear())
 
     def close(self) -> None:
-        """Close the memory if this session opened it from a path (blocking, as ``SQLiteSession.close``)."""
+        """End the session: later calls raise :class:`SessionClosedError`, as ``SQLiteSession``'s do.
+
+        The memory is closed too if this session opened it from a path (blocking, as
+        ``SQLiteSession.close``); a memory passed in stays open for its other users.
+        """
+        if self._closed:
+            return
+        self._closed = True
         if self._owned:
             memory: Any = self.port.memory
             memory.close()

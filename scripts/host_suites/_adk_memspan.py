@@ -4,6 +4,8 @@ Loaded with ``-p _adk_memspan`` before the host's test module is imported, it re
 ``InMemoryMemoryService`` in ``google.adk.memory.in_memory_memory_service`` by a constructor of a
 :class:`MemspanMemoryService` over a fresh memspan SQLite file, searching within the app and user
 (``recall_within=["user_id", "agent_id"]``) as ADK's own services key memory; nothing else changes.
+``$ADK_MEMSPAN_THRESHOLD`` sets the service's ``threshold`` (adk.sh runs the suite without one and
+with 0.25, where only memories sharing a word or close in meaning come back, as keyword search's do).
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ class InMemoryMemoryService(MemspanMemoryService):
     def __init__(self) -> None:
         fd, path = tempfile.mkstemp(suffix=".db")
         os.close(fd)
-        super().__init__(Memory(path, embedder=_EMBEDDER), recall_within=["user_id", "agent_id"])
+        threshold = float(os.environ["ADK_MEMSPAN_THRESHOLD"]) if os.environ.get("ADK_MEMSPAN_THRESHOLD") else None
+        super().__init__(
+            Memory(path, embedder=_EMBEDDER), recall_within=["user_id", "agent_id"], threshold=threshold
+        )
 
 
 host.InMemoryMemoryService = InMemoryMemoryService  # type: ignore[misc]

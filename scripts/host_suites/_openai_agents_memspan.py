@@ -40,6 +40,7 @@ class SQLiteSession(MemspanSession):
         super().__init__(session_id, Memory(path, embedder=_EMBEDDER), session_settings=session_settings)
 
     def close(self) -> None:
+        super().close()
         memory: Any = self.port.memory
         memory.close()
 

@@ -20,7 +20,7 @@ if [ ! -f "$DIR/$FILE" ]; then
     curl -fsSL "https://raw.githubusercontent.com/google/adk-python/$REF/$FILE" -o "$DIR/$FILE"
 fi
 OPTS=(-o asyncio_mode=auto -o addopts= -p no:randomly)
-for impl in host memspan; do
-    plugin=(); [ "$impl" = memspan ] && plugin=(-p _adk_memspan)
-    counted adk-memory "$impl" "$PY" "$DIR" "${OPTS[@]}" "${plugin[@]}" "$FILE"
-done
+counted adk-memory host "$PY" "$DIR" "${OPTS[@]}" "$FILE"
+counted adk-memory memspan "$PY" "$DIR" "${OPTS[@]}" -p _adk_memspan "$FILE"
+# the same with a relevance floor: only memories that share a word or are close in meaning
+ADK_MEMSPAN_THRESHOLD=0.25 counted adk-memory memspan-threshold-0.25 "$PY" "$DIR" "${OPTS[@]}" -p _adk_memspan "$FILE"

@@ -160,6 +160,32 @@ async def test_add_memory_and_delete_memory(memory: Memory) -> None:
     assert (await service.search_memory(app_name=APP, user_id="dana", query="passport")).memories == []
 
 
+def _event(author: str, text: str, n: int) -> Event:
+    role = "user" if author == "user" else "model"
+    return Event(id=f"e{n}", author=author, invocation_id=f"i{n}", content=types.Content(role=role, parts=[types.Part(text=text)]))
+
+
+async def test_entries_carry_their_author_when_the_evidence_names_one(amemory: AsyncMemory) -> None:
+    service = MemspanMemoryService(amemory)
+    await service.add_events_to_memory(app_name=APP, user_id="fay", events=[_event("user", "I like to code in Python.", 1)])
+    turn = [_event("user", "I am allergic to shellfish.", 2), _event("concierge", "The shellfish platter is off your menu.", 3)]
+    await service.add_events_to_memory(app_name=APP, user_id="fay", events=turn)
+    entry = MemoryEntry(content=types.Content(parts=[types.Part(text="Fay flies economy")]), author="booking-agent")
+    await service.add_memory(app_name=APP, user_id="fay", memories=[entry])
+    await service.add_memory(app_name=APP, user_id="fay", memories=[MemoryEntry(content=types.Content(parts=[types.Part(text="Fay lives in Porto")]))])
+
+    def author(query: str, text: str) -> str | None:
+        return next(m.author for m in found[query].memories if m.content.parts and m.content.parts[0].text == text)
+
+    found = {q: await service.search_memory(app_name=APP, user_id="fay", query=q) for q in ("Python", "shellfish", "economy", "Porto")}
+    assert author("Python", "I like to code in Python.") == "user"  # a user's turn: the user wrote it
+    assert author("shellfish", "I am allergic to shellfish.") is None  # learned from two authors' events
+    # the agent's words: memspan keeps "concierge: ..."; ADK gets the author apart, as preload_memory prints it
+    assert author("shellfish", "The shellfish platter is off your menu.") == "concierge"
+    assert author("economy", "Fay flies economy") == "booking-agent"  # an explicit entry keeps its author
+    assert author("Porto", "Fay lives in Porto") is None  # and an entry without one stays without
+
+
 async def test_bad_input_is_refused(amemory: AsyncMemory) -> None:
     service = MemspanMemoryService(amemory)
     with pytest.raises(ScopeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -147,6 +148,38 @@ async def test_bad_input_is_refused(amemory: AsyncMemory) -> None:
         await Agent(client=ScriptedClient(["never"]), context_providers=[broken]).run("hello?")
 
 
+async def test_history_keeps_what_compaction_excluded_and_floats_json_cannot_hold(amemory: AsyncMemory) -> None:
+    history = MemspanHistoryProvider(amemory, skip_excluded=True)
+    odd = {"nan": float("nan"), "inf": [float("inf"), float("-inf")], "note": {"__memspan_float__": 1}}
+    await history.save_messages(
+        "s1",
+        [
+            Message(role="user", contents=["keep"], additional_properties=odd),
+            Message(role="assistant", contents=["old"], additional_properties={"_excluded": True}),
+        ],
+    )
+    loaded = await history.get_messages("s1")
+    assert [m.text for m in loaded] == ["keep"]  # skip_excluded, as the built-in providers do
+    kept = loaded[0].additional_properties
+    assert math.isnan(kept["nan"]) and kept["inf"] == [float("inf"), float("-inf")]
+    assert kept["note"] == {"__memspan_float__": 1}  # a dict that merely looks like the tag stays a dict
+    everything = await MemspanHistoryProvider(amemory).get_messages("s1")
+    assert [m.text for m in everything] == ["keep", "old"]  # excluded is not deleted
+
+
+async def test_recall_as_a_message_where_mem0_puts_it(amemory: AsyncMemory) -> None:
+    await amemory.add("I prefer window seats on flights", user_id="erin")
+    provider = MemspanContextProvider(amemory, user_id="erin", recall_as="message", store=False)
+    client = ScriptedClient(["A window seat."])
+    await Agent(client=client, instructions="You book trips.", context_providers=[provider]).run("Which seat?")
+    messages, options = client.seen[0]
+    assert "window seats" not in str(options.get("instructions") or "")
+    first = messages[0]
+    assert str(first.role) == "user" and "I prefer window seats on flights" in first.text
+    with pytest.raises(ValidationError, match="recall_as"):
+        MemspanContextProvider(amemory, user_id="erin", recall_as="system")  # type: ignore[arg-type]
+
+
 PROCESS = """
 import asyncio, sys
 from memspan.integrations.agent_framework import MemspanContextProvider
@@ -177,3 +210,13 @@ def test_the_example_runs_offline() -> None:
     assert "    - I always want an aisle seat." in out.stdout
     assert "run 2, a fresh process, answered: Booked an aisle seat." in out.stdout
     assert "session booking-1, as kept in memspan: ['user: I always want an aisle seat.'" in out.stdout
+
+
+def test_the_autogen_migration_example_runs_offline() -> None:
+    """docs/integrations/agent-framework.md's migration note, run: AutoGen learns, Agent Framework recalls."""
+    pytest.importorskip("autogen_agentchat")
+    example = Path(__file__).parents[2] / "examples" / "autogen_to_agent_framework.py"
+    out = subprocess.run([sys.executable, str(example)], check=True, timeout=300, capture_output=True, text=True)
+    assert "before (AutoGen): the task is in memspan" in out.stdout
+    assert "    - I am vegetarian" in out.stdout  # what AutoGen's memory kept, in Agent Framework's instructions
+    assert "a fresh process, answered: A vegetarian meal is booked." in out.stdout

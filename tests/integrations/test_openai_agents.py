@@ -149,6 +149,24 @@ async def test_session_protocol_pop_clear_and_a_blocking_memory(memory: Memory) 
     assert await session.get_items() == [] and await session.pop_item() is None
 
 
+async def test_a_closed_session_refuses_every_call(amemory: AsyncMemory, tmp_path: Path) -> None:
+    from memspan.integrations.openai_agents import SessionClosedError
+
+    shared = MemspanSession("s-3", amemory)
+    await shared.add_items([{"role": "user", "content": "kept"}])
+    shared.close()
+    owned = MemspanSession("s-4", str(tmp_path / "own.db"))
+    owned.close()
+    owned.close()  # closing twice is harmless, as for SQLiteSession
+    for session in (shared, owned):
+        for call in (session.add_items([]), session.get_items(), session.pop_item(), session.clear_session()):
+            with pytest.raises(RuntimeError, match="MemspanSession is closed") as raised:  # as SQLiteSession's
+                await call
+            assert isinstance(raised.value, SessionClosedError)
+    # the memory passed in is not the session's to close: its other users still read it
+    assert [i["content"] for i in await MemspanSession("s-3", amemory).get_items()] == ["kept"]
+
+
 async def test_agent_and_session_scopes(amemory: AsyncMemory) -> None:
     both = MemspanAgentMemory(amemory, user_id="carol", agent_id="planner", run_id="trip-9", recall_within=["agent_id"])
     await both.remember([{"role": "user", "content": "I always book aisle seats"}])
