@@ -1,0 +1,49 @@
+"""Griffe extension for the documentation site (mkdocs.yml loads it; it is not part of the package).
+
+Two things make memspan's source awkward for griffe, which reads the code without importing it:
+
+- ``memspan`` lives in ``core/`` and ``memspan.integrations`` in ``integrations/`` (pyproject's
+  ``package-dir``). An installed wheel puts them together, but the editable install that the test
+  command makes maps them separately, and griffe, scanning ``core/``, would not find
+  ``memspan.integrations``. When the loaded ``memspan`` lacks it, it is loaded from wherever Python
+  imports it, under its real parent, so relative imports and cross-references resolve.
+- Docstrings use Sphinx roles (``:class:`~memspan.Memory```), which Markdown shows verbatim. They are
+  rewritten to code spans (``Memory``) when griffe reads them; the docstrings themselves stay as they are.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from typing import Any
+
+import griffe
+
+_ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|attr|data|exc|obj|const|type):`(~?)([^`]+)`")
+
+
+def _code_span(match: re.Match[str]) -> str:
+    target = match.group(2).strip()
+    if match.group(1):  # "~a.b.C" shows as "C", as Sphinx would
+        target = target.rsplit(".", 1)[-1]
+    return f"`{target}`"
+
+
+class MemspanLayout(griffe.Extension):
+    """Attach ``memspan.integrations`` to ``memspan`` and turn Sphinx roles into code spans."""
+
+    def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
+        if obj.docstring is not None and ":`" in obj.docstring.value:
+            obj.docstring.value = _ROLE.sub(_code_span, obj.docstring.value)
+
+    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        if pkg.name != "memspan" or "integrations" in pkg.members:
+            return
+        spec = importlib.util.find_spec("memspan.integrations")
+        if spec is None or spec.origin is None:
+            return
+        # Griffe has no public call for "load this folder as a submodule of that package": the loader's
+        # own method does exactly that, with the submodules below it.
+        module = loader._load_module("integrations", Path(spec.origin), parent=pkg)
+        pkg.set_member("integrations", module)
