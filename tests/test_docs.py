@@ -1,30 +1,230 @@
-"""The README's Python examples run as written."""
+"""Every code block of the README and of every page under docs/ is executed or checked.
+
+- ``python`` blocks run as written, each in a fresh process in an empty folder (HOME too, so a
+  default ``Memory()`` writes nowhere else).
+- A block that cannot run offline (an API key, a server, a template) carries a marker on the line
+  right before its fence, with the reason: ``<!-- not run: needs OPENAI_API_KEY -->``. Its test is
+  reported as skipped with that reason, after its ``memspan`` imports were checked to resolve.
+- ``bash``/``sh``/``shell``/``console`` blocks are commands for a terminal (servers, installs): each
+  ``memspan ...`` command must parse with memspan's own CLI parser, each ``pip install 'memspan[x]'``
+  must name an existing extra, and each ``python path/to/script.py`` must name a file of the repository.
+- ``json`` blocks must parse. ``text`` and plain blocks are output or diagrams, not code.
+- Any other language fails until this file learns it, so no block goes unchecked unnoticed.
+
+Pages whose blocks a dedicated test already runs (against a live server, or in-process with a
+framework) are listed in ``RUN_ELSEWHERE``; a test checks that the named test still reads the page.
+"""
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import importlib
+import io
+import json
+import os
 import re
+import shlex
 import subprocess
 import sys
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+#: page -> the test that executes its python blocks (so they are not run twice)
+RUN_ELSEWHERE = {
+    "docs/integrations/langchain.md": "tests/integrations/test_langchain.py",
+    "docs/integrations/llamaindex.md": "tests/integrations/test_llamaindex.py",
+    "docs/service.md": "tests/service/test_docs_service.py",  # against a live `memspan serve`
+}
+
+FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<fence>`{3,})(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$",
+    re.M | re.S,
+)
+MARKER = re.compile(r"<!--\s*not run:\s*(?P<why>.+?)\s*-->\s*$")
+SHELL = {"bash", "sh", "shell", "console"}
+PROSE = {"", "text"}
 
 
-def _blocks(path: Path) -> list[str]:
-    return BLOCK.findall(path.read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class Block:
+    page: str  # relative to the repository root
+    line: int  # of the opening fence
+    lang: str
+    code: str
+    not_run: str | None  # the marker's reason
+
+    @property
+    def id(self) -> str:
+        return f"{self.page}:{self.line}"
 
 
-@pytest.mark.parametrize("index", range(len(_blocks(ROOT / "README.md"))))
-def test_readme_python_blocks_run(index: int, tmp_path: Path) -> None:
-    script = tmp_path / "example.py"
-    script.write_text(_blocks(ROOT / "README.md")[index], encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300
+def _dedent(body: str, indent: str) -> str:
+    return "".join(line.removeprefix(indent) for line in body.splitlines(keepends=True))
+
+
+def blocks_of(path: Path) -> list[Block]:
+    text = path.read_text(encoding="utf-8")
+    found = []
+    for match in FENCE.finditer(text):
+        before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
+        marker = MARKER.search(before)
+        found.append(
+            Block(
+                page=path.relative_to(ROOT).as_posix(),
+                line=text.count("\n", 0, match.start()) + 1,
+                lang=match["lang"].lower(),
+                code=_dedent(match["body"], match["indent"]),
+                not_run=marker["why"] if marker else None,
+            )
+        )
+    return found
+
+
+BLOCKS = [b for page in PAGES for b in blocks_of(page)]
+PYTHON = [b for b in BLOCKS if b.lang == "python" and b.page not in RUN_ELSEWHERE]
+
+
+def test_every_block_has_a_runner() -> None:
+    known = {"python", "json", *SHELL, *PROSE}
+    unknown = [f"{b.id} ```{b.lang}" for b in BLOCKS if b.lang not in known]
+    assert not unknown, f"no runner for these blocks: teach tests/test_docs.py or use ```text: {unknown}"
+
+
+def _check_memspan_imports(block: Block) -> None:
+    """The block's ``memspan`` imports resolve: a renamed class or module fails even in a block not run."""
+    tree = compile(
+        block.code, block.id, "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
     )
-    assert result.returncode == 0, result.stderr
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "memspan":
+            module = importlib.import_module(str(node.module))
+            for alias in node.names:
+                assert hasattr(module, alias.name), f"{block.id}: {node.module} has no {alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "memspan":
+                    importlib.import_module(alias.name)
+
+
+@pytest.mark.parametrize("block", PYTHON, ids=[b.id for b in PYTHON])
+def test_python_block_runs(block: Block, tmp_path: Path) -> None:
+    if block.not_run is not None:
+        _check_memspan_imports(block)
+        pytest.skip(f"{block.id} not run: {block.not_run}")
+    script = tmp_path / "example.py"
+    script.write_text(block.code, encoding="utf-8")
+    env = {**os.environ, "HOME": str(tmp_path)}
+    env.pop("MEMSPAN_STORE", None)
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, f"{block.id} failed:\n{result.stderr[-4000:]}"
+
+
+@pytest.mark.parametrize("page", sorted(RUN_ELSEWHERE))
+def test_pages_run_elsewhere_are_read_by_their_test(page: str) -> None:
+    test = ROOT / RUN_ELSEWHERE[page]
+    assert test.exists(), f"{page}: {test} is gone; remove the page from RUN_ELSEWHERE"
+    assert Path(page).name in test.read_text(encoding="utf-8"), f"{test} no longer reads {page}"
+    assert any(b.lang == "python" for b in blocks_of(ROOT / page))
+
+
+JSON_BLOCKS = [b for b in BLOCKS if b.lang == "json"]
+
+
+@pytest.mark.parametrize("block", JSON_BLOCKS, ids=[b.id for b in JSON_BLOCKS])
+def test_json_block_parses(block: Block) -> None:
+    json.loads(block.code)
+
+
+def _commands(code: str) -> list[list[str]]:
+    """The simple commands of a shell block: continuations joined, comments dropped, split on ; && ||."""
+    commands = []
+    for line in code.replace("\\\n", " ").splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        words: list[str] = []
+        try:
+            tokens = list(lexer)
+        except ValueError:  # an unbalanced quote in prose-like lines: nothing to check
+            continue
+        redirect = False
+        for token in [*tokens, ";"]:
+            if token and set(token) <= set(";&|"):
+                if words:
+                    commands.append(words)
+                words, redirect = [], False
+            elif token and set(token) <= set("<>"):
+                redirect = True  # the next word is a file, not an argument
+            elif redirect:
+                redirect = False
+            else:
+                words.append(token)
+    return [c[next((i for i, w in enumerate(c) if not re.match(r"^\w+=", w)), len(c)) :] for c in commands]
+
+
+def _extras() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return set(project["optional-dependencies"])
+
+
+def _check_memspan_command(argv: list[str]) -> None:
+    from memspan.cli import build_parser
+
+    argv = [re.sub(r"^\[(.*)\]$", r"\1", word) for word in argv]  # "[--purge]": an optional flag
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+            build_parser().parse_args(argv)
+    except SystemExit as exit_:
+        assert exit_.code == 0, f"memspan {shlex.join(argv)}: {stderr.getvalue().strip()}"
+
+
+SHELL_BLOCKS = [b for b in BLOCKS if b.lang in SHELL]
+
+
+@pytest.mark.parametrize("block", SHELL_BLOCKS, ids=[b.id for b in SHELL_BLOCKS])
+def test_shell_block_commands_exist(block: Block) -> None:
+    checked = 0
+    for command in _commands(block.code):
+        if not command:
+            continue
+        program, args = command[0], command[1:]
+        if program == "memspan" or program.endswith("/memspan"):
+            _check_memspan_command(args)
+            checked += 1
+        elif Path(program).name == "pip" and args[:1] == ["install"]:
+            for spec in args[1:]:
+                if match := re.fullmatch(r"memspan\[([\w,-]+)\]", spec):
+                    missing = set(match[1].split(",")) - _extras()
+                    assert not missing, f"{block.id}: no extra {missing} in pyproject.toml"
+                    checked += 1
+        elif re.fullmatch(r"(.*/)?python3?", program) and args and args[0].endswith(".py"):
+            assert (ROOT / args[0]).exists(), f"{block.id}: {args[0]} does not exist"
+            checked += 1
+        elif program in {"pytest", "bash"} and args and not args[0].startswith("-"):
+            target = args[-1] if program == "pytest" else args[0]
+            assert (ROOT / target.split("::")[0]).exists(), f"{block.id}: {target} does not exist"
+            checked += 1
+    if not checked:
+        pytest.skip(f"{block.id}: no memspan, pip, python or pytest command to check")
+
+
+def test_markers_are_read() -> None:
+    """A marker that is not right before a fence (a typo, a blank line) would silently run nothing."""
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        markers = text.count("<!-- not run:")
+        attached = sum(1 for b in blocks_of(page) if b.not_run is not None)
+        assert markers == attached, f"{page.name}: a 'not run' marker is not on the line before a fence"
 
 
 def test_quickstart_remembers_across_processes(tmp_path: Path) -> None:
