@@ -100,7 +100,11 @@ def test_every_block_has_a_runner() -> None:
 def _check_memspan_imports(block: Block) -> None:
     """The block's ``memspan`` imports resolve: a renamed class or module fails even in a block not run."""
     tree = compile(
-        block.code, block.id, "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+        block.code,
+        block.id,
+        "exec",
+        flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+        dont_inherit=True,
     )
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "memspan":
