@@ -40,10 +40,20 @@ class MemspanLayout(griffe.Extension):
     def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
         if pkg.name != "memspan" or "integrations" in pkg.members:
             return
-        spec = importlib.util.find_spec("memspan.integrations")
-        if spec is None or spec.origin is None:
+        init = _integrations_init(pkg)
+        if init is None:
             return
         # Griffe has no public call for "load this folder as a submodule of that package": the loader's
         # own method does exactly that, with the submodules below it.
-        module = loader._load_module("integrations", Path(spec.origin), parent=pkg)
+        module = loader._load_module("integrations", init, parent=pkg)
         pkg.set_member("integrations", module)
+
+
+def _integrations_init(pkg: griffe.Module) -> Path | None:
+    """``integrations/__init__.py`` beside ``core/`` in a checkout (nothing imported), else where Python finds it."""
+    if isinstance(pkg.filepath, Path):
+        beside = pkg.filepath.resolve().parent.parent / "integrations" / "__init__.py"
+        if beside.exists():
+            return beside
+    spec = importlib.util.find_spec("memspan.integrations")
+    return Path(spec.origin) if spec is not None and spec.origin is not None else None
