@@ -77,7 +77,7 @@ def blocks_of(path: Path) -> list[Block]:
         marker = MARKER.search(before)
         found.append(
             Block(
-                page=path.relative_to(ROOT).as_posix(),
+                page=path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name,
                 line=text.count("\n", 0, match.start()) + 1,
                 lang=match["lang"].lower(),
                 code=_dedent(match["body"], match["indent"]),
@@ -229,6 +229,27 @@ def test_markers_are_read() -> None:
         markers = text.count("<!-- not run:")
         attached = sum(1 for b in blocks_of(page) if b.not_run is not None)
         assert markers == attached, f"{page.name}: a 'not run' marker is not on the line before a fence"
+
+
+def test_the_runner_sees_markers_languages_and_bad_commands(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Intro.\n\n<!-- not run: needs a key -->\n```python\nimport x\n```\n\n"
+        "- a list item:\n\n  ```bash\n  memspan serch q --user a  # a typo\n  ```\n",
+        encoding="utf-8",
+    )
+    marked, shell = blocks_of(page)
+    assert (marked.lang, marked.not_run, marked.code, marked.line) == (
+        "python",
+        "needs a key",
+        "import x\n",
+        4,
+    )
+    assert (shell.lang, shell.not_run, shell.code) == ("bash", None, "memspan serch q --user a  # a typo\n")
+    assert _commands(shell.code) == [["memspan", "serch", "q", "--user", "a"]]
+    with pytest.raises(AssertionError, match="invalid choice: 'serch'"):
+        _check_memspan_command(_commands(shell.code)[0][1:])
+    _check_memspan_command(["--db", "x.db", "search", "q", "--user", "a"])
 
 
 def test_quickstart_remembers_across_processes(tmp_path: Path) -> None:

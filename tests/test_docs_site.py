@@ -64,7 +64,11 @@ def public_modules() -> list[str]:
     for info in pkgutil.iter_modules(memspan.integrations.__path__, "memspan.integrations."):
         if info.ispkg and not info.name.rsplit(".", 1)[-1].startswith("_"):
             names.append(info.name)
-    return [n for n in names if n.startswith("memspan.integrations.") or hasattr(importlib.import_module(n), "__all__")]
+    return [
+        n
+        for n in names
+        if n.startswith("memspan.integrations.") or hasattr(importlib.import_module(n), "__all__")
+    ]
 
 
 def test_the_walk_sees_every_host() -> None:
