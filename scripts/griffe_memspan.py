@@ -45,7 +45,10 @@ class MemspanLayout(griffe.Extension):
             return
         # Griffe has no public call for "load this folder as a submodule of that package": the loader's
         # own method does exactly that, with the submodules below it.
-        module = loader._load_module("integrations", init, parent=pkg)
+        load = getattr(loader, "_load_module", None)
+        if load is None:  # a griffe release renamed it: the strict build fails here, not with a blank page
+            raise RuntimeError("griffe's GriffeLoader._load_module is gone: update scripts/griffe_memspan.py")
+        module = load("integrations", init, parent=pkg)
         pkg.set_member("integrations", module)
 
 

@@ -11,6 +11,7 @@ under docs/reference/.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import pkgutil
 import subprocess
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if importlib.util.find_spec("mkdocs") is None:
+        pytest.fail("mkdocs is not installed: the docs extra is part of [dev] (pip install -e '.[all,dev]')")
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # Material's banner about MkDocs 2.0
     result = subprocess.run(
