@@ -7,6 +7,9 @@ Two things make memspan's source awkward for griffe, which reads the code withou
   command makes maps them separately, and griffe, scanning ``core/``, would not find
   ``memspan.integrations``. When the loaded ``memspan`` lacks it, it is loaded from wherever Python
   imports it, under its real parent, so relative imports and cross-references resolve.
+- ``AsyncMemory``, ``RemoteMemory`` and ``AsyncRemoteMemory`` have ``Memory``'s methods by design
+  (same arguments, same errors) and document them once, on ``Memory``: a method of theirs without a
+  docstring shows the summary of ``Memory``'s, so their reference pages are not bare signatures.
 - Docstrings use Sphinx roles (``:class:`~memspan.Memory```), which Markdown shows verbatim. They are
   rewritten to code spans (``Memory``) when griffe reads them; the docstrings themselves stay as they are.
 """
@@ -38,7 +41,10 @@ class MemspanLayout(griffe.Extension):
             obj.docstring.value = _ROLE.sub(_code_span, obj.docstring.value)
 
     def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
-        if pkg.name != "memspan" or "integrations" in pkg.members:
+        if pkg.name != "memspan":
+            return
+        _share_memory_docstrings(pkg)
+        if "integrations" in pkg.members:
             return
         init = _integrations_init(pkg)
         if init is None:
@@ -60,3 +66,24 @@ def _integrations_init(pkg: griffe.Module) -> Path | None:
             return beside
     spec = importlib.util.find_spec("memspan.integrations")
     return Path(spec.origin) if spec is not None and spec.origin is not None else None
+
+
+#: classes that mirror ``memspan.Memory``'s methods: (module under memspan, class name)
+_TWINS = (("", "AsyncMemory"), ("client", "RemoteMemory"), ("client", "AsyncRemoteMemory"))
+
+
+def _share_memory_docstrings(pkg: griffe.Module) -> None:
+    try:
+        memory = pkg["Memory"]
+    except (KeyError, griffe.AliasResolutionError):
+        return
+    for module, name in _TWINS:
+        try:
+            twin = (pkg[module] if module else pkg)[name]
+        except (KeyError, griffe.AliasResolutionError):
+            continue
+        for method_name, method in twin.members.items():
+            source = memory.members.get(method_name)
+            if method.is_function and method.docstring is None and source is not None and source.docstring:
+                summary = source.docstring.value.split("\n\n", 1)[0]  # the rest may name Memory-only options
+                method.docstring = griffe.Docstring(summary, parent=method)
