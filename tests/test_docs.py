@@ -2,9 +2,16 @@
 
 - ``python`` blocks run as written, each in a fresh process in an empty folder (HOME too, so a
   default ``Memory()`` writes nowhere else).
-- A block that cannot run offline (an API key, a server, a template) carries a marker on the line
-  right before its fence, with the reason: ``<!-- not run: needs OPENAI_API_KEY -->``. Its test is
-  reported as skipped with that reason, after its ``memspan`` imports were checked to resolve.
+  Top-level ``await`` works (the block runs in an event loop), as in a notebook or ``python -m asyncio``.
+- A marker on the line right before a fence changes that:
+  ``<!-- not run: needs a Gemini key -->`` for a block that cannot run offline (an API key, a
+  server, a template): its test is reported as skipped with that reason, after its ``memspan``
+  imports were checked to resolve;
+  ``<!-- run with a scripted OpenAI server -->`` for a block that calls an OpenAI model through the
+  ``openai`` SDK: ``OPENAI_BASE_URL`` points at a local ``memspan.llm.scripted`` server that answers
+  every request with one short reply, so the framework really runs, offline;
+  ``<!-- continues the block above -->`` for a block that uses the names of the page's previous
+  python block: it runs appended to that block, in its test.
 - ``bash``/``sh``/``shell``/``console`` blocks are commands for a terminal (servers, installs): each
   ``memspan ...`` command must parse with memspan's own CLI parser, each ``pip install 'memspan[x]'``
   must name an existing extra, and each ``python path/to/script.py`` must name a file of the repository.
@@ -28,7 +35,7 @@ import shlex
 import subprocess
 import sys
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -47,7 +54,17 @@ FENCE = re.compile(
     r"^(?P<indent>[ \t]*)(?P<fence>`{3,})(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$",
     re.M | re.S,
 )
-MARKER = re.compile(r"<!--\s*not run:\s*(?P<why>.+?)\s*-->\s*$")
+MARKER = re.compile(
+    r"<!--\s*(?P<kind>not run:|run with a scripted OpenAI server|continues the block above)\s*(?P<why>.*?)\s*-->\s*$"
+)
+SCRIPTED_REPLY = "Final Answer: noted."
+#: what a block's process runs: the block, in an event loop when it awaits at top level
+RUN_BLOCK = """
+import ast, asyncio, inspect, sys
+code = compile(open(sys.argv[1], encoding="utf-8").read(), sys.argv[2], "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+namespace = {"__name__": "__main__"}
+asyncio.run(eval(code, namespace)) if code.co_flags & inspect.CO_COROUTINE else exec(code, namespace)
+"""
 SHELL = {"bash", "sh", "shell", "console"}
 PROSE = {"", "text"}
 
@@ -59,6 +76,8 @@ class Block:
     lang: str
     code: str
     not_run: str | None  # the marker's reason
+    scripted_openai: bool = False
+    continues: bool = False
 
     @property
     def id(self) -> str:
@@ -81,14 +100,32 @@ def blocks_of(path: Path) -> list[Block]:
                 line=text.count("\n", 0, match.start()) + 1,
                 lang=match["lang"].lower(),
                 code=_dedent(match["body"], match["indent"]),
-                not_run=marker["why"] if marker else None,
+                not_run=marker["why"] if marker and marker["kind"] == "not run:" else None,
+                scripted_openai=bool(marker) and marker["kind"].startswith("run with"),
+                continues=bool(marker) and marker["kind"].startswith("continues"),
             )
         )
     return found
 
 
+def with_continuations(blocks: list[Block]) -> list[Block]:
+    """Each python block with the blocks that continue it appended; continuing blocks are not listed."""
+    merged: list[Block] = []
+    for block in blocks:
+        if block.lang != "python":
+            continue
+        if block.continues:
+            assert merged and merged[-1].page == block.page, f"{block.id} continues no block"
+            head = merged.pop()
+            code = f"{head.code}\n# --- {block.id}\n{block.code}"
+            merged.append(replace(head, code=code, not_run=head.not_run or block.not_run))
+        else:
+            merged.append(block)
+    return merged
+
+
 BLOCKS = [b for page in PAGES for b in blocks_of(page)]
-PYTHON = [b for b in BLOCKS if b.lang == "python" and b.page not in RUN_ELSEWHERE]
+PYTHON = [b for b in with_continuations(BLOCKS) if b.page not in RUN_ELSEWHERE]
 
 
 def test_every_block_has_a_runner() -> None:
@@ -124,12 +161,19 @@ def test_python_block_runs(block: Block, tmp_path: Path) -> None:
         pytest.skip(f"{block.id} not run: {block.not_run}")
     script = tmp_path / "example.py"
     script.write_text(block.code, encoding="utf-8")
-    env = {**os.environ, "HOME": str(tmp_path)}
+    env = {**os.environ, "HOME": str(tmp_path), "CREWAI_DISABLE_TELEMETRY": "true"}
     env.pop("MEMSPAN_STORE", None)
-    result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, f"{block.id} failed:\n{result.stderr[-4000:]}"
+    command = [sys.executable, "-c", RUN_BLOCK, str(script), block.id]
+    with contextlib.ExitStack() as stack:
+        if block.scripted_openai:
+            from memspan.llm.scripted import ScriptedChatServer
+
+            server = stack.enter_context(ScriptedChatServer(default=lambda request: SCRIPTED_REPLY))
+            env.update(OPENAI_BASE_URL=server.openai_url, OPENAI_API_KEY="sk-scripted")
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"{block.id} failed:\n{result.stderr[-4000:]}"
+        if block.scripted_openai:
+            assert server.requests, f"{block.id} never called the model: drop the scripted-server marker"
 
 
 @pytest.mark.parametrize("page", sorted(RUN_ELSEWHERE))
@@ -226,8 +270,10 @@ def test_markers_are_read() -> None:
     """A marker that is not right before a fence (a typo, a blank line) would silently run nothing."""
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
-        markers = text.count("<!-- not run:")
-        attached = sum(1 for b in blocks_of(page) if b.not_run is not None)
+        markers = len(re.findall(r"<!--\s*(?:not run:|run with a scripted|continues the block)", text))
+        attached = sum(
+            1 for b in blocks_of(page) if b.not_run is not None or b.scripted_openai or b.continues
+        )
         assert markers == attached, f"{page.name}: a 'not run' marker is not on the line before a fence"
 
 
@@ -235,10 +281,12 @@ def test_the_runner_sees_markers_languages_and_bad_commands(tmp_path: Path) -> N
     page = tmp_path / "page.md"
     page.write_text(
         "Intro.\n\n<!-- not run: needs a key -->\n```python\nimport x\n```\n\n"
-        "- a list item:\n\n  ```bash\n  memspan serch q --user a  # a typo\n  ```\n",
+        "- a list item:\n\n  ```bash\n  memspan serch q --user a  # a typo\n  ```\n\n"
+        "<!-- run with a scripted OpenAI server -->\n```python\na = 1\n```\n\n"
+        "<!-- continues the block above -->\n```python\nassert a == 1\n```\n",
         encoding="utf-8",
     )
-    marked, shell = blocks_of(page)
+    marked, shell, first, more = blocks_of(page)
     assert (marked.lang, marked.not_run, marked.code, marked.line) == (
         "python",
         "needs a key",
@@ -250,6 +298,19 @@ def test_the_runner_sees_markers_languages_and_bad_commands(tmp_path: Path) -> N
     with pytest.raises(AssertionError, match="invalid choice: 'serch'"):
         _check_memspan_command(_commands(shell.code)[0][1:])
     _check_memspan_command(["--db", "x.db", "search", "q", "--user", "a"])
+    assert (first.scripted_openai, first.continues, more.scripted_openai, more.continues) == (
+        True,
+        False,
+        False,
+        True,
+    )
+    (merged,) = [b for b in with_continuations([marked, shell, first, more]) if b.line == first.line]
+    assert (
+        merged.scripted_openai
+        and merged.code.startswith("a = 1\n")
+        and merged.code.endswith("assert a == 1\n")
+    )
+    assert len(with_continuations([marked, shell, first, more])) == 2
 
 
 def test_quickstart_remembers_across_processes(tmp_path: Path) -> None:
