@@ -194,6 +194,7 @@ class Memory(_Base):
         offset: int = 0,
         include_deleted: bool = False,
     ) -> list[MemoryItem]:
+        """The memories of a scope, newest first, ``limit`` at a time from ``offset``, matching ``filters``."""
         scope = Scope.of(user_id, agent_id, run_id, operation="get_all")
         return run_sync(
             self._engine.get_all(
@@ -255,6 +256,7 @@ class Memory(_Base):
         agent_id: str | None = None,
         run_id: str | None = None,
     ) -> list[HistoryEvent]:
+        """Every change to one memory, oldest first (ADD, UPDATE, DELETE); held to a scope when one is given."""
         return run_sync(self._engine.history(memory_id, owner=Scope(user_id, agent_id, run_id)))
 
     @traced("reset")
