@@ -471,7 +471,7 @@ class Engine:
         if weights.dense:
             dense = yield call(self.store, "search_vector", scope, vectors[0], flt, pool)
         weights = yield from scope_weights(self.store, scope, weights)
-        ranked = fuse(dense, keyword, weights, dense_scale(self.embedder))
+        ranked = fuse(dense, keyword, weights, dense_scale(self.embedder), query=query, embedder=self.embedder)
         ranked = yield from refine(self.store, scope, flt, query, ranked, self.settings.retrieval)
         graph_context = None
         if self.graph is not None:  # graph memory hook: expand from entities, collect relations
