@@ -34,7 +34,16 @@ from .ports import (
     Vector,
 )
 from .rerank.base import Reranker, rerank_flow
-from .retrieval import FusionWeights, Retrieval, dense_scale, fuse, query_to_embed, refine, scope_weights
+from .retrieval import (
+    FusionWeights,
+    Retrieval,
+    dense_scale,
+    duplicate_similarity,
+    fuse,
+    query_to_embed,
+    refine,
+    scope_weights,
+)
 from .scope import Scope, validate_id
 from .types import (
     AddResult,
@@ -271,7 +280,7 @@ class Engine:
             vectors = embedded[: len(additions)]
             keep = list(range(len(additions)))
             if dedupe:
-                keep = yield from self._not_repeated(scope, vectors, writes, changes)
+                keep = yield from self._not_repeated(scope, vectors, writes, changes, [a[1] for a in additions])
             items = [self._new_item(scope, additions[i], meta, mtype, now) for i in keep]
             vectors = vectors[keep]
         events = [
@@ -332,24 +341,29 @@ class Engine:
         return additions, targeted, repeats
 
     def _not_repeated(
-        self, scope: Scope, vectors: Vector, writes: list[Change], changes: list[MemoryChange]
+        self, scope: Scope, vectors: Vector, writes: list[Change], changes: list[MemoryChange], texts: list[str]
     ) -> Flow[list[int]]:
         """The additions (by index) that repeat neither each other nor a memory of the scope; each
         repeat of a stored memory is recorded in ``changes`` as a NOOP."""
         keep: list[int] = []
         for i, vector in enumerate(vectors):
-            if keep and float(np.max(vectors[keep] @ vector)) >= self.settings.near_duplicate:
+            threshold = duplicate_similarity(self.embedder, texts[i], self.settings.near_duplicate)
+            if threshold is None:  # the embedder does not know the language: exact repeats only
+                keep.append(i)
+                continue
+            if keep and float(np.max(vectors[keep] @ vector)) >= threshold:
                 continue  # a twin of a memory this same add is storing
-            twin = yield from self._near_duplicate(scope, vector, writes)
+            twin = yield from self._near_duplicate(scope, vector, writes, threshold)
             if twin is not None:
                 changes.append(MemoryChange(Event.NOOP, twin, reason="near-duplicate"))
                 continue
             keep.append(i)
         return keep
 
-    def _near_duplicate(self, scope: Scope, vector: Vector, writes: list[Change]) -> Flow[MemoryItem | None]:
+    def _near_duplicate(
+        self, scope: Scope, vector: Vector, writes: list[Change], threshold: float
+    ) -> Flow[MemoryItem | None]:
         """The scope's memory that ``vector`` nearly repeats, as the scope will be after ``writes``."""
-        threshold = self.settings.near_duplicate
         for write in writes:  # an updated memory is compared by its new text
             if write.vector is not None and float(write.vector @ vector) >= threshold:
                 return write.item

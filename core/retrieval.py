@@ -181,6 +181,29 @@ def embedder_languages(embedder: object) -> frozenset[str] | None:
     return None
 
 
+#: the similarity at which a new memory repeats a stored one, for embedders whose scale is
+#: compressed (measured: multilingual-e5 gives 0.97 to "I don't eat bitter melon" / "... coriander",
+#: 0.989-0.996 to a restatement that only changes punctuation or a contraction)
+DUPLICATE_SIMILARITY: dict[str, float] = {"multilingual-e5": 0.985}
+
+
+def duplicate_similarity(embedder: object, text: str, configured: float) -> float | None:
+    """From what similarity ``text`` repeats a memory, or ``None``: the embedder cannot tell.
+
+    An embedder that does not know ``text``'s language gives unrelated sentences nearly the same
+    vector (MiniLM: 1.000 for two unrelated Chinese facts), so only exact repeats count then. A
+    compressed model keeps its measured threshold unless ``configured`` is stricter.
+    """
+    languages = embedder_languages(embedder)
+    if languages is not None and language(text) not in languages:
+        return None
+    model = str(getattr(embedder, "model_id", ""))
+    for prefix, value in DUPLICATE_SIMILARITY.items():
+        if prefix in model:
+            return max(configured, value)
+    return configured
+
+
 def _clip(value: float) -> float:
     return float(min(max(value, 0.0), 1.0))
 
