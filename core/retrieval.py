@@ -254,9 +254,9 @@ def fuse(
         _, parts = candidates.setdefault(item.id, (item, {}))
         parts["keyword"] = _clip(score)
         words = words_matched(score, terms) if needed > 1 else None
-        if words is not None:
-            parts["keyword_words"] = float(words)  # explain=True shows why a match did not count
         counted[item.id] = parts["keyword"] if words is None or words >= needed else 0.0
+        if words is not None and words < needed:
+            parts["keyword_words"] = float(words)  # explain=True shows why a match did not count
     scored = []
     for item, parts in candidates.values():
         d = parts.get("dense_scaled", parts.get("dense", 0.0))
