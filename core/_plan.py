@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -71,12 +72,18 @@ def not_repeated(
     vectors: Vector,
     writes: list[Change],
     changes: list[MemoryChange],
-    threshold: float,
+    thresholds: Sequence[float | None],
 ) -> Flow[list[int]]:
     """The additions (by index) that repeat neither each other nor a memory of the scope; each
-    repeat of a stored memory is recorded in ``changes`` as a NOOP."""
+    repeat of a stored memory is recorded in ``changes`` as a NOOP. ``thresholds[i]`` is the
+    similarity at which addition ``i`` counts as a repeat; ``None`` where the embedder does not
+    know its language (its similarities mean nothing there), so only exact repeats are dropped."""
     keep: list[int] = []
     for i, vector in enumerate(vectors):
+        threshold = thresholds[i]
+        if threshold is None:
+            keep.append(i)
+            continue
         if keep and float(np.max(vectors[keep] @ vector)) >= threshold:
             continue  # a twin of a memory this same add is storing
         twin = yield from near_duplicate(store, scope, vector, writes, threshold)

@@ -15,6 +15,11 @@ and BM25 has no upper bound, so the fusion had to divide by the query's best mat
 shared common word worth as much as a match on every word. A coverage score is absolute: a query
 whose only match is "food" scores low however the store looks, and a match on all of a query's
 rare words scores near 1. Nothing in it depends on memories outside the scope.
+
+Each score also says which of the query's terms the memory contains (:class:`KeywordScore`), so
+that the fusion can tell one shared word from several (:func:`words_matched`): a paraphrased
+question shares its topic word ("food", "mois", "famille") with every memory on that topic, and
+one word in common is what chance gives; two are evidence (see docs/retrieval.md).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from .text import content_words
+from .text import content_words, is_cjk
 
 K = TypeVar("K", bound=Hashable)
 
@@ -31,6 +36,24 @@ K = TypeVar("K", bound=Hashable)
 MAX_TERMS = 32
 #: how many rare words a match needs to count fully (see :func:`coverage`)
 EVIDENCE = 2
+
+
+class KeywordScore(float):
+    """A keyword score (a float in [0, 1]) that also carries the indexes of the query terms matched.
+
+    A plain ``float`` where a backend has its own scoring (Weaviate's BM25): the fusion then knows
+    nothing of the words and treats the match as corroborated, as before.
+    """
+
+    terms: frozenset[int]
+
+    def __new__(cls, value: float, terms: Iterable[int] = ()) -> KeywordScore:
+        score = super().__new__(cls, value)
+        score.terms = frozenset(terms)
+        return score
+
+    def __reduce__(self) -> tuple[type[KeywordScore], tuple[float, frozenset[int]]]:
+        return KeywordScore, (float(self), self.terms)
 
 
 def query_terms(query: str) -> list[str]:
@@ -43,7 +66,9 @@ def idf(total: int, containing: int) -> float:
     return math.log(1.0 + (total - containing + 0.5) / (containing + 0.5))
 
 
-def coverage(total: int, containing: Sequence[int], matched: Mapping[K, Iterable[int]]) -> dict[K, float]:
+def coverage(
+    total: int, containing: Sequence[int], matched: Mapping[K, Iterable[int]]
+) -> dict[K, KeywordScore]:
     """Each candidate's share of the query's idf mass: ``matched[k]`` holds the indexes of its terms.
 
     The mass is at least that of ``EVIDENCE`` words found in one memory each: a query with one
@@ -52,12 +77,33 @@ def coverage(total: int, containing: Sequence[int], matched: Mapping[K, Iterable
     """
     weights = [idf(total, n) for n in containing]
     mass = max(math.fsum(weights), EVIDENCE * idf(total, 1))
+    found = {key: sorted(set(terms)) for key, terms in matched.items()}
     if mass <= 0:
-        return {key: 0.0 for key in matched}
+        return {key: KeywordScore(0.0, terms) for key, terms in found.items()}
     return {
-        key: min(1.0, math.fsum(weights[i] for i in sorted(set(terms))) / mass)
-        for key, terms in matched.items()
+        key: KeywordScore(min(1.0, math.fsum(weights[i] for i in terms) / mass), terms)
+        for key, terms in found.items()
     }
+
+
+def words_matched(score: float, terms: Sequence[str]) -> int | None:
+    """How many of the query's words a keyword match contains (``None``: the backend did not say).
+
+    ``terms`` are the query's terms (:func:`query_terms`). Overlapping CJK pieces that are matched
+    side by side (``勉強`` and ``強し`` of ``勉強しています``) are one stretch of the query, and count
+    as one word: a memory that contains one of them usually contains its neighbour too.
+    """
+    if not isinstance(score, KeywordScore):
+        return None
+    found = score.terms
+    words = 0
+    for i in sorted(found):
+        if i >= len(terms):
+            continue
+        previous = terms[i - 1] if i else ""
+        joined = i - 1 in found and is_cjk(terms[i]) and is_cjk(previous) and previous[-1] == terms[i][0]
+        words += not joined
+    return words
 
 
 def best(scores: Mapping[K, float], limit: int, order: Mapping[K, int]) -> list[tuple[K, float]]:

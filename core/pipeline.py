@@ -44,6 +44,7 @@ from .retrieval import (
     FusionWeights,
     Retrieval,
     dense_scale,
+    duplicate_similarity,
     fuse,
     query_to_embed,
     refine,
@@ -240,9 +241,10 @@ class Engine:
             vectors = embedded[: len(additions)]
             keep = list(range(len(additions)))
             if dedupe:
-                keep = yield from not_repeated(
-                    self.store, scope, vectors, writes, changes, self.settings.near_duplicate
-                )
+                thresholds = [
+                    duplicate_similarity(self.embedder, a[1], self.settings.near_duplicate) for a in additions
+                ]
+                keep = yield from not_repeated(self.store, scope, vectors, writes, changes, thresholds)
             items = [new_item(scope, additions[i], meta, mtype, now) for i in keep]
             vectors = vectors[keep]
         events = [
@@ -300,7 +302,9 @@ class Engine:
             dense = yield call(self.store, "search_vector", scope, vectors[0], flt, pool)
         weights = yield from scope_weights(self.store, scope, weights)
         with span("memspan.fusion"):  # fusion and its refinements (telemetry; no-op when off)
-            ranked = fuse(dense, keyword, weights, dense_scale(self.embedder))
+            ranked = fuse(
+                dense, keyword, weights, dense_scale(self.embedder), query=query, embedder=self.embedder
+            )
             ranked = yield from refine(self.store, scope, flt, query, ranked, self.settings.retrieval)
         graph_context = None
         if self.graph is not None:  # graph memory hook: expand from entities, collect relations

@@ -29,10 +29,11 @@ Every score stays a similarity in [0, 1]; ``explain=True`` shows the parts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .effects import Flow, call
 from .filters import Filter
+from .keyword import query_terms, words_matched
 from .ports import MemoryStore, ScoredItems
 from .scope import Scope
 from .text import has_meaning, language, names, without_words
@@ -54,6 +55,11 @@ class FusionWeights:
     #: ranking (an embedder that understands the language) needs few keyword votes; a flat one
     #: (compressed similarities, a language the model does not know) needs them all
     dense_spread: float = 0.2
+    #: how many of the query's words a memory must share before its keyword score counts, when the
+    #: embedder knows the query's language (1: every match counts). One shared word is what chance
+    #: gives a paraphrase ("Which dish does she love most?" and "we loved the temples"); a model that
+    #: understands the language already ranks by meaning, so one word must not reorder it
+    corroboration: int = 2
 
     def __post_init__(self) -> None:
         if self.dense < 0 or self.keyword < 0 or self.dense + self.keyword <= 0:
@@ -62,13 +68,15 @@ class FusionWeights:
             raise ValueError("keyword_half_at is a number of memories: 0 or more")
         if not 0 <= self.dense_spread <= 1:
             raise ValueError("dense_spread is a difference of similarities: from 0 to 1")
+        if self.corroboration < 1:
+            raise ValueError("corroboration is a number of shared words: 1 or more")
 
     def for_scope(self, size: int) -> FusionWeights:
         """The weights for a scope of ``size`` live memories."""
         if self.keyword_half_at <= 0 or self.dense == 0:
             return self
         keyword = self.keyword * size / (size + self.keyword_half_at)
-        return FusionWeights(self.dense, keyword, 0, self.dense_spread)
+        return replace(self, keyword=keyword, keyword_half_at=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +164,48 @@ def dense_scale(embedder: object) -> tuple[float, float]:
     return 0.0, 1.0
 
 
+#: the languages an embedder was trained on, by model id, for embedders that do not say
+#: (``languages`` attribute); an embedder in neither is taken to know every language
+EMBEDDER_LANGUAGES: dict[str, frozenset[str]] = {"all-MiniLM-L6-v2": frozenset({"en"})}
+
+
+def embedder_languages(embedder: object) -> frozenset[str] | None:
+    """The embedder's own ``languages``, else the table's by model id, else ``None`` (all of them)."""
+    own = getattr(embedder, "languages", None)
+    if isinstance(own, (set, frozenset, tuple, list)):
+        return frozenset(str(lang) for lang in own)
+    model = str(getattr(embedder, "model_id", ""))
+    for prefix, langs in EMBEDDER_LANGUAGES.items():
+        if model.startswith(prefix):
+            return langs
+    return None
+
+
+#: the similarity at which a new memory repeats a stored one, for embedders whose scale is
+#: compressed (measured: multilingual-e5 gives 0.97 to "I don't eat bitter melon" / "... coriander",
+#: 0.989-0.996 to a restatement that only changes punctuation or a contraction)
+DUPLICATE_SIMILARITY: dict[str, float] = {"multilingual-e5": 0.985}
+
+
+def duplicate_similarity(embedder: object, text: str, configured: float) -> float | None:
+    """From what similarity ``text`` repeats a memory, or ``None``: the embedder cannot tell.
+
+    An embedder that does not know ``text``'s language gives unrelated sentences nearly the same
+    vector (MiniLM: 1.000 for two unrelated Chinese facts), so only exact repeats count then. A
+    compressed model keeps its measured threshold unless ``configured`` is stricter.
+    """
+    languages = embedder_languages(embedder)
+    if languages is not None and language(text) not in languages:
+        return None
+    model = str(getattr(embedder, "model_id", ""))
+    for prefix, value in DUPLICATE_SIMILARITY.items():
+        if prefix in model:
+            return max(configured, value)
+    return configured
+
+
 def _clip(value: float) -> float:
-    return min(max(value, 0.0), 1.0)
+    return float(min(max(value, 0.0), 1.0))
 
 
 def fuse(
@@ -165,6 +213,9 @@ def fuse(
     keyword: ScoredItems,
     weights: FusionWeights,
     scale: tuple[float, float] = (0.0, 1.0),
+    *,
+    query: str = "",
+    embedder: object = None,
 ) -> list[MemoryItem]:
     """Merge both candidate lists; each item carries its score and the parts it came from.
 
@@ -172,8 +223,17 @@ def fuse(
     and absolute: no division by the query's best match). Dense cosines are put on the embedder's
     scale first (``scale``: what counts as unrelated and as identical), so a compressed model's
     ordering is not drowned by any keyword match.
+
+    How far keywords are trusted follows the evidence. Where the embedder knows the query's
+    language (:func:`embedder_languages`; no embedder: every language), a memory's keyword score counts
+    only if it shares at least ``weights.corroboration`` of the query's words, and the keyword
+    weight shrinks as the dense ranking sharpens (``dense_spread``). Where the embedder does not
+    know the language (MiniLM on Japanese), its similarities are close to noise: every keyword
+    match counts, at the keyword half's full weight.
     """
     low, high = scale
+    languages = embedder_languages(embedder) if embedder is not None else None
+    known = languages is None or language(query) in languages
     candidates: dict[str, tuple[MemoryItem, dict[str, float]]] = {}
     for item, score in dense:
         parts = {"dense": _clip(score)}
@@ -181,19 +241,26 @@ def fuse(
             parts["dense_scaled"] = _clip((score - low) / (high - low))
         candidates[item.id] = (item, parts)
     keyword_weight = weights.keyword
-    if weights.dense_spread > 0 and keyword_weight > 0 and len(dense) > 2:
+    if known and weights.dense_spread > 0 and keyword_weight > 0 and len(dense) > 2:
         levels = sorted(p.get("dense_scaled", p["dense"]) for _, p in candidates.values())
         spread = levels[-1] - levels[len(levels) // 2]
         if spread > weights.dense_spread:
             keyword_weight *= weights.dense_spread / spread
     total = weights.dense + keyword_weight
+    needed = weights.corroboration if known and weights.dense > 0 else 1
+    terms = query_terms(query) if needed > 1 else []
+    counted: dict[str, float] = {}
     for item, score in keyword:
         _, parts = candidates.setdefault(item.id, (item, {}))
         parts["keyword"] = _clip(score)
+        words = words_matched(score, terms) if needed > 1 else None
+        counted[item.id] = parts["keyword"] if words is None or words >= needed else 0.0
+        if words is not None and words < needed:
+            parts["keyword_words"] = float(words)  # explain=True shows why a match did not count
     scored = []
     for item, parts in candidates.values():
         d = parts.get("dense_scaled", parts.get("dense", 0.0))
-        fused = (weights.dense * d + keyword_weight * parts.get("keyword", 0.0)) / total
+        fused = (weights.dense * d + keyword_weight * counted.get(item.id, 0.0)) / total
         scored.append(item.with_score(_clip(fused), parts))
     scored.sort(key=_rank_key)
     return scored

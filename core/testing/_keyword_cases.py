@@ -10,6 +10,7 @@ import pytest
 
 from .. import Memory
 from ..embedders.hashing import HashingEmbedder
+from ..keyword import query_terms, words_matched
 from ..ports import MemoryStore
 from ..scope import Scope
 
@@ -69,6 +70,13 @@ class KeywordConformance:
         assert hits["orchid"] == pytest.approx(hits["greenhouse tomatoes"])  # equally rare, one each
         assert "bicycle" not in hits
         assert store.search_keyword(Scope(user_id="k"), "what is the", None, 10) == []
+        # each score names the query words it matched: the fusion needs two for a match to count
+        query = "orchid greenhouse"
+        words = {
+            m.text: words_matched(s, query_terms(query))
+            for m, s in store.search_keyword(Scope(user_id="k"), query, None, 10)
+        }
+        assert words == {"rare orchid greenhouse": 2, "orchid": 1, "greenhouse tomatoes": 1}
 
     def test_cjk_text_is_found_by_keywords(self, store: MemoryStore) -> None:
         memory = Memory(store=store, embedder=HashingEmbedder(64))
