@@ -158,20 +158,19 @@ def percentiles(values: Sequence[float]) -> dict[str, float]:
     return {"p50": ordered[len(ordered) // 2], "p95": ordered[int(0.95 * (len(ordered) - 1))]}
 
 
-def dense_sql_ms(store: PostgresStore, scope: Scope, vector: np.ndarray) -> float:
-    """The server's execution time of the dense query this store would send (EXPLAIN ANALYZE)."""
+def dense_sql_ms(store: PostgresStore, scope: Scope, vector: np.ndarray) -> tuple[float, bool]:
+    """The server's execution time of the dense query this store would send (EXPLAIN ANALYZE), and
+    whether its plan scanned an HNSW index (the planner may prefer the scope's btree)."""
     where, params = scope_sql(scope)
     params = {**params, "q": vector, "limit": 40, "shortlist": 80}
     approximate = store._use_hnsw(scope, where, params)
     sql = store._vector_sql(where, "", approximate=approximate)
     with store._pool.connection() as conn, conn.transaction():
-        conn.execute(
-            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-            "set_config('hnsw.ef_search', %s, true)",
-            (str(store.hnsw_ef_search),),
-        )
+        if approximate:
+            store._approximate(conn, 40)
         row = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params).fetchone()
-    return float(row[0][0]["Execution Time"]) if row else float("nan")
+    assert row is not None
+    return float(row[0][0]["Execution Time"]), "memories_hnsw" in json.dumps(row[0])
 
 
 def measure(
@@ -211,11 +210,12 @@ def measure(
             [m.id for m, _ in store.search_vector(Scope(user_id=user), vectors[i], None, 10)]
             for i, (_, user) in enumerate(asks)
         ]
-        sql = [dense_sql_ms(store, Scope(user_id=u), vectors[i]) for i, (_, u) in enumerate(asks[:40])]
+        plans = [dense_sql_ms(store, Scope(user_id=u), vectors[i]) for i, (_, u) in enumerate(asks[:40])]
     result: dict[str, Any] = {
         "search_ms": percentiles(timings),
         "stages_ms_p50": {stage: percentiles(v)["p50"] for stage, v in stages.items()},
-        "dense_sql_ms": percentiles(sql),
+        "dense_sql_ms": percentiles([ms for ms, _ in plans]),
+        "hnsw_plans": sum(used for _, used in plans) / len(plans),
     }
     if exact is not None:
         result["recall@10"] = overlap(dense, exact[0])
@@ -257,7 +257,7 @@ def run(pgdata: Path, data: Path | None, labels: Sequence[str], queries: int) ->
                 line = info[name]
                 print(
                     f"  {name:13s} p50 {line['search_ms']['p50']:6.1f} p95 {line['search_ms']['p95']:6.1f} ms"
-                    f"  sql {line['dense_sql_ms']['p50']:6.2f}  recall {line.get('recall@10', 1.0):.3f}"
+                    f"  sql {line['dense_sql_ms']['p50']:6.2f} hnsw {line['hnsw_plans']:.2f}  recall {line.get('recall@10', 1.0):.3f}"
                     f"  stages {json.dumps({k: round(v, 2) for k, v in line['stages_ms_p50'].items()})}",
                     file=sys.stderr,
                 )

@@ -90,11 +90,22 @@ class PostgresSearch:
             )
         half = f"halfvec({int(self._dimension or 0)})"
         # the index orders by the half-precision distance; the outer query rescores the shortlist
-        # with the stored float32 vectors, so scores (and the final order) are exact
+        # with the stored float32 vectors (sorted and cut to ``limit`` in Python), so scores are exact
         return (
             f"SELECT {ITEM_COLUMNS}, {score} FROM (SELECT {ITEM_COLUMNS}, embedding FROM {self._q}.memories "
-            f"{live} ORDER BY embedding::{half} <=> %(q)b::{half} LIMIT %(shortlist)s) AS shortlist "
-            "ORDER BY score DESC LIMIT %(limit)s"
+            f"{live} ORDER BY embedding::{half} <=> %(q)b::{half} LIMIT %(shortlist)s) AS shortlist"
+        )
+
+    def _approximate(self, conn: psycopg.Connection[Any], limit: int) -> None:
+        """Settings of an approximate search, for its transaction only (``set_config(..., true)`` is
+        ``SET LOCAL``, so a transaction-pooling pgbouncer keeps it right): pgvector 0.8's iterative
+        scan, so a filtered scan goes on until it has enough rows of the scope; ``ef_search``; and no
+        sorting, because the scope was counted and is large, so the planner must take the index even
+        when stale statistics make the scope's btree look cheaper."""
+        conn.execute(
+            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+            "set_config('hnsw.ef_search', %s, true), set_config('enable_sort', 'off', true)",
+            (str(max(self.hnsw_ef_search, 2 * limit)),),
         )
 
     def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
@@ -110,21 +121,16 @@ class PostgresSearch:
         else:
             try:
                 with self._pool.connection() as conn, conn.transaction():
-                    # per transaction (SET LOCAL), so a transaction-pooling pgbouncer keeps it right
-                    conn.execute(
-                        "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-                        "set_config('hnsw.ef_search', %s, true)",
-                        (str(max(self.hnsw_ef_search, 2 * limit)),),
-                    )
+                    self._approximate(conn, limit)
                     rows = conn.execute(sql, params).fetchall()
             except psycopg.Error as exc:
                 raise StoreError(f"PostgreSQL ({self.schema}): {exc}") from exc
         # pgvector's cosine distance to a zero vector (text with no features) is NaN; that vector is
         # similar to nothing, which is what the SQLite store's numpy search answers (0.0)
         scored = [(row_item(r), 0.0 if math.isnan(r[-1]) else float(r[-1])) for r in rows]
-        if approximate:  # relaxed order: re-sort the few rows it returned
+        if approximate:  # relaxed order (and a halfvec shortlist): sort by the exact scores
             scored.sort(key=lambda pair: -pair[1])
-        return scored
+        return scored[:limit]
 
     def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
         """Scored by :func:`memspan.keyword.coverage` from the scope's own term counts, as on SQLite."""
