@@ -100,7 +100,9 @@ def fill(url: str, schema: str, texts: Sequence[str], n: int, users: int) -> flo
     return n / (time.perf_counter() - began)
 
 
-def prepare(url: str, label: str, texts: Sequence[str], model_id: str) -> dict[str, Any]:
+def prepare(
+    url: str, label: str, texts: Sequence[str], model_id: str, variants: Sequence[str]
+) -> dict[str, Any]:
     """The point's schema, filled and indexed (reused when an earlier run left it complete)."""
     n, users = POINTS[label]
     schema = f"scale_{label}"
@@ -112,7 +114,8 @@ def prepare(url: str, label: str, texts: Sequence[str], model_id: str) -> dict[s
         store.bind_embedder(model_id, DIMENSION)
         info["copy_per_s"] = fill(url, schema, texts, n, users)
     store.close()
-    for halfvec in (False, True):
+    wanted = {bool(VARIANTS[v].get("halfvec")) for v in variants if VARIANTS[v].get("hnsw")}
+    for halfvec in sorted(wanted):
         indexed = PostgresStore(url, schema=schema, hnsw=True, halfvec=halfvec)
         name = "halfvec" if halfvec else "hnsw"
         began = time.perf_counter()
@@ -228,7 +231,9 @@ def overlap(found: Sequence[Sequence[str]], truth: Sequence[Sequence[str]]) -> f
     return float(np.mean([len(set(f) & set(t)) / max(1, len(t)) for f, t in zip(found, truth, strict=True)]))
 
 
-def run(pgdata: Path, data: Path | None, labels: Sequence[str], queries: int) -> dict[str, Any]:
+def run(
+    pgdata: Path, data: Path | None, labels: Sequence[str], queries: int, variants: Sequence[str]
+) -> dict[str, Any]:
     texts, questions = corpus(data)
     model_id = default_embedder().model_id
     server = start_postgres(data_dir=pgdata, settings=SETTINGS)
@@ -243,17 +248,17 @@ def run(pgdata: Path, data: Path | None, labels: Sequence[str], queries: int) ->
                 **SETTINGS,
             }
         for label in labels:
-            info = prepare(server.url, label, texts, model_id)
+            info = prepare(server.url, label, texts, model_id, variants)
             print(f"{label}: ready {info}", file=sys.stderr)
             info["exact"], exact = measure(
                 server.url, info["schema"], VARIANTS["exact"], questions, info["users"], queries, None
             )
             for name, options in VARIANTS.items():
-                if name != "exact":
+                if name != "exact" and name in variants:
                     info[name], _ = measure(
                         server.url, info["schema"], options, questions, info["users"], queries, exact
                     )
-            for name in VARIANTS:
+            for name in ["exact", *(v for v in VARIANTS if v in variants and v != "exact")]:
                 line = info[name]
                 print(
                     f"  {name:13s} p50 {line['search_ms']['p50']:6.1f} p95 {line['search_ms']['p95']:6.1f} ms"
@@ -275,6 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pgdata", type=Path, default=Path(tempfile.gettempdir()) / "memspan-scale-pg")
     parser.add_argument("--points", default="100k,1user,1m", help=f"any of {', '.join(POINTS)}")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--variants", default=",".join(VARIANTS), help="which ways of searching (exact always)"
+    )
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--drop", action="store_true", help="delete the kept database and stop")
     args = parser.parse_args(argv)
@@ -285,7 +293,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [p for p in labels if p not in POINTS]
     if unknown:
         parser.error(f"unknown points {unknown}; choose from {list(POINTS)}")
-    report = run(args.pgdata, args.data, labels, args.queries)
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    if any(v not in VARIANTS for v in variants):
+        parser.error(f"unknown variants in {variants}; choose from {list(VARIANTS)}")
+    report = run(args.pgdata, args.data, labels, args.queries, variants)
     text = json.dumps(report, indent=2)
     if args.json:
         args.json.write_text(text)
