@@ -40,7 +40,7 @@ import locomo_data as ld
 import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
-from scale import DIMENSION, corpus, unit_vectors
+from scale import DIMENSION, add_throughput, corpus, short_facts, unit_vectors
 
 from memspan import Memory
 from memspan.config import default_embedder
@@ -231,6 +231,15 @@ def overlap(found: Sequence[Sequence[str]], truth: Sequence[Sequence[str]]) -> f
     return float(np.mean([len(set(f) & set(t)) / max(1, len(t)) for f, t in zip(found, truth, strict=True)]))
 
 
+def add_rate(url: str, schema: str) -> float:
+    """``Memory.add(infer=False)`` of fact-length texts into the filled store, with its indexes; the
+    memories are purged again so the point stays reusable."""
+    with Memory(store=PostgresStore(url, schema=schema, hnsw=True, halfvec=True)) as memory:
+        rate = add_throughput(memory, short_facts(), "add-rate")
+        memory.delete_all(user_id="add-rate", purge=True)
+    return rate
+
+
 def run(
     pgdata: Path, data: Path | None, labels: Sequence[str], queries: int, variants: Sequence[str]
 ) -> dict[str, Any]:
@@ -266,6 +275,11 @@ def run(
                     f"  stages {json.dumps({k: round(v, 2) for k, v in line['stages_ms_p50'].items()})}",
                     file=sys.stderr,
                 )
+            info["add_per_s"] = add_rate(server.url, info["schema"])
+            print(
+                f"  add (infer=False, 100 per call, indexes kept up): {info['add_per_s']:.0f}/s",
+                file=sys.stderr,
+            )
             report["points"].append(info)
     finally:
         server.stop(keep=True)
