@@ -107,7 +107,7 @@ def prepare(
     n, users = POINTS[label]
     schema = f"scale_{label}"
     info: dict[str, Any] = {"memories": n, "users": users, "schema": schema}
-    store = PostgresStore(url, schema=schema)
+    store = PostgresStore(url, schema=schema, hnsw=False)  # bulk load first, index after
     store.bind_embedder(model_id, DIMENSION)
     if store.count() != n:
         store.reset()

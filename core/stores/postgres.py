@@ -31,7 +31,7 @@ from ..scope import Scope
 from ..types import Event, HistoryEvent, MemoryItem
 from ._postgres_filters import FilterSQL
 from ._postgres_schema import apply_migrations
-from ._postgres_search import PostgresSearch, index_sql
+from ._postgres_search import INDEX_NAMES, PostgresSearch, index_sql
 from ._postgres_sql import ITEM_COLUMNS, SCHEMA_NAME, row_item, scope_sql, split_url
 
 
@@ -147,7 +147,8 @@ class PostgresStore(PostgresSearch, MemoryStore):
             rows = dict(conn.execute(f"SELECT key, value FROM {self._q}.meta").fetchall())
             if "dimension" not in rows:
                 # type the column now that the dimension is known (required by an HNSW index)
-                conn.execute(f"DROP INDEX IF EXISTS {self._q}.memories_hnsw")
+                for index in INDEX_NAMES.values():  # built for another dimension (before a reset)
+                    conn.execute(f"DROP INDEX IF EXISTS {self._q}.{index}")
                 conn.execute(
                     f"ALTER TABLE {self._q}.memories ALTER COLUMN embedding TYPE vector({int(dimension)})"
                 )

@@ -156,3 +156,52 @@ class TestPostgresHalfvecConformance(StoreConformance):
         yield store
         store.drop_schema()
         store.close()
+
+
+def _indexes(url: str, schema: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s", (schema,)).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_the_upgrade_indexes_a_schema_written_before_it(
+    pg_server: PostgresTestServer, schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from memspan.stores import _postgres_schema
+
+    monkeypatch.setattr(_postgres_schema, "MIGRATIONS", _postgres_schema.MIGRATIONS[:2])
+    old = PostgresStore(pg_server.url, schema=schema)
+    rng = np.random.default_rng(5)
+    vectors = _unit(rng, 300)
+    _insert(old, [{"text": f"row {i}", "user_id": f"u{i % 2}"} for i in range(300)], vectors)
+    old.close()
+    assert "memories_hnsw_half" not in _indexes(pg_server.url, schema)
+    monkeypatch.undo()
+    store = PostgresStore(pg_server.url, schema=schema, hnsw=True, halfvec=True, hnsw_min_scope=0)
+    try:
+        assert "memories_hnsw_half" in _indexes(pg_server.url, schema)
+        query = vectors[7]
+        assert "Index Scan using memories_hnsw_half" in _plan(store, Scope(user_id="u1"), query)
+        hits = store.search_vector(Scope(user_id="u1"), query, None, 5)
+        assert hits[0][0].text == "row 7" and all(m.user_id == "u1" for m, _ in hits)
+    finally:
+        store.close()
+
+
+def test_a_reset_store_takes_another_dimension_with_its_index(
+    pg_server: PostgresTestServer, schema: str
+) -> None:
+    store = PostgresStore(pg_server.url, schema=schema, hnsw=True, halfvec=True, hnsw_min_scope=0)
+    try:
+        _insert(store, [{"text": "a", "user_id": "u"}], _unit(np.random.default_rng(6), 1))
+        store.reset()
+        store.bind_embedder("other-8", 8)
+        vector = np.ones((1, 8), dtype=np.float32) / np.sqrt(8)
+        from memspan.testing.stores import _event, _item
+
+        item = _item("b", user_id="u")
+        store.insert([item], vector, [_event(item)])
+        assert [m.text for m, _ in store.search_vector(Scope(user_id="u"), vector[0], None, 3)] == ["b"]
+        assert "memories_hnsw_half" in _indexes(pg_server.url, schema)
+    finally:
+        store.close()
