@@ -59,8 +59,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "hnsw": {"hnsw": True, "hnsw_min_scope": 0},
     "halfvec": {"hnsw": True, "halfvec": True, "hnsw_min_scope": 0},
     "halfvec_ef200": {"hnsw": True, "halfvec": True, "hnsw_min_scope": 0, "hnsw_ef_search": 200},
-    # the store's own choice: exact below hnsw_min_scope live rows in the scope, HNSW above
-    "auto": {"hnsw": True, "halfvec": True},
+    # the store's defaults: exact up to hnsw_min_scope live rows in the scope, halfvec HNSW above
+    "auto": {},
 }
 #: a server sized for a million 384-d vectors on a small shared machine
 SETTINGS = {
@@ -114,7 +114,7 @@ def prepare(
         store.bind_embedder(model_id, DIMENSION)
         info["copy_per_s"] = fill(url, schema, texts, n, users)
     store.close()
-    wanted = {bool(VARIANTS[v].get("halfvec")) for v in variants if VARIANTS[v].get("hnsw")}
+    wanted = {bool(VARIANTS[v].get("halfvec", True)) for v in variants if VARIANTS[v].get("hnsw", True)}
     for halfvec in sorted(wanted):
         indexed = PostgresStore(url, schema=schema, hnsw=True, halfvec=halfvec)
         name = "halfvec" if halfvec else "hnsw"

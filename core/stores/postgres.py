@@ -1,11 +1,11 @@
 """PostgreSQL + pgvector store: many processes, many machines, one database.
 
-Vector search is exact within a scope by default: the scope's rows are found through a btree index
-and ranked by cosine distance. An HNSW index with the scope applied *after* the ANN scan returns
-too few (or wrong) rows for selective scopes (RESEARCH.md §3: recall@10 0.04), so HNSW is opt-in
-(``hnsw=True``) and used only for scopes larger than ``hnsw_min_scope`` rows, with pgvector's
-iterative index scans so filtered queries keep scanning until they have enough rows. Keyword
-search uses PostgreSQL full-text search (``ts_rank_cd``). Filters are compiled to SQL
+Vector search is exact within a scope of up to ``hnsw_min_scope`` live memories: the scope's rows
+are found through a btree index and ranked by cosine distance. Larger scopes (one user or agent
+with tens of thousands of memories) take an HNSW index over the vectors cast to ``halfvec``, with
+pgvector 0.8's iterative scans, and the shortlist is rescored with the float32 vectors
+(:mod:`._postgres_search`, where the measured reasons are). ``hnsw=False`` keeps every search exact.
+Keyword search uses PostgreSQL full-text search. Filters are compiled to SQL
 (:mod:`._postgres_filters`) with the reference semantics, checked by :mod:`memspan.testing`.
 
 Async: this store has no native coroutines; :class:`~memspan.AsyncMemory` runs its methods in
@@ -47,10 +47,10 @@ class PostgresStore(PostgresSearch, MemoryStore):
         conninfo: str,
         *,
         schema: str = "memspan",
-        hnsw: bool = False,
+        hnsw: bool = True,
         hnsw_min_scope: int = 20_000,
         hnsw_ef_search: int = 100,
-        halfvec: bool = False,
+        halfvec: bool = True,
         pool_size: int = 10,
         create_schema: bool = True,
     ):
@@ -85,8 +85,8 @@ class PostgresStore(PostgresSearch, MemoryStore):
             return cls(
                 conninfo,
                 schema=ours.get("schema", "memspan"),
-                hnsw=_flag(ours.get("hnsw", "false")),
-                halfvec=_flag(ours.get("halfvec", "false")),
+                hnsw=_flag(ours.get("hnsw", "true")),
+                halfvec=_flag(ours.get("halfvec", "true")),
                 hnsw_min_scope=int(ours.get("hnsw_min_scope", 20_000)),
                 hnsw_ef_search=int(ours.get("hnsw_ef_search", 100)),
                 pool_size=int(ours.get("pool_size", 10)),

@@ -59,8 +59,25 @@ def test_the_index_is_built_with_the_column_and_the_approximate_query_uses_it(
         store.close()
 
 
+def test_the_default_store_indexes_its_first_write_and_keeps_small_scopes_exact(
+    pg_server: PostgresTestServer, schema: str
+) -> None:
+    store = PostgresStore(pg_server.url, schema=schema)
+    try:
+        assert store.hnsw and store.halfvec and store.hnsw_min_scope == 20_000
+        _insert(
+            store,
+            [{"text": f"row {i}", "user_id": "u"} for i in range(50)],
+            _unit(np.random.default_rng(7), 50),
+        )
+        assert "memories_hnsw_half" in _indexes(pg_server.url, schema)
+        assert not store._use_hnsw(Scope(user_id="u"), "user_id = %(scope_user_id)s", {"scope_user_id": "u"})
+    finally:
+        store.close()
+
+
 def test_build_index_adds_the_index_to_a_filled_schema(pg_server: PostgresTestServer, schema: str) -> None:
-    exact = PostgresStore(pg_server.url, schema=schema)
+    exact = PostgresStore(pg_server.url, schema=schema, hnsw=False)
     rng = np.random.default_rng(2)
     _insert(exact, [{"text": f"row {i}", "user_id": "u"} for i in range(200)], _unit(rng, 200))
     exact.close()
@@ -79,7 +96,7 @@ def test_small_scopes_get_exactly_the_exact_answers(pg_server: PostgresTestServe
     rng = np.random.default_rng(3)
     vectors = _unit(rng, 900)
     ann = PostgresStore(pg_server.url, schema=schema, hnsw=True, halfvec=True, hnsw_min_scope=400)
-    exact = PostgresStore(pg_server.url, schema=schema)
+    exact = PostgresStore(pg_server.url, schema=schema, hnsw=False)
     try:
         # u0 has 600 memories (past the threshold), u1 and u2 150 each
         users = ["u0", "u0", "u0", "u0", "u1", "u2"]
@@ -170,7 +187,7 @@ def test_the_upgrade_indexes_a_schema_written_before_it(
     from memspan.stores import _postgres_schema
 
     monkeypatch.setattr(_postgres_schema, "MIGRATIONS", _postgres_schema.MIGRATIONS[:2])
-    old = PostgresStore(pg_server.url, schema=schema)
+    old = PostgresStore(pg_server.url, schema=schema, hnsw=False)
     rng = np.random.default_rng(5)
     vectors = _unit(rng, 300)
     _insert(old, [{"text": f"row {i}", "user_id": f"u{i % 2}"} for i in range(300)], vectors)
