@@ -59,8 +59,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "hnsw": {"hnsw": True, "hnsw_min_scope": 0},
     "halfvec": {"hnsw": True, "halfvec": True, "hnsw_min_scope": 0},
     "halfvec_ef200": {"hnsw": True, "halfvec": True, "hnsw_min_scope": 0, "hnsw_ef_search": 200},
-    # the store's defaults: exact up to hnsw_min_scope live rows in the scope, halfvec HNSW above
-    "auto": {},
+    # hnsw=True as shipped: exact up to hnsw_min_scope live rows in the scope, halfvec HNSW above
+    "auto": {"hnsw": True},
 }
 #: a server sized for a million 384-d vectors on a small shared machine
 SETTINGS = {

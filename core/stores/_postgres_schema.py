@@ -90,26 +90,8 @@ CREATE INDEX memories_tsv ON {schema}.memories USING gin (tsv);
 """
 ).replace("CJK", _CJK)
 
-# The approximate index on every schema whose vectors have a dimension (a new schema gets it with the
-# first write, when bind_embedder types the column): HNSW over the vectors cast to halfvec, half the
-# size of a float32 index; searches rescore its shortlist with the float32 vectors. Building it takes
-# minutes on a million memories and blocks writes meanwhile: on a large schema, build it first with
-# PostgresStore(..., hnsw=True, halfvec=True).build_index() (CONCURRENTLY), then upgrade.
-V4 = """
-DO $migration$
-DECLARE dim text;
-BEGIN
-    SELECT value INTO dim FROM {schema}.meta WHERE key = 'dimension';
-    IF dim IS NOT NULL AND dim::int <= 4000 THEN
-        EXECUTE 'CREATE INDEX IF NOT EXISTS memories_hnsw_half ON {schema}.memories USING hnsw '
-            || '((embedding::halfvec(' || dim::int || ')) halfvec_cosine_ops)';
-    END IF;
-END
-$migration$;
-"""
-
 #: migration N (1-based) is MIGRATIONS[N - 1]
-MIGRATIONS: list[str] = [V1, V2, V4]
+MIGRATIONS: list[str] = [V1, V2]
 
 #: one advisory lock key for every memspan migration on a server
 MIGRATION_LOCK = 0x6D656D7370616E

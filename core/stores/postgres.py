@@ -1,12 +1,12 @@
 """PostgreSQL + pgvector store: many processes, many machines, one database.
 
-Vector search is exact within a scope of up to ``hnsw_min_scope`` live memories: the scope's rows
-are found through a btree index and ranked by cosine distance. Larger scopes (one user or agent
-with tens of thousands of memories) take an HNSW index over the vectors cast to ``halfvec``, with
-pgvector 0.8's iterative scans, and the shortlist is rescored with the float32 vectors
-(:mod:`._postgres_search`, where the measured reasons are). ``hnsw=False`` keeps every search exact.
-Keyword search uses PostgreSQL full-text search. Filters are compiled to SQL
-(:mod:`._postgres_filters`) with the reference semantics, checked by :mod:`memspan.testing`.
+Vector search is exact within a scope by default: the scope's rows are found through a btree index
+and ranked by cosine distance. ``hnsw=True`` adds an HNSW index over the vectors cast to
+``halfvec`` (``halfvec=False``: float32), used only for scopes of more than ``hnsw_min_scope`` live
+memories, with pgvector 0.8's iterative scans, its shortlist rescored with the float32 vectors
+(:mod:`._postgres_search`, with the measured reasons it is not the default). Keyword search uses
+PostgreSQL full-text search. Filters are compiled to SQL (:mod:`._postgres_filters`) with the
+reference semantics, checked by :mod:`memspan.testing`.
 
 Async: this store has no native coroutines; :class:`~memspan.AsyncMemory` runs its methods in
 worker threads, which share the thread-safe connection pool.
@@ -47,7 +47,7 @@ class PostgresStore(PostgresSearch, MemoryStore):
         conninfo: str,
         *,
         schema: str = "memspan",
-        hnsw: bool = True,
+        hnsw: bool = False,
         hnsw_min_scope: int = 20_000,
         hnsw_ef_search: int = 100,
         halfvec: bool = True,
@@ -85,7 +85,7 @@ class PostgresStore(PostgresSearch, MemoryStore):
             return cls(
                 conninfo,
                 schema=ours.get("schema", "memspan"),
-                hnsw=_flag(ours.get("hnsw", "true")),
+                hnsw=_flag(ours.get("hnsw", "false")),
                 halfvec=_flag(ours.get("halfvec", "true")),
                 hnsw_min_scope=int(ours.get("hnsw_min_scope", 20_000)),
                 hnsw_ef_search=int(ours.get("hnsw_ef_search", 100)),

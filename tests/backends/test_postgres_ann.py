@@ -44,6 +44,12 @@ def _plan(store: PostgresStore, scope: Scope, query: np.ndarray) -> str:
     return "\n".join(r[0] for r in rows)
 
 
+def _indexes(url: str, schema: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s", (schema,)).fetchall()
+    return {r[0] for r in rows}
+
+
 @pytest.mark.parametrize("halfvec", [False, True], ids=["vector", "halfvec"])
 def test_the_index_is_built_with_the_column_and_the_approximate_query_uses_it(
     pg_server: PostgresTestServer, schema: str, halfvec: bool
@@ -59,17 +65,22 @@ def test_the_index_is_built_with_the_column_and_the_approximate_query_uses_it(
         store.close()
 
 
-def test_the_default_store_indexes_its_first_write_and_keeps_small_scopes_exact(
+def test_the_default_store_is_exact_and_hnsw_indexes_the_first_write_in_halfvec(
     pg_server: PostgresTestServer, schema: str
 ) -> None:
-    store = PostgresStore(pg_server.url, schema=schema)
+    rng = np.random.default_rng(7)
+    exact = PostgresStore(pg_server.url, schema=schema)
     try:
-        assert store.hnsw and store.halfvec and store.hnsw_min_scope == 20_000
-        _insert(
-            store,
-            [{"text": f"row {i}", "user_id": "u"} for i in range(50)],
-            _unit(np.random.default_rng(7), 50),
-        )
+        assert not exact.hnsw
+        _insert(exact, [{"text": f"row {i}", "user_id": "u"} for i in range(50)], _unit(rng, 50))
+        assert not {"memories_hnsw", "memories_hnsw_half"} & _indexes(pg_server.url, schema)
+    finally:
+        exact.drop_schema()
+        exact.close()
+    store = PostgresStore(pg_server.url, schema=schema, hnsw=True)
+    try:
+        assert store.halfvec and store.hnsw_min_scope == 20_000
+        _insert(store, [{"text": f"row {i}", "user_id": "u"} for i in range(50)], _unit(rng, 50))
         assert "memories_hnsw_half" in _indexes(pg_server.url, schema)
         assert not store._use_hnsw(Scope(user_id="u"), "user_id = %(scope_user_id)s", {"scope_user_id": "u"})
     finally:
@@ -172,36 +183,6 @@ class TestPostgresHalfvecConformance(StoreConformance):
         )
         yield store
         store.drop_schema()
-        store.close()
-
-
-def _indexes(url: str, schema: str) -> set[str]:
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s", (schema,)).fetchall()
-    return {r[0] for r in rows}
-
-
-def test_the_upgrade_indexes_a_schema_written_before_it(
-    pg_server: PostgresTestServer, schema: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from memspan.stores import _postgres_schema
-
-    monkeypatch.setattr(_postgres_schema, "MIGRATIONS", _postgres_schema.MIGRATIONS[:2])
-    old = PostgresStore(pg_server.url, schema=schema, hnsw=False)
-    rng = np.random.default_rng(5)
-    vectors = _unit(rng, 300)
-    _insert(old, [{"text": f"row {i}", "user_id": f"u{i % 2}"} for i in range(300)], vectors)
-    old.close()
-    assert "memories_hnsw_half" not in _indexes(pg_server.url, schema)
-    monkeypatch.undo()
-    store = PostgresStore(pg_server.url, schema=schema, hnsw=True, halfvec=True, hnsw_min_scope=0)
-    try:
-        assert "memories_hnsw_half" in _indexes(pg_server.url, schema)
-        query = vectors[7]
-        assert "Index Scan using memories_hnsw_half" in _plan(store, Scope(user_id="u1"), query)
-        hits = store.search_vector(Scope(user_id="u1"), query, None, 5)
-        assert hits[0][0].text == "row 7" and all(m.user_id == "u1" for m, _ in hits)
-    finally:
         store.close()
 
 

@@ -92,12 +92,12 @@ def test_url_configuration_and_schema_versions(pg_server: PostgresTestServer) ->
     url = f"{pg_server.url.replace('postgresql://', 'postgresql+psycopg://')}?schema={schema}&pool_size=3&connect_timeout=5"
     with Memory(url, embedder=HashingEmbedder(32)) as memory:
         assert isinstance(memory.store, PostgresStore)
-        assert memory.store.schema == schema and memory.store.hnsw and memory.store.halfvec
+        assert memory.store.schema == schema and memory.store.hnsw is False
         memory.add("configured by URL", user_id="u", infer=False)
         assert memory.store.embedder_info() == ("hashing-32", 32)
-    exact = PostgresStore.from_url(f"{url}&hnsw=false&halfvec=0")
-    assert exact.hnsw is False and exact.halfvec is False
-    exact.close()
+    indexed = PostgresStore.from_url(f"{url}&hnsw=true&halfvec=0")
+    assert indexed.hnsw is True and indexed.halfvec is False
+    indexed.close()
     with pytest.raises(ValidationError):
         PostgresStore(pg_server.url, schema="Bad-Name")
     with psycopg.connect(pg_server.url, autocommit=True) as conn:
