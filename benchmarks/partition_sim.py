@@ -3,8 +3,7 @@
 Nothing here runs PostgreSQL. A node's cost of one search comes from what ``benchmarks/scale_pg.py``
 measured on one server (the store's own time: keyword search, dense search, counts, neighbour
 look-ups; the query embedding runs on the application servers, not on the database): a curve of
-latency against the size of the scope searched, exact below the store's HNSW threshold and HNSW
-above it. The simulation draws users with skewed sizes (a Zipf law: a few users with hundreds of
+latency against the size of the scope searched (the default, exact search). The simulation draws users with skewed sizes (a Zipf law: a few users with hundreds of
 thousands of memories, most with a few hundred), places them on nodes by each scheme, sends
 Poisson-distributed searches (a user's share of searches grows with her size), queues them on each
 node's cores (first come, first served) and prints each scheme's p50 / p95 / p99 and its busiest
@@ -41,12 +40,12 @@ import numpy as np
 #: one PostgreSQL 18 + pgvector 0.8.2 server (see docs/scale-out.md for the run); ``--measured``
 #: replaces them with another run's figures. A shared, loaded 2-core machine: noisy.
 MEASURED: dict[str, list[tuple[int, float, float]]] = {
-    # (scope size, p50 ms, p95 ms)
-    "curve": [(1_000, 6.0, 12.0), (10_000, 14.0, 30.0), (100_000, 20.0, 45.0)],
+    # (scope size, p50 ms, p95 ms): benchmarks/results/scale_pg.json, exact search, load average ~14
+    "curve": [(1_000, 107.9, 225.2), (100_000, 2132.7, 3110.7)],
 }
 
 
-def curve_from(report: dict[str, Any], variant: str = "auto") -> list[tuple[int, float, float]]:
+def curve_from(report: dict[str, Any], variant: str = "exact") -> list[tuple[int, float, float]]:
     """(scope size, p50, p95) of the store's own time in one scale_pg.py report."""
     store_stages = ("search_keyword", "search_vector", "term_counts", "neighbours")
     points = []
