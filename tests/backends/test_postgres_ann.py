@@ -203,3 +203,41 @@ def test_a_reset_store_takes_another_dimension_with_its_index(
         assert "memories_hnsw_half" in _indexes(pg_server.url, schema)
     finally:
         store.close()
+
+
+def test_keyword_ranking_in_sql_matches_scoring_every_match_in_python(
+    pg_server: PostgresTestServer, schema: str
+) -> None:
+    """The keyword search ranks in SQL and returns ``limit`` rows; the answer must be what scoring
+    every match of the scope in Python (the reference :func:`coverage` and :func:`best`) gives."""
+    from memspan.keyword import best, coverage, query_terms
+    from memspan.stores._postgres_sql import tsquery
+
+    rng = np.random.default_rng(8)
+    vocabulary = [f"word{k}" for k in range(60)]
+    weights = 1.0 / np.arange(1, 61)
+    weights /= weights.sum()
+    specs = [
+        {"text": " ".join(rng.choice(vocabulary, size=6, p=weights)), "user_id": "u" if i % 4 else "v"}
+        for i in range(800)
+    ]
+    store = PostgresStore(pg_server.url, schema=schema)
+    try:
+        _insert(store, specs, _unit(rng, 800))
+        scope = Scope(user_id="u")
+        for _ in range(25):
+            query = " ".join(rng.choice(vocabulary, size=3))
+            terms = query_terms(query)
+            flags = ", ".join("tsv @@ " + tsquery(t, "%(t" + str(i) + ")s") for i, t in enumerate(terms))
+            rows = store._query(
+                f"SELECT pk, text, {flags} FROM {{s}}.memories WHERE user_id = 'u' AND deleted_at IS NULL",
+                {f"t{i}": t for i, t in enumerate(terms)},
+            )
+            containing = [sum(1 for r in rows if r[2 + i]) for i in range(len(terms))]
+            matched = {r[0]: [i for i in range(len(terms)) if r[2 + i]] for r in rows if any(r[2:])}
+            want = best(coverage(len(rows), containing, matched), 10, {pk: pk for pk in matched})
+            texts = {r[0]: r[1] for r in rows}
+            got = store.search_keyword(scope, query, None, 10)
+            assert [(m.text, round(s, 12)) for m, s in got] == [(texts[pk], round(s, 12)) for pk, s in want]
+    finally:
+        store.close()
