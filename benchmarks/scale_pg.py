@@ -15,9 +15,13 @@ For each point and each way of searching:
   the dense stage splits into SQL and client (transfer, row mapping);
 - ``recall@10`` of the dense search against the exact scan with the same query vectors, and how
   many of ``Memory.search``'s top 10 are the exact configuration's;
-- the index's build time and size.
+- the index's build time and size, and ``Memory.add(infer=False)`` throughput into the filled
+  store with whatever indexes it carries.
 
-    python benchmarks/scale_pg.py [--points 100k,1user,1m] [--queries 200] [--json OUT]
+The variant ``exact`` is the store's default; ``auto`` is ``hnsw=True`` as shipped (exact up to
+``hnsw_min_scope``, halfvec HNSW above); the others force HNSW on every scope.
+
+    python benchmarks/scale_pg.py [--points 100k,1user,1m] [--variants exact,auto] [--queries 200] [--json OUT]
     python benchmarks/scale_pg.py --drop          # delete the kept database
 """
 
@@ -56,7 +60,7 @@ POINTS = {"100k": (100_000, 100), "1user": (100_000, 1), "1m": (1_000_000, 100),
 #: the ways of searching compared at every point: store options
 VARIANTS: dict[str, dict[str, Any]] = {
     "exact": {"hnsw": False},
-    "hnsw": {"hnsw": True, "hnsw_min_scope": 0},
+    "hnsw": {"hnsw": True, "halfvec": False, "hnsw_min_scope": 0},
     "halfvec": {"hnsw": True, "halfvec": True, "hnsw_min_scope": 0},
     "halfvec_ef200": {"hnsw": True, "halfvec": True, "hnsw_min_scope": 0, "hnsw_ef_search": 200},
     # hnsw=True as shipped: exact up to hnsw_min_scope live rows in the scope, halfvec HNSW above
