@@ -17,7 +17,7 @@ ITEM_COLUMNS = (
 )
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 #: options of a ``postgresql://`` URL that configure memspan rather than libpq
-URL_OPTIONS = ("schema", "hnsw", "hnsw_min_scope", "hnsw_ef_search", "pool_size")
+URL_OPTIONS = ("schema", "hnsw", "hnsw_min_scope", "hnsw_ef_search", "halfvec", "pool_size")
 
 
 def row_item(row: Sequence[Any]) -> MemoryItem:

@@ -1,12 +1,12 @@
 """PostgreSQL + pgvector store: many processes, many machines, one database.
 
 Vector search is exact within a scope by default: the scope's rows are found through a btree index
-and ranked by cosine distance. An HNSW index with the scope applied *after* the ANN scan returns
-too few (or wrong) rows for selective scopes (RESEARCH.md §3: recall@10 0.04), so HNSW is opt-in
-(``hnsw=True``) and used only for scopes larger than ``hnsw_min_scope`` rows, with pgvector's
-iterative index scans so filtered queries keep scanning until they have enough rows. Keyword
-search uses PostgreSQL full-text search (``ts_rank_cd``). Filters are compiled to SQL
-(:mod:`._postgres_filters`) with the reference semantics, checked by :mod:`memspan.testing`.
+and ranked by cosine distance. ``hnsw=True`` adds an HNSW index over the vectors cast to
+``halfvec`` (``halfvec=False``: float32), used only for scopes of more than ``hnsw_min_scope`` live
+memories, with pgvector 0.8's iterative scans, its shortlist rescored with the float32 vectors
+(:mod:`._postgres_search`, with the measured reasons it is not the default). Keyword search uses
+PostgreSQL full-text search. Filters are compiled to SQL (:mod:`._postgres_filters`) with the
+reference semantics, checked by :mod:`memspan.testing`.
 
 Async: this store has no native coroutines; :class:`~memspan.AsyncMemory` runs its methods in
 worker threads, which share the thread-safe connection pool.
@@ -14,7 +14,6 @@ worker threads, which share the thread-safe connection pool.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -27,20 +26,24 @@ from psycopg_pool import ConnectionPool
 
 from ..errors import ConflictError, DimensionMismatchError, NotFoundError, StoreError, ValidationError
 from ..filters import Filter
-from ..keyword import best, coverage, query_terms
-from ..ports import Change, MemoryStore, ScoredItems, Vector
+from ..ports import Change, MemoryStore, Vector
 from ..scope import Scope
 from ..types import Event, HistoryEvent, MemoryItem
 from ._postgres_filters import FilterSQL
 from ._postgres_schema import MIGRATIONS, apply_migrations
-from ._postgres_sql import ITEM_COLUMNS, SCHEMA_NAME, row_item, scope_sql, split_url, tsquery
+from ._postgres_search import INDEX_NAMES, PostgresSearch, index_sql
+from ._postgres_sql import ITEM_COLUMNS, SCHEMA_NAME, row_item, scope_sql, split_url
 
 
 def _owner_of(item: MemoryItem) -> Scope:
     return Scope(item.user_id, item.agent_id, item.run_id)
 
 
-class PostgresStore(MemoryStore):
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
+
+
+class PostgresStore(PostgresSearch, MemoryStore):
     """Memories, vectors, full-text index and history in one PostgreSQL schema."""
 
     def __init__(
@@ -51,6 +54,7 @@ class PostgresStore(MemoryStore):
         hnsw: bool = False,
         hnsw_min_scope: int = 20_000,
         hnsw_ef_search: int = 100,
+        halfvec: bool = True,
         pool_size: int = 10,
         create_schema: bool = True,
     ):
@@ -60,6 +64,7 @@ class PostgresStore(MemoryStore):
         self.hnsw = hnsw
         self.hnsw_min_scope = hnsw_min_scope
         self.hnsw_ef_search = hnsw_ef_search
+        self.halfvec = halfvec
         self._q = f'"{schema}"'
         self._conninfo = conninfo
         self._prepare(create_schema)
@@ -84,7 +89,8 @@ class PostgresStore(MemoryStore):
             return cls(
                 conninfo,
                 schema=ours.get("schema", "memspan"),
-                hnsw=ours.get("hnsw", "false").lower() in ("1", "true", "yes", "on"),
+                hnsw=_flag(ours.get("hnsw", "false")),
+                halfvec=_flag(ours.get("halfvec", "true")),
                 hnsw_min_scope=int(ours.get("hnsw_min_scope", 20_000)),
                 hnsw_ef_search=int(ours.get("hnsw_ef_search", 100)),
                 pool_size=int(ours.get("pool_size", 10)),
@@ -145,14 +151,13 @@ class PostgresStore(MemoryStore):
             rows = dict(conn.execute(f"SELECT key, value FROM {self._q}.meta").fetchall())
             if "dimension" not in rows:
                 # type the column now that the dimension is known (required by an HNSW index)
-                conn.execute(f"DROP INDEX IF EXISTS {self._q}.memories_hnsw")
+                for index in INDEX_NAMES.values():  # built for another dimension (before a reset)
+                    conn.execute(f"DROP INDEX IF EXISTS {self._q}.{index}")
                 conn.execute(
                     f"ALTER TABLE {self._q}.memories ALTER COLUMN embedding TYPE vector({int(dimension)})"
                 )
                 if self.hnsw:
-                    conn.execute(
-                        f"CREATE INDEX memories_hnsw ON {self._q}.memories USING hnsw (embedding vector_cosine_ops)"
-                    )
+                    conn.execute(index_sql(self._q, dimension, halfvec=self.halfvec))
                 conn.execute(
                     f"INSERT INTO {self._q}.meta(key, value) VALUES ('dimension', %s), ('embedder', %s)",
                     (str(dimension), model_id),
@@ -172,6 +177,23 @@ class PostgresStore(MemoryStore):
                 "their vectors are not comparable; open it with the same embedder, or re-embed it into a new "
                 "store with `memspan --db <this URL> reembed --to <model> --into <new URL>`"
             )
+
+    def build_index(self, *, concurrently: bool = True) -> None:
+        """Build this store's HNSW index on a schema that already holds vectors (it is built with
+        the column's type when ``hnsw=True`` meets an empty schema). ``CONCURRENTLY`` lets writes go
+        on while it builds; on a million memories that takes minutes, so it is never done implicitly."""
+        if not self.hnsw:
+            raise ValidationError("build_index needs a store opened with hnsw=True")
+        dimension = self._meta_value("dimension")
+        if dimension is None:
+            raise StoreError("no embedder bound to this store yet: the index is built with the first write")
+        try:
+            with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                conn.execute(
+                    index_sql(self._q, int(dimension), halfvec=self.halfvec, concurrently=concurrently)
+                )
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot build the HNSW index of {self.schema}: {exc}") from exc
 
     def embedder_info(self) -> tuple[str, int] | None:
         """The bound embedding model and dimension (``None`` before the first write)."""
@@ -367,91 +389,6 @@ class PostgresStore(MemoryStore):
             {**params, "hash": text_hash},
         )
         return row_item(rows[0]) if rows else None
-
-    def _use_hnsw(self, scope: Scope, where: str, params: dict[str, Any]) -> bool:
-        if not self.hnsw:
-            return False
-        rows = self._query(
-            f"SELECT count(*) FROM (SELECT 1 FROM {{s}}.memories WHERE {where} AND deleted_at IS NULL "
-            "LIMIT %(cap)s) AS capped",
-            {**params, "cap": self.hnsw_min_scope + 1},
-        )
-        return int(rows[0][0]) > self.hnsw_min_scope
-
-    def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        self._check_vectors(query.reshape(1, -1), 1)
-        where, params = scope_sql(scope)
-        extra, extra_params = self._filter(flt)
-        params = {**params, **extra_params, "q": query, "limit": limit}
-        # "+ 0" hides the distance from the planner, so exact search never takes the ANN index;
-        # %(q)b sends the vector in pgvector's binary format (no float formatting in Python)
-        approximate = self._use_hnsw(scope, where, params)
-        order = "embedding <=> %(q)b" if approximate else "(embedding <=> %(q)b) + 0"
-        sql = (
-            f"SELECT {ITEM_COLUMNS}, 1 - (embedding <=> %(q)b) AS score FROM {self._q}.memories "
-            f"WHERE {where} AND deleted_at IS NULL AND embedding IS NOT NULL{extra} ORDER BY {order} LIMIT %(limit)s"
-        )
-        if not approximate:
-            rows = self._query(sql, params)
-        else:
-            try:
-                with self._pool.connection() as conn, conn.transaction():
-                    conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-                    conn.execute(
-                        "SELECT set_config('hnsw.ef_search', %s, true)",
-                        (str(max(self.hnsw_ef_search, 2 * limit)),),
-                    )
-                    rows = conn.execute(sql, params).fetchall()
-            except psycopg.Error as exc:
-                raise StoreError(f"PostgreSQL ({self.schema}): {exc}") from exc
-        # pgvector's cosine distance to a zero vector (text with no features) is NaN; that vector is
-        # similar to nothing, which is what the SQLite store's numpy search answers (0.0)
-        scored = [(row_item(r), 0.0 if math.isnan(r[-1]) else float(r[-1])) for r in rows]
-        if approximate:  # relaxed order: re-sort the few rows it returned
-            scored.sort(key=lambda pair: -pair[1])
-        return scored
-
-    def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
-        """Scored by :func:`memspan.keyword.coverage` from the scope's own term counts, as on SQLite."""
-        terms = query_terms(query)
-        if not terms:
-            return []
-        where, params = scope_sql(scope)
-        extra, extra_params = self._filter(flt)
-        term_params = {f"term{i}": term for i, term in enumerate(terms)}
-        queries = [tsquery(term, f"%(term{i})s") for i, term in enumerate(terms)]
-        counts = "".join(f", count(*) FILTER (WHERE tsv @@ {q})" for q in queries)
-        row = self._query(
-            f"SELECT count(*){counts} FROM {{s}}.memories WHERE {where} AND deleted_at IS NULL",
-            {**params, **term_params},
-        )[0]
-        flags = "".join(f", tsv @@ {q}" for q in queries)
-        rows = self._query(
-            f"SELECT {ITEM_COLUMNS}{flags} FROM {{s}}.memories "
-            f"WHERE tsv @@ ({' || '.join(queries)}) AND {where} AND deleted_at IS NULL{extra}",
-            {**params, **extra_params, **term_params},
-        )
-        width = len(terms)
-        matched = {r[0]: [i for i, hit in enumerate(r[-width:]) if hit] for r in rows}
-        ranked = best(
-            coverage(int(row[0]), [int(n) for n in row[1:]], matched), limit, {r[0]: r[0] for r in rows}
-        )
-        items = {r[0]: row_item(r[:-width]) for r in rows}
-        return [(items[pk], score) for pk, score in ranked]
-
-    def term_counts(self, scope: Scope, terms: Sequence[str]) -> tuple[int, dict[str, int]] | None:
-        where, params = scope_sql(scope)
-        counts = "".join(
-            f", count(*) FILTER (WHERE tsv @@ {tsquery(term, f'%(term{i})s')})"
-            for i, term in enumerate(terms)
-        )
-        terms_params = {f"term{i}": term for i, term in enumerate(terms)}
-        row = self._query(
-            f"SELECT count(*){counts} FROM {{s}}.memories WHERE {where} AND deleted_at IS NULL",
-            {**params, **terms_params},
-        )[0]
-        return int(row[0]), {term: int(n) for term, n in zip(terms, row[1:], strict=True)}
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
         rows = self._query(

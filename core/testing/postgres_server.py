@@ -60,6 +60,8 @@ class PostgresTestServer:
     port: int
     user: str | None
     database: str = "memspan"
+    #: extra server settings (``-c name=value``), e.g. ``shared_buffers`` for a benchmark
+    settings: dict[str, str] = field(default_factory=dict)
     _bin: Path = field(default_factory=_binaries)
 
     @property
@@ -80,10 +82,14 @@ class PostgresTestServer:
             raise StoreError(f"{args[0]} failed ({result.returncode}): {result.stderr.strip()}\n{tail}")
 
     def start(self) -> PostgresTestServer:
+        """Initialise the data directory (unless it holds a cluster already) and start the server."""
         pgdata = self.data_dir / "pgdata"
-        self._run(
-            "initdb", "-D", str(pgdata), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"
-        )
+        fresh = not (pgdata / "PG_VERSION").exists()
+        if fresh:
+            self._run(
+                "initdb", "-D", str(pgdata), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"
+            )
+        extra = "".join(f" -c {name}={value}" for name, value in self.settings.items())
         self._run(
             "pg_ctl",
             "-D",
@@ -92,10 +98,12 @@ class PostgresTestServer:
             str(self.data_dir / "server.log"),
             "-w",
             "-o",
-            f"-h 127.0.0.1 -p {self.port} -k '' -c fsync=off -c full_page_writes=off -c max_connections=200",
+            f"-h 127.0.0.1 -p {self.port} -k '' -c fsync=off -c full_page_writes=off -c max_connections=200"
+            + extra,
             "start",
         )
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", self.database)
+        if fresh:
+            self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", self.database)
         return self
 
     def new_database(self, name: str) -> str:
@@ -103,10 +111,12 @@ class PostgresTestServer:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
-    def stop(self) -> None:
+    def stop(self, *, keep: bool = False) -> None:
+        """Shut the server down and delete its data, or keep the data for the next start (``keep``)."""
         if (self.data_dir / "pgdata" / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.data_dir / "pgdata"), "-m", "fast", "-w", "stop")
-        shutil.rmtree(self.data_dir, ignore_errors=True)
+            self._run("pg_ctl", "-D", str(self.data_dir / "pgdata"), "-m", "fast", "-w", "stop", timeout=300)
+        if not keep:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def __enter__(self) -> PostgresTestServer:
         return self
@@ -117,20 +127,28 @@ class PostgresTestServer:
         self.stop()
 
 
-def start_postgres(*, user: str = SERVER_USER) -> PostgresTestServer:
-    """Initialise and start a fresh server in a new temporary directory, on a free port."""
+def start_postgres(
+    *, user: str = SERVER_USER, data_dir: Path | None = None, settings: dict[str, str] | None = None
+) -> PostgresTestServer:
+    """Start a server on a free port: a fresh one in a new temporary directory, or the cluster kept
+    in ``data_dir`` by an earlier ``stop(keep=True)`` (benchmarks reuse a database filled once)."""
     run_as: str | None = None
-    data_dir = Path(tempfile.mkdtemp(prefix="memspan-pg-"))
+    reuse = data_dir is not None
+    if data_dir is None:
+        data_dir = Path(tempfile.mkdtemp(prefix="memspan-pg-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         account = _ensure_user(user)
         os.chown(data_dir, account.pw_uid, account.pw_gid)
         run_as = user
-    server = PostgresTestServer(data_dir=data_dir, port=_free_port(), user=run_as)
+    server = PostgresTestServer(
+        data_dir=data_dir, port=_free_port(), user=run_as, settings=dict(settings or {})
+    )
     try:
         server.start()
         _probe_pgvector(server)
     except BaseException:
-        server.stop()
+        server.stop(keep=reuse)
         raise
     return server
 

@@ -95,6 +95,9 @@ def test_url_configuration_and_schema_versions(pg_server: PostgresTestServer) ->
         assert memory.store.schema == schema and memory.store.hnsw is False
         memory.add("configured by URL", user_id="u", infer=False)
         assert memory.store.embedder_info() == ("hashing-32", 32)
+    indexed = PostgresStore.from_url(f"{url}&hnsw=true&halfvec=0")
+    assert indexed.hnsw is True and indexed.halfvec is False
+    indexed.close()
     with pytest.raises(ValidationError):
         PostgresStore(pg_server.url, schema="Bad-Name")
     with psycopg.connect(pg_server.url, autocommit=True) as conn:
