@@ -20,6 +20,7 @@ import numpy as np
 
 from .effects import Flow, call, gather
 from .errors import NotFoundError, StoreError, ValidationError
+from .expiry import UNCHANGED, Unchanged, is_expired, resolve_expiry
 from .filters import format_timestamp, parse_filter
 from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages, require_utf8
 from .ports import (
@@ -65,6 +66,7 @@ RESERVED_METADATA_KEYS = frozenset(
         "created_at",
         "updated_at",
         "deleted_at",
+        "expires_at",
         "score",
         "source_ids",
         "actor_id",
@@ -198,9 +200,12 @@ class Engine:
         metadata: Mapping[str, Any] | None,
         memory_type: str | MemoryType | None,
         infer: bool,
+        expires_at: object = None,
+        ttl: object = None,
     ) -> Flow[AddResult]:
         msgs = normalize_messages(messages, max_chars=self.settings.max_message_chars)
         meta = validate_metadata(metadata)
+        expiry = resolve_expiry(expires_at, ttl, self.store.clock())  # memspan.expiry
         mtype = MemoryType.parse(memory_type) if memory_type is not None else None
         yield from self._bind()
         existing: list[Candidate] = []
@@ -222,7 +227,7 @@ class Engine:
                 existing = yield from self._related(scope, msgs, self.extractor.context_size)
             request = ExtractionRequest(msgs, scope, mtype, existing, meta, self.settings.instructions)
             plan = yield call(self.extractor, "extract", request)
-        changes = yield from self._apply(scope, plan, existing, meta, mtype, dedupe=infer)
+        changes = yield from self._apply(scope, plan, existing, meta, mtype, dedupe=infer, expiry=expiry)
         if self.graph is not None:  # graph memory hook: entities and relations of what changed
             graph_usage = yield from self.graph.after_add(scope, msgs, changes, self.now())
             plan = replace(plan, usage=plan.usage + graph_usage)
@@ -250,6 +255,7 @@ class Engine:
         mtype: MemoryType | None,
         *,
         dedupe: bool,
+        expiry: str | None = None,
     ) -> Flow[list[MemoryChange]]:
         """Write a plan: every text embedded first, then everything in one store call (one
         transaction where the backend has them), so a failing model or store leaves it as it was."""
@@ -272,7 +278,10 @@ class Engine:
             keep = list(range(len(additions)))
             if dedupe:
                 keep = yield from self._not_repeated(scope, vectors, writes, changes)
-            items = [self._new_item(scope, additions[i], meta, mtype, now) for i in keep]
+            items = [
+                replace(self._new_item(scope, additions[i], meta, mtype, now), expires_at=expiry)
+                for i in keep
+            ]
             vectors = vectors[keep]
         events = [
             HistoryEvent(
@@ -510,6 +519,7 @@ class Engine:
         if (
             item is None
             or (item.deleted_at is not None and not include_deleted)
+            or (is_expired(item.expires_at, self.store.clock()) and not include_deleted)
             or not owner.contains(item.user_id, item.agent_id, item.run_id)
         ):
             raise _missing(memory_id, owner)
@@ -539,11 +549,22 @@ class Engine:
         return items  # type: ignore[no-any-return]
 
     def update(
-        self, memory_id: str, *, text: str | None, metadata: Mapping[str, Any] | None, owner: Scope = ANYONE
+        self,
+        memory_id: str,
+        *,
+        text: str | None,
+        metadata: Mapping[str, Any] | None,
+        owner: Scope = ANYONE,
+        expires_at: object = UNCHANGED,
+        ttl: object = None,
     ) -> Flow[MemoryItem]:
-        if text is None and metadata is None:
-            raise ValidationError("update needs text=, metadata= or both")
+        if text is None and metadata is None and expires_at is UNCHANGED and ttl is None:
+            raise ValidationError("update needs text=, metadata=, expires_at= or ttl=")
         target = yield from self.get(memory_id, owner=owner)
+        expiry = target.expires_at
+        if ttl is not None or not isinstance(expires_at, Unchanged):  # None clears the expiry
+            given = None if isinstance(expires_at, Unchanged) else expires_at
+            expiry = resolve_expiry(given, ttl, self.store.clock())
         new_text = validate_text(text) if text is not None else target.text
         if len(new_text) > self.settings.max_message_chars:
             raise ValidationError(
@@ -556,7 +577,14 @@ class Engine:
         if new_text != target.text:
             yield from self._bind()
             vector = (yield call(self.embedder, "embed", [new_text], kind="document"))[0]
-        item = replace(target, text=new_text, hash=text_hash(new_text), metadata=new_meta, updated_at=now)
+        item = replace(
+            target,
+            text=new_text,
+            hash=text_hash(new_text),
+            metadata=new_meta,
+            updated_at=now,
+            expires_at=expiry,
+        )
         event = HistoryEvent(
             target.id,
             Event.UPDATE,
@@ -585,6 +613,11 @@ class Engine:
         count = yield call(self.store, "delete_scope", scope, purge=purge, at=self.now())
         if self.graph is not None:  # graph memory hook: the scope's graph goes with its memories
             yield from self.graph.delete_all(scope, purge=purge, at=self.now())
+        return int(count)
+
+    def sweep_expired(self, *, scope: Scope | None = None) -> Flow[int]:
+        """Delete the expired memories (of a scope, or of all): see :mod:`memspan.expiry`."""
+        count = yield call(self.store, "sweep_expired", self.store.clock(), scope)
         return int(count)
 
     def history(self, memory_id: str, *, owner: Scope = ANYONE) -> Flow[list[HistoryEvent]]:

@@ -26,12 +26,13 @@ from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import SCOPE_KEYS, Scope
 from ..text import index_text
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
+from ._expiry_sqlite import NOT_EXPIRED, expired_pks, install_clock, sweep_batch
 from ._sqlite_schema import AFTER, MIGRATIONS, statements
 from ._vector_cache import VectorCache
 
 ITEM_COLUMNS = (
     "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
-    "hash, source_ids, deleted_at"
+    "hash, source_ids, deleted_at, expires_at"
 )
 
 
@@ -85,6 +86,9 @@ def _row_item(row: Sequence[Any]) -> MemoryItem:
         row[10],  # hash
         _json_tuple(row[11]),  # source_ids
         row[12],  # deleted_at
+        None,  # score
+        None,  # score_details
+        row[13],  # expires_at
     )
 
 
@@ -144,6 +148,7 @@ class SQLiteStore(MemoryStore):
                 target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri
             )
             conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            install_clock(conn, lambda: self.clock())
             return conn
 
         if not self.read_only:
@@ -341,7 +346,7 @@ class SQLiteStore(MemoryStore):
             return
         conn.executemany(
             "INSERT INTO memories(id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, "
-            "updated_at, hash, source_ids, deleted_at, embedding, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "updated_at, hash, source_ids, deleted_at, embedding, seq, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     i.id,
@@ -358,6 +363,7 @@ class SQLiteStore(MemoryStore):
                     i.deleted_at,
                     _blob(v),
                     seq,
+                    i.expires_at,
                 )
                 for i, v in fresh
             ],
@@ -369,7 +375,7 @@ class SQLiteStore(MemoryStore):
         keep_vector = vector is None and item.deleted_at is None
         cursor = conn.execute(
             "UPDATE memories SET text=?, memory_type=?, metadata=?, updated_at=?, hash=?, source_ids=?, "
-            f"deleted_at=?, embedding={'embedding' if keep_vector else '?'}, seq=? WHERE id=?",
+            f"deleted_at=?, embedding={'embedding' if keep_vector else '?'}, seq=?, expires_at=? WHERE id=?",
             (
                 item.text,
                 item.memory_type.value,
@@ -380,6 +386,7 @@ class SQLiteStore(MemoryStore):
                 item.deleted_at,
                 *(() if keep_vector else (None if vector is None else _blob(vector),)),
                 seq,
+                item.expires_at,
                 item.id,
             ),
         )
@@ -471,7 +478,7 @@ class SQLiteStore(MemoryStore):
 
     def _scope_rows(self, scope: Scope, *, include_deleted: bool, order: str = "") -> list[Any]:
         where, params = _scope_sql(scope)
-        live = "" if include_deleted else " AND deleted_at IS NULL"
+        live = "" if include_deleted else f" AND deleted_at IS NULL AND {NOT_EXPIRED}"
         return self._query(f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where}{live} {order}", params)
 
     def list_memories(
@@ -479,7 +486,7 @@ class SQLiteStore(MemoryStore):
     ) -> list[MemoryItem]:
         if flt is None:
             where, params = _scope_sql(scope)
-            live = "" if include_deleted else " AND deleted_at IS NULL"
+            live = "" if include_deleted else f" AND deleted_at IS NULL AND {NOT_EXPIRED}"
             rows = self._query(
                 f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where}{live} "
                 "ORDER BY created_at DESC, pk DESC LIMIT ? OFFSET ?",
@@ -508,7 +515,7 @@ class SQLiteStore(MemoryStore):
         found: list[MemoryItem | None] = []
         for compare, order in (("<", "DESC"), (">", "ASC")):  # a tie in time: the order of insertion
             rows = self._query(
-                f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where} AND deleted_at IS NULL "
+                f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where} AND deleted_at IS NULL AND {NOT_EXPIRED} "
                 f"AND (created_at {compare} ? OR (created_at = ? AND pk {compare} "
                 "(SELECT pk FROM memories WHERE id = ?))) "
                 f"ORDER BY created_at {order}, pk {order} LIMIT 1",
@@ -520,7 +527,8 @@ class SQLiteStore(MemoryStore):
     def find_hash(self, scope: Scope, text_hash: str) -> MemoryItem | None:
         where, params = _scope_sql(scope)
         rows = self._query(
-            f"SELECT {ITEM_COLUMNS} FROM memories WHERE hash = ? AND {where} AND deleted_at IS NULL LIMIT 1",
+            f"SELECT {ITEM_COLUMNS} FROM memories WHERE hash = ? AND {where} AND deleted_at IS NULL "
+            f"AND {NOT_EXPIRED} LIMIT 1",
             [text_hash, *params],
         )
         return _row_item(rows[0]) if rows else None
@@ -552,10 +560,14 @@ class SQLiteStore(MemoryStore):
         cache.apply(changed, seq)
 
     def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
+        expired = self._expired(scope)  # not swept yet: asked for on top of limit, then left out
         with self._lock:
             self._sync()
             allowed = self._allowed(scope, flt) if flt is not None else None
-            hits = self._cache.search(scope, np.asarray(vector, dtype=np.float32), limit, allowed)
+            hits = self._cache.search(
+                scope, np.asarray(vector, dtype=np.float32), limit + len(expired), allowed
+            )
+        hits = [(pk, score) for pk, score in hits if pk not in expired][:limit]
         items = self._items_by_pk([pk for pk, _ in hits])
         return [(items[pk], score) for pk, score in hits if pk in items]
 
@@ -585,6 +597,8 @@ class SQLiteStore(MemoryStore):
                 continue
             containing[index] += 1
             matched.setdefault(pk, []).append(index)
+        expired = self._expired(scope) if matched else set()
+        matched = {pk: found for pk, found in matched.items() if pk not in expired}
         if flt is not None and matched:
             with self._lock:
                 self._sync()
@@ -599,6 +613,25 @@ class SQLiteStore(MemoryStore):
             and item.deleted_at is None
             and scope.contains(item.user_id, item.agent_id, item.run_id)
         ]
+
+    def _expired(self, scope: Scope) -> set[int]:
+        where, params = _scope_sql(scope)
+        return expired_pks(self._query, where, params, self.clock())
+
+    def sweep_expired(self, at: str, scope: Scope | None = None) -> int:
+        """Soft-delete expired memories in batches, each batch one write transaction (see
+        :mod:`memspan.expiry`); the vector mirror drops them through the change counter."""
+        where, params = _scope_sql(scope) if scope is not None else ("1", [])
+        total = 0
+        while True:
+            with self._transaction() as conn:
+                try:
+                    swept = sweep_batch(conn, where, params, at, lambda: self._next_seq(conn))
+                except sqlite3.DatabaseError as exc:
+                    raise self._translate(exc) from exc
+            total += swept
+            if swept == 0:
+                return total
 
     @staticmethod
     def _index_keywords(conn: sqlite3.Connection, items: Sequence[MemoryItem]) -> None:
@@ -654,7 +687,7 @@ class SQLiteStore(MemoryStore):
 
     def count(self, scope: Scope | None = None, *, include_deleted: bool = False) -> int:
         where, params = _scope_sql(scope) if scope is not None else ("1", [])
-        live = "" if include_deleted else " AND deleted_at IS NULL"
+        live = "" if include_deleted else f" AND deleted_at IS NULL AND {NOT_EXPIRED}"
         return int(self._query(f"SELECT count(*) FROM memories WHERE {where}{live}", params)[0][0])
 
     def stats(self) -> dict[str, Any]:
