@@ -79,7 +79,21 @@ class FacadePort:
             )
         return self._blocking
 
+    def _sweeper(self, name: str) -> Any:
+        if name == "asweep_expired":
+            if self.awaitable is None:
+                raise AttributeError(name)  # run_async then runs the blocking method in a thread
+            target: Any = self.awaitable
+        else:
+            target = self.blocking
+        method = getattr(target, "sweep_expired", None)
+        if method is None:
+            raise ValidationError(f"{type(target).__name__} cannot sweep expired memories (no sweep_expired)")
+        return method
+
     def __getattr__(self, name: str) -> Any:
+        if name in ("sweep_expired", "asweep_expired"):  # memspan.expiry: every memspan facade has it
+            return self._sweeper(name)
         if name.startswith("a") and name[1:] in FACADE_METHODS:
             if self.awaitable is None:
                 raise AttributeError(name)  # run_async then runs the blocking method in a thread

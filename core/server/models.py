@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -109,15 +110,20 @@ def _expiry_instant(value: Any) -> Any:
     if not isinstance(value, str):
         raise ValueError("must be an ISO-8601 timestamp string")
     try:
-        return parse_timestamp(value, what="expires_at")
+        return parse_timestamp(value.upper(), what="expires_at")
     except FilterError as exc:
         raise ValueError(str(exc)) from None
 
 
+_Instant = Annotated[
+    str, Field(pattern=r"^(1[1-9]|[2-8][0-9]|9[0-8])[0-9]{2}-", json_schema_extra={"format": "date-time"})
+]
 ExpiresAt = Annotated[
-    str | None,
-    BeforeValidator(_expiry_instant),
-    Field(description="ISO-8601 instant after which no read sees the memory (see memspan.expiry)"),
+    _Instant | None,
+    AfterValidator(_expiry_instant),
+    Field(
+        description="RFC 3339 instant, in the future, after which no read sees the memory (memspan.expiry)"
+    ),
 ]
 TTLSeconds = Annotated[
     float | None, Field(gt=0, le=3.1e10, strict=True, description="seconds from now until the memory expires")
