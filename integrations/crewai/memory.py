@@ -89,6 +89,11 @@ class MemspanMemory(CrewMemory):
     infer: bool = Field(default=True, description="Let memspan's extractor decide what to keep.")
     recall_threshold: float | None = None
     on_error: Literal["raise", "log"] = "raise"
+    ttl: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds until each saved memory expires (crewai has no TTL; memspan.expiry).",
+    )
 
     _owns_backend: bool = PrivateAttr(default=False)
     _failures: list[tuple[str, BaseException]] = PrivateAttr(default_factory=list)
@@ -143,6 +148,7 @@ class MemspanMemory(CrewMemory):
             "infer",
             "recall_threshold",
             "on_error",
+            "ttl",
             "read_only",
             "root_scope",
         )
@@ -275,7 +281,7 @@ class MemspanMemory(CrewMemory):
                 # what crewai saves is produced by its agents: an assistant turn, named by the agent's role
                 named = {"name": agent_role} if agent_role else {}
                 messages = [{"role": "assistant", "content": c, **named} for c in contents]
-                ids = self._write_ids()
+                ids = self._write_ids() | ({"ttl": self.ttl} if self.ttl is not None else {})
                 result = self.backend.add(messages, **ids, metadata=meta, infer=self.infer)
                 if explicit and not result.changes:
                     # an agent asked for exactly this to be kept: store it as given
