@@ -16,6 +16,7 @@ judged by the store's ``clock`` (the real UTC time; tests move it forward).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from datetime import datetime, timedelta, timezone
@@ -124,6 +125,11 @@ class Sweeper:
     def __init__(self, memory: _Sweepable, interval: float = 300.0):
         if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval <= 0:
             raise ValidationError(f"interval must be a positive number of seconds, got {interval!r}")
+        if inspect.iscoroutinefunction(getattr(memory, "sweep_expired", None)):
+            raise ValidationError(
+                "Sweeper runs in a thread and needs a blocking memory (Memory or RemoteMemory), not "
+                f"the awaitable {type(memory).__name__}; open a Memory on the same store for it"
+            )
         self.memory = memory
         self.interval = float(interval)
         self.swept = 0

@@ -64,6 +64,8 @@ async def test_async_memory_expires_alike(tmp_path: Path) -> None:
         memory.store.clock = lambda: _later(10_000)  # type: ignore[method-assign]
         assert await memory.get_all(user_id="ana") == []
         assert await memory.sweep_expired(user_id="ana") == 1
+        with pytest.raises(ValidationError, match="blocking memory"):
+            Sweeper(memory)  # its sweep is a coroutine: the thread could never run it
 
 
 def test_cli_adds_with_a_ttl_and_sweeps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
