@@ -27,7 +27,10 @@ def expired_pks(
     query: Callable[[str, Sequence[Any]], list[Any]], where: str, params: Sequence[Any], now: str
 ) -> set[int]:
     """Primary keys of the scope's live memories that have expired but are not swept yet."""
-    rows = query(f"SELECT pk FROM memories WHERE {_EXPIRED} AND {where}", [now, *params])
+    # named, or the planner walks the whole scope by its user index instead of the few expired rows
+    rows = query(
+        f"SELECT pk FROM memories INDEXED BY memories_expiry WHERE {_EXPIRED} AND {where}", [now, *params]
+    )
     return {int(row[0]) for row in rows}
 
 
@@ -39,7 +42,7 @@ def sweep_batch(
     pks = [
         row[0]
         for row in conn.execute(
-            f"SELECT pk FROM memories WHERE {_EXPIRED} AND {where} ORDER BY pk LIMIT ?",
+            f"SELECT pk FROM memories INDEXED BY memories_expiry WHERE {_EXPIRED} AND {where} ORDER BY pk LIMIT ?",
             [now, *params, SWEEP_BATCH],
         )
     ]
