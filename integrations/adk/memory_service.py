@@ -137,13 +137,8 @@ class MemspanMemoryService(BaseMemoryService):
         offset = 0
         while True:
             page = yield call(
-                self.port,
-                "get_all",
-                **scope.as_dict(),
-                filters={SESSION_KEY: session_id},
-                limit=_PAGE,
-                offset=offset,
-                include_deleted=True,
+                self.port, "get_all", **scope.as_dict(), filters={SESSION_KEY: session_id},
+                limit=_PAGE, offset=offset, include_deleted=True,
             )
             for item in page:
                 seen.update(item.source_ids)
@@ -170,21 +165,12 @@ class MemspanMemoryService(BaseMemoryService):
             yield call(self.port, "add", messages, **scope.as_dict(), metadata=metadata)
 
     def _add_entries(
-        self,
-        app_name: str,
-        user_id: str,
-        entries: Sequence[MemoryEntry],
-        custom_metadata: Mapping[str, object] | None,
+        self, app_name: str, user_id: str, entries: Sequence[MemoryEntry], custom_metadata: Mapping[str, object] | None
     ) -> Flow[None]:
         scope = self.write_scope(app_name, user_id)
         texts = [_entry_text(entry) for entry in entries]  # every entry checked before the first write
         for entry, text in zip(entries, texts, strict=True):
-            metadata = {
-                **entry.custom_metadata,
-                **(custom_metadata or {}),
-                "framework": FRAMEWORK,
-                "adk_app": app_name,
-            }
+            metadata = {**entry.custom_metadata, **(custom_metadata or {}), "framework": FRAMEWORK, "adk_app": app_name}
             message: dict[str, Any] = {"role": "user", "content": text}
             if entry.author and entry.author != "user":
                 message.update(role="assistant", name=entry.author)
@@ -197,13 +183,8 @@ class MemspanMemoryService(BaseMemoryService):
             return SearchMemoryResponse()
         scope = self.recall_scope(app_name, user_id)
         found = yield call(
-            self.port,
-            "search",
-            query,
-            **scope.as_dict(),
-            filters=NOT_TRANSCRIPT,
-            limit=self.limit,
-            threshold=self.threshold,
+            self.port, "search", query, **scope.as_dict(), filters=NOT_TRANSCRIPT,
+            limit=self.limit, threshold=self.threshold,
         )
         return SearchMemoryResponse(memories=[_entry(item) for item in found])
 

@@ -85,12 +85,7 @@ class MemspanContextProvider(ContextProvider):
         return await run_async(flow)
 
     async def before_run(
-        self,
-        *,
-        agent: SupportsAgentRun,
-        session: AgentSession,
-        context: SessionContext,
-        state: dict[str, Any],
+        self, *, agent: SupportsAgentRun, session: AgentSession, context: SessionContext, state: dict[str, Any]
     ) -> None:
         """Recall for the run's new input into the instructions (and add the tools, if asked)."""
         if self._tools:
@@ -98,17 +93,10 @@ class MemspanContextProvider(ContextProvider):
         query = "\n".join(m.text for m in context.input_messages if m.text.strip())
         found = await self.recall(query)
         if found:
-            context.extend_instructions(
-                self.source_id, format_memories([m.text for m in found], self.context_prompt)
-            )
+            context.extend_instructions(self.source_id, format_memories([m.text for m in found], self.context_prompt))
 
     async def after_run(
-        self,
-        *,
-        agent: SupportsAgentRun,
-        session: AgentSession,
-        context: SessionContext,
-        state: dict[str, Any],
+        self, *, agent: SupportsAgentRun, session: AgentSession, context: SessionContext, state: dict[str, Any]
     ) -> None:
         """Hand the turn (input and response) to memspan's extractor."""
         if not self.store:

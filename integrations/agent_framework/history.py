@@ -32,9 +32,7 @@ def _entry(message: Message) -> tuple[str, str, dict[str, Any]]:
     payload = message.to_dict()
     size = len(json.dumps(payload).encode())
     if size > _MAX_MESSAGE_BYTES:  # checked before the batch's first write
-        raise ValidationError(
-            f"a message of {size:,} bytes is over the {_MAX_MESSAGE_BYTES:,} memspan keeps per message"
-        )
+        raise ValidationError(f"a message of {size:,} bytes is over the {_MAX_MESSAGE_BYTES:,} memspan keeps per message")
     role = str(message.role)
     text = message.text.strip() or f"({len(message.contents)} {role} contents)"
     return (role if role in ("user", "assistant", "system", "tool") else "tool"), text, payload
@@ -84,9 +82,7 @@ class MemspanHistoryProvider(HistoryProvider):
         if not entries:
             return
         existing = yield from self._load(session_id)
-        new = {
-            id(m) for m in filter_new_messages(existing, messages)
-        }  # a replayed transcript is not kept twice
+        new = {id(m) for m in filter_new_messages(existing, messages)}  # a replayed transcript is not kept twice
         kept = [entry for m, entry in zip(messages, entries, strict=True) if id(m) in new]
         yield from self._transcript.append(self._session(session_id), kept)
 
@@ -97,24 +93,15 @@ class MemspanHistoryProvider(HistoryProvider):
     @staticmethod
     def _session(session_id: str | None) -> str:
         if session_id is None:
-            raise ValidationError(
-                "memspan keeps history per session: run the agent with a session (agent.create_session())"
-            )
+            raise ValidationError("memspan keeps history per session: run the agent with a session (agent.create_session())")
         return validate_id("session_id", session_id)
 
-    async def get_messages(
-        self, session_id: str | None, *, state: dict[str, Any] | None = None, **kwargs: Any
-    ) -> list[Message]:
+    async def get_messages(self, session_id: str | None, *, state: dict[str, Any] | None = None, **kwargs: Any) -> list[Message]:
         """The session's messages, in order."""
         return await run_async(self._load(session_id))
 
     async def save_messages(
-        self,
-        session_id: str | None,
-        messages: Sequence[Message],
-        *,
-        state: dict[str, Any] | None = None,
-        **kwargs: Any,
+        self, session_id: str | None, messages: Sequence[Message], *, state: dict[str, Any] | None = None, **kwargs: Any
     ) -> None:
         """Append the messages not already at the end of the session's history."""
         await run_async(self._save(session_id, messages))

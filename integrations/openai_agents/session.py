@@ -49,9 +49,7 @@ def item_text(item: TResponseInputItem | dict[str, Any]) -> str:
 
 def _entry(item: TResponseInputItem) -> tuple[str, str, dict[str, Any]]:
     if not isinstance(item, dict):
-        raise ValidationError(
-            f"a session item must be a dict (a Responses input item), got {type(item).__name__}"
-        )
+        raise ValidationError(f"a session item must be a dict (a Responses input item), got {type(item).__name__}")
     try:  # the item must survive the store as JSON, or it could not be read back as it was given
         encoded = json.dumps(item)
     except (TypeError, ValueError) as error:

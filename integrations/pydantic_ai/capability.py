@@ -92,9 +92,7 @@ class MemspanMemory(AbstractCapability[Any]):
 
     async def recall(self, query: str) -> list[MemoryItem]:
         """What memspan remembers for ``query`` in the recall scope, best first."""
-        return await run_async(
-            recall_texts(self.port, self.owner.recall, query, limit=self.limit, threshold=self.threshold)
-        )
+        return await run_async(recall_texts(self.port, self.owner.recall, query, limit=self.limit, threshold=self.threshold))
 
     async def _instructions(self, ctx: RunContext[Any]) -> str:
         found = await self.recall(prompt_text(ctx.prompt))
