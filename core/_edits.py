@@ -17,6 +17,7 @@ from ._inputs import text_hash, validate_metadata, validate_text
 from ._plan import deletion
 from .effects import Flow, call
 from .errors import ConflictError, ValidationError
+from .expiry import UNCHANGED, Unchanged, resolve_expiry
 from .ports import Change, Vector
 from .scope import Scope, validate_id
 from .types import Event, HistoryEvent, MemoryChange, MemoryItem
@@ -43,11 +44,19 @@ def retrying(attempt: Callable[[], Flow[T]]) -> Flow[T]:
 
 
 def update_by_id(
-    engine: Engine, memory_id: str, *, text: str | None, metadata: Mapping[str, Any] | None, owner: Scope
+    engine: Engine,
+    memory_id: str,
+    *,
+    text: str | None,
+    metadata: Mapping[str, Any] | None,
+    owner: Scope,
+    expires_at: object = UNCHANGED,
+    ttl: object = None,
 ) -> Flow[MemoryItem]:
-    """Change a memory's text and/or metadata; the store writes it only over the version read."""
-    if text is None and metadata is None:
-        raise ValidationError("update needs text=, metadata= or both")
+    """Change a memory's text, metadata and/or expiry; the store writes it only over the version read.
+    ``expires_at=None`` clears the expiry; ``UNCHANGED`` (the default) keeps it."""
+    if text is None and metadata is None and expires_at is UNCHANGED and ttl is None:
+        raise ValidationError("update needs text=, metadata=, expires_at= or ttl=")
     validate_id("memory id", memory_id)
     new_text = validate_text(text) if text is not None else None
     if new_text is not None and len(new_text) > engine.settings.max_message_chars:
@@ -56,9 +65,13 @@ def update_by_id(
             f"{engine.settings.max_message_chars:,}; raise max_message_chars on the Memory"
         )
     new_meta = validate_metadata(metadata) if metadata is not None else None
+    new_expiry: str | Unchanged | None = UNCHANGED
+    if ttl is not None or not isinstance(expires_at, Unchanged):  # None clears the expiry
+        given = None if isinstance(expires_at, Unchanged) else expires_at
+        new_expiry = resolve_expiry(given, ttl, engine.store.clock())
     embedded: dict[str, Vector] = {}  # a repeated attempt does not embed the same text again
     item, vector = yield from retrying(
-        lambda: _update_once(engine, memory_id, new_text, new_meta, owner, embedded)
+        lambda: _update_once(engine, memory_id, new_text, new_meta, new_expiry, owner, embedded)
     )
     if engine.graph is not None and vector is not None:  # graph memory hook: the new text's entities
         scope = Scope(item.user_id, item.agent_id, item.run_id)
@@ -71,6 +84,7 @@ def _update_once(
     memory_id: str,
     new_text: str | None,
     new_meta: dict[str, Any] | None,
+    new_expiry: str | Unchanged | None,
     owner: Scope,
     embedded: dict[str, Vector],
 ) -> Flow[tuple[MemoryItem, Vector | None]]:
@@ -86,7 +100,10 @@ def _update_once(
             embedded[text] = (yield call(engine.embedder, "embed", [text], kind="document"))[0]
         vector = embedded[text]
     now = engine.now()
-    item = replace(target, text=text, hash=text_hash(text), metadata=meta, updated_at=now)
+    expiry = target.expires_at if isinstance(new_expiry, Unchanged) else new_expiry
+    item = replace(
+        target, text=text, hash=text_hash(text), metadata=meta, updated_at=now, expires_at=expiry
+    )
     event = HistoryEvent(
         target.id,
         Event.UPDATE,

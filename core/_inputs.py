@@ -27,6 +27,7 @@ RESERVED_METADATA_KEYS = frozenset(
         "created_at",
         "updated_at",
         "deleted_at",
+        "expires_at",
         "score",
         "source_ids",
         "actor_id",

@@ -10,8 +10,8 @@ The engine embeds the texts and hands everything to the store in one call.
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np

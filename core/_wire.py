@@ -164,7 +164,13 @@ class Operations:
             attempt += 1
 
     def op_add(
-        self, messages: MessagesInput, ids: dict[str, str], metadata: Any, memory_type: Any, infer: bool
+        self,
+        messages: MessagesInput,
+        ids: dict[str, str],
+        metadata: Any,
+        memory_type: Any,
+        infer: bool,
+        expiry: dict[str, object] | None = None,
     ) -> Op:
         mtype = MemoryType.parse(memory_type).value if memory_type is not None else None
         body = {
@@ -173,6 +179,7 @@ class Operations:
             "metadata": metadata,
             "memory_type": mtype,
             "infer": infer,
+            **(expiry or {}),
         }
         data = yield from self._exchange(Request("POST", "/v1/memories", json=body))
         changes = [
@@ -213,10 +220,17 @@ class Operations:
             next_offset = data["next_offset"]
         return items
 
-    def op_update(self, memory_id: str, text: str | None, metadata: Any, owner: dict[str, str]) -> Op:
-        if text is None and metadata is None:
-            raise errors.ValidationError("update needs text=, metadata= or both")
-        body = {"text": text, "metadata": metadata}
+    def op_update(
+        self,
+        memory_id: str,
+        text: str | None,
+        metadata: Any,
+        owner: dict[str, str],
+        expiry: dict[str, object] | None = None,
+    ) -> Op:
+        if text is None and metadata is None and not expiry:
+            raise errors.ValidationError("update needs text=, metadata=, expires_at= or ttl=")
+        body = {"text": text, "metadata": metadata, **(expiry or {})}
         data = yield from self._exchange(Request("PATCH", f"/v1/memories/{memory_id}", owner, json=body))
         return MemoryItem.from_dict(data)
 
@@ -227,6 +241,10 @@ class Operations:
     def op_delete_all(self, ids: dict[str, str], purge: bool) -> Op:
         data = yield from self._exchange(Request("DELETE", "/v1/memories", {**ids, "purge": purge}))
         return int(data["deleted"])
+
+    def op_sweep_expired(self) -> Op:
+        data = yield from self._exchange(Request("POST", "/v1/sweep"))
+        return int(data["swept"])
 
     def op_history(self, memory_id: str, owner: dict[str, str]) -> Op:
         data = yield from self._exchange(Request("GET", f"/v1/memories/{memory_id}/history", owner))

@@ -29,6 +29,7 @@ from ._wire import (
     scope_ids,
 )
 from .effects import run_async, run_sync
+from .expiry import TTL, UNCHANGED, ExpiresAt, Unchanged, wire_fields
 from .messages import MessagesInput
 from .types import AddResult, HistoryEvent, MemoryItem, MemoryType, SearchResult, Usage
 
@@ -84,9 +85,13 @@ class RemoteMemory(Operations):
         metadata: Mapping[str, Any] | None = None,
         memory_type: str | MemoryType | None = None,
         infer: bool = True,
+        expires_at: ExpiresAt = None,
+        ttl: TTL = None,
     ) -> AddResult:
         ids = scope_ids(user_id, agent_id, run_id)
-        result: AddResult = self._run(self.op_add(messages, ids, metadata, memory_type, infer))
+        result: AddResult = self._run(
+            self.op_add(messages, ids, metadata, memory_type, infer, wire_fields(expires_at, ttl))
+        )
         return result
 
     def search(
@@ -143,9 +148,13 @@ class RemoteMemory(Operations):
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        expires_at: ExpiresAt | Unchanged = UNCHANGED,
+        ttl: TTL = None,
     ) -> MemoryItem:
         owner = owner_ids(user_id, agent_id, run_id)
-        item: MemoryItem = self._run(self.op_update(memory_id, text, metadata, owner))
+        item: MemoryItem = self._run(
+            self.op_update(memory_id, text, metadata, owner, wire_fields(expires_at, ttl))
+        )
         return item
 
     def delete(
@@ -168,6 +177,11 @@ class RemoteMemory(Operations):
         purge: bool = False,
     ) -> int:
         count: int = self._run(self.op_delete_all(scope_ids(user_id, agent_id, run_id), purge))
+        return count
+
+    def sweep_expired(self) -> int:
+        """Delete the server store's expired memories (an admin key's call); returns how many."""
+        count: int = self._run(self.op_sweep_expired())
         return count
 
     def history(
@@ -230,9 +244,13 @@ class AsyncRemoteMemory(Operations):
         metadata: Mapping[str, Any] | None = None,
         memory_type: str | MemoryType | None = None,
         infer: bool = True,
+        expires_at: ExpiresAt = None,
+        ttl: TTL = None,
     ) -> AddResult:
         ids = scope_ids(user_id, agent_id, run_id)
-        result: AddResult = await self._run(self.op_add(messages, ids, metadata, memory_type, infer))
+        result: AddResult = await self._run(
+            self.op_add(messages, ids, metadata, memory_type, infer, wire_fields(expires_at, ttl))
+        )
         return result
 
     async def search(
@@ -291,9 +309,13 @@ class AsyncRemoteMemory(Operations):
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        expires_at: ExpiresAt | Unchanged = UNCHANGED,
+        ttl: TTL = None,
     ) -> MemoryItem:
         owner = owner_ids(user_id, agent_id, run_id)
-        item: MemoryItem = await self._run(self.op_update(memory_id, text, metadata, owner))
+        item: MemoryItem = await self._run(
+            self.op_update(memory_id, text, metadata, owner, wire_fields(expires_at, ttl))
+        )
         return item
 
     async def delete(
@@ -316,6 +338,10 @@ class AsyncRemoteMemory(Operations):
         purge: bool = False,
     ) -> int:
         count: int = await self._run(self.op_delete_all(scope_ids(user_id, agent_id, run_id), purge))
+        return count
+
+    async def sweep_expired(self) -> int:
+        count: int = await self._run(self.op_sweep_expired())
         return count
 
     async def history(

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeGuard, runtime_checkable
 
 from .errors import ValidationError
+from .expiry import TTL, ExpiresAt, Unchanged
 from .messages import MessagesInput
 from .types import AddResult, HistoryEvent, MemoryItem, SearchResult
 
@@ -36,6 +37,8 @@ class MemoryFacade(Protocol):
         run_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         infer: bool = True,
+        expires_at: ExpiresAt = None,
+        ttl: TTL = None,
     ) -> AddResult: ...
 
     def search(
@@ -80,6 +83,8 @@ class MemoryFacade(Protocol):
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        expires_at: ExpiresAt | Unchanged = ...,
+        ttl: TTL = None,
     ) -> MemoryItem: ...
 
     def delete(
@@ -120,6 +125,8 @@ class AsyncMemoryFacade(Protocol):
         run_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         infer: bool = True,
+        expires_at: ExpiresAt = None,
+        ttl: TTL = None,
     ) -> AddResult: ...
 
     async def search(
@@ -164,6 +171,8 @@ class AsyncMemoryFacade(Protocol):
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        expires_at: ExpiresAt | Unchanged = ...,
+        ttl: TTL = None,
     ) -> MemoryItem: ...
 
     async def delete(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .config import default_location, open_store, resolve_embedder
 from .effects import run_async, run_sync
 from .errors import ValidationError
+from .expiry import TTL, UNCHANGED, ExpiresAt, Unchanged
 from .extract import RuleExtractor
 from .messages import MessagesInput
 from .pipeline import Engine, Settings
@@ -25,6 +26,13 @@ from .types import AddResult, HistoryEvent, MemoryItem, MemoryType, SearchResult
 if TYPE_CHECKING:
     from .graph import EntityGraph, GraphOption
     from .graph.api import AsyncGraphAPI, GraphAPI
+
+
+def _optional_scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> Scope | None:
+    """A scope when any id is given (validated), else ``None``: the whole store."""
+    if user_id is None and agent_id is None and run_id is None:
+        return None
+    return Scope.of(user_id, agent_id, run_id, operation="sweep_expired")
 
 
 class _Base:
@@ -131,12 +139,20 @@ class Memory(_Base):
         metadata: Mapping[str, Any] | None = None,
         memory_type: str | MemoryType | None = None,
         infer: bool = True,
+        expires_at: ExpiresAt = None,
+        ttl: TTL = None,
     ) -> AddResult:
-        """Remember what matters in ``messages`` (a string, a message dict, or a list of them)."""
+        """Remember what matters in ``messages`` (a string, a message dict, or a list of them).
+
+        ``ttl`` (seconds or a timedelta) or ``expires_at`` (a datetime or ISO-8601 string) makes the
+        new memories expire: invisible from then on, deleted by :meth:`sweep_expired`."""
         scope = Scope.of(user_id, agent_id, run_id, operation="add")
         return run_sync(
-            self._engine.add(messages, scope=scope, metadata=metadata, memory_type=memory_type, infer=infer)
-        )
+            self._engine.add(
+                messages, scope=scope, metadata=metadata, memory_type=memory_type, infer=infer,
+                expires_at=expires_at, ttl=ttl,
+            )
+        )  # fmt: skip
 
     @traced("search")
     def search(
@@ -212,14 +228,21 @@ class Memory(_Base):
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        expires_at: ExpiresAt | Unchanged = UNCHANGED,
+        ttl: TTL = None,
     ) -> MemoryItem:
         """Change a memory's text and/or replace its metadata; the old version goes to history.
+        ``ttl=`` / ``expires_at=`` set a new expiry (``expires_at=None`` removes it).
 
         With ``user_id=`` (etc.) the memory must lie in that scope, else NotFoundError and no change
         (the same holds for :meth:`get`, :meth:`delete` and :meth:`history`).
         """
         owner = Scope(user_id, agent_id, run_id)
-        return run_sync(self._engine.update(memory_id, text=text, metadata=metadata, owner=owner))
+        return run_sync(
+            self._engine.update(
+                memory_id, text=text, metadata=metadata, owner=owner, expires_at=expires_at, ttl=ttl
+            )
+        )
 
     @traced("delete")
     def delete(
@@ -259,6 +282,14 @@ class Memory(_Base):
         """Every change to one memory, oldest first (ADD, UPDATE, DELETE); held to a scope when one is given."""
         return run_sync(self._engine.history(memory_id, owner=Scope(user_id, agent_id, run_id)))
 
+    @traced("sweep_expired")
+    def sweep_expired(
+        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+    ) -> int:
+        """Delete the memories whose expiry has passed (of a scope, or of the whole store), each with
+        a DELETE event; returns how many. They were already invisible (see :mod:`memspan.expiry`)."""
+        return run_sync(self._engine.sweep_expired(scope=_optional_scope(user_id, agent_id, run_id)))
+
     @traced("reset")
     def reset(self) -> None:
         """Erase every memory of every scope."""
@@ -295,11 +326,16 @@ class AsyncMemory(_Base):
         metadata: Mapping[str, Any] | None = None,
         memory_type: str | MemoryType | None = None,
         infer: bool = True,
+        expires_at: ExpiresAt = None,
+        ttl: TTL = None,
     ) -> AddResult:
         scope = Scope.of(user_id, agent_id, run_id, operation="add")
         return await run_async(
-            self._engine.add(messages, scope=scope, metadata=metadata, memory_type=memory_type, infer=infer)
-        )
+            self._engine.add(
+                messages, scope=scope, metadata=metadata, memory_type=memory_type, infer=infer,
+                expires_at=expires_at, ttl=ttl,
+            )
+        )  # fmt: skip
 
     @traced("search")
     async def search(
@@ -370,9 +406,15 @@ class AsyncMemory(_Base):
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        expires_at: ExpiresAt | Unchanged = UNCHANGED,
+        ttl: TTL = None,
     ) -> MemoryItem:
         owner = Scope(user_id, agent_id, run_id)
-        return await run_async(self._engine.update(memory_id, text=text, metadata=metadata, owner=owner))
+        return await run_async(
+            self._engine.update(
+                memory_id, text=text, metadata=metadata, owner=owner, expires_at=expires_at, ttl=ttl
+            )
+        )
 
     @traced("delete")
     async def delete(
@@ -407,6 +449,12 @@ class AsyncMemory(_Base):
         run_id: str | None = None,
     ) -> list[HistoryEvent]:
         return await run_async(self._engine.history(memory_id, owner=Scope(user_id, agent_id, run_id)))
+
+    @traced("sweep_expired")
+    async def sweep_expired(
+        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+    ) -> int:
+        return await run_async(self._engine.sweep_expired(scope=_optional_scope(user_id, agent_id, run_id)))
 
     @traced("reset")
     async def reset(self) -> None:

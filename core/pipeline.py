@@ -27,6 +27,7 @@ from ._inputs import (
 from ._plan import change_existing, new_item, not_repeated, sort_plan
 from .effects import Flow, call, gather
 from .errors import ConflictError, NotFoundError, StoreError, ValidationError
+from .expiry import UNCHANGED, is_expired, resolve_expiry
 from .filters import format_timestamp, parse_filter
 from .messages import MAX_MESSAGE_CHARS, Message, MessagesInput, normalize_messages
 from .ports import (
@@ -145,9 +146,12 @@ class Engine:
         metadata: Mapping[str, Any] | None,
         memory_type: str | MemoryType | None,
         infer: bool,
+        expires_at: object = None,
+        ttl: object = None,
     ) -> Flow[AddResult]:
         msgs = normalize_messages(messages, max_chars=self.settings.max_message_chars)
         meta = validate_metadata(metadata)
+        expiry = resolve_expiry(expires_at, ttl, self.store.clock())  # memspan.expiry
         mtype = MemoryType.parse(memory_type) if memory_type is not None else None
         yield from self.bind()
         if not infer:
@@ -163,11 +167,11 @@ class Engine:
                     for m in msgs
                 ]
             )
-            changes = yield from self._apply(scope, plan, [], meta, mtype, dedupe=False)
+            changes = yield from self._apply(scope, plan, [], meta, mtype, dedupe=False, expiry=expiry)
         else:
             spent: list[Usage] = []  # every extraction's cost counts, the overtaken ones too
             plan, changes = yield from retrying(
-                lambda: self._extract_and_apply(scope, msgs, meta, mtype, spent)
+                lambda: self._extract_and_apply(scope, msgs, meta, mtype, spent, expiry)
             )
             plan = replace(plan, usage=sum(spent, Usage()))
         if self.graph is not None:  # graph memory hook: entities and relations of what changed
@@ -183,6 +187,7 @@ class Engine:
         meta: dict[str, Any],
         mtype: MemoryType | None,
         spent: list[Usage],
+        expiry: str | None,
     ) -> Flow[tuple[ExtractionPlan, list[MemoryChange]]]:
         """One attempt of an inferred add: show the extractor the scope as it is now, write its
         plan. The store refuses the write (ConflictError) if a memory the plan changes was changed
@@ -194,7 +199,7 @@ class Engine:
         plan: ExtractionPlan = yield call(self.extractor, "extract", request)
         spent.append(plan.usage)
         try:
-            changes = yield from self._apply(scope, plan, existing, meta, mtype, dedupe=True)
+            changes = yield from self._apply(scope, plan, existing, meta, mtype, dedupe=True, expiry=expiry)
         except NotFoundError as exc:  # a memory the plan changes was deleted while it was made
             raise ConflictError(f"the plan changes a memory deleted meanwhile ({exc})") from exc
         return plan, changes
@@ -220,6 +225,7 @@ class Engine:
         mtype: MemoryType | None,
         *,
         dedupe: bool,
+        expiry: str | None = None,
     ) -> Flow[list[MemoryChange]]:
         """Write a plan: every text embedded first, then everything in one store call (one
         transaction where the backend has them), so a failing model or store leaves it as it was."""
@@ -245,7 +251,7 @@ class Engine:
                     duplicate_similarity(self.embedder, a[1], self.settings.near_duplicate) for a in additions
                 ]
                 keep = yield from not_repeated(self.store, scope, vectors, writes, changes, thresholds)
-            items = [new_item(scope, additions[i], meta, mtype, now) for i in keep]
+            items = [replace(new_item(scope, additions[i], meta, mtype, now), expires_at=expiry) for i in keep]
             vectors = vectors[keep]
         events = [
             HistoryEvent(
@@ -343,6 +349,7 @@ class Engine:
         if (
             item is None
             or (item.deleted_at is not None and not include_deleted)
+            or (is_expired(item.expires_at, self.store.clock()) and not include_deleted)
             or not owner.contains(item.user_id, item.agent_id, item.run_id)
         ):
             raise NotFoundError.for_id(memory_id)  # missing, deleted, someone else's: alike
@@ -372,9 +379,20 @@ class Engine:
         return items  # type: ignore[no-any-return]
 
     def update(
-        self, memory_id: str, *, text: str | None, metadata: Mapping[str, Any] | None, owner: Scope = ANYONE
+        self,
+        memory_id: str,
+        *,
+        text: str | None,
+        metadata: Mapping[str, Any] | None,
+        owner: Scope = ANYONE,
+        expires_at: object = UNCHANGED,
+        ttl: object = None,
     ) -> Flow[MemoryItem]:
-        return (yield from update_by_id(self, memory_id, text=text, metadata=metadata, owner=owner))
+        return (
+            yield from update_by_id(
+                self, memory_id, text=text, metadata=metadata, owner=owner, expires_at=expires_at, ttl=ttl
+            )
+        )
 
     def delete(self, memory_id: str, *, owner: Scope = ANYONE) -> Flow[MemoryItem]:
         return (yield from delete_by_id(self, memory_id, owner=owner))
@@ -383,6 +401,11 @@ class Engine:
         count = yield call(self.store, "delete_scope", scope, purge=purge, at=self.now())
         if self.graph is not None:  # graph memory hook: the scope's graph goes with its memories
             yield from self.graph.delete_all(scope, purge=purge, at=self.now())
+        return int(count)
+
+    def sweep_expired(self, *, scope: Scope | None = None) -> Flow[int]:
+        """Delete the expired memories (of a scope, or of all): see :mod:`memspan.expiry`."""
+        count = yield call(self.store, "sweep_expired", self.store.clock(), scope)
         return int(count)
 
     def history(self, memory_id: str, *, owner: Scope = ANYONE) -> Flow[list[HistoryEvent]]:

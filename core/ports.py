@@ -9,7 +9,7 @@ otherwise its blocking method runs in a worker thread.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import EmbedderError
+from .expiry import utc_now
 from .filters import Filter
 from .messages import Message
 from .scope import Scope
@@ -127,8 +128,19 @@ class MemoryStore(ABC):
     history event are atomic (and, where the backend has transactions, everything one add writes:
     :meth:`apply`); a scope is always applied as equality on each id it sets; vector
     scores are cosine similarities; nothing is returned from outside the scope; soft-deleted
-    memories are kept (with ``deleted_at``) and never searched.
+    memories are kept (with ``deleted_at``) and never searched; a memory whose ``expires_at`` is
+    not after :attr:`clock` is, for every read, as if deleted (applied in the query, see
+    :mod:`memspan.expiry`).
     """
+
+    #: the instant expiry is judged by, as stored text (the real UTC time; tests move it forward)
+    clock: Callable[[], str] = staticmethod(utc_now)
+
+    def sweep_expired(self, at: str, scope: Scope | None = None) -> int:
+        """Delete every live memory (of ``scope``, or of all) whose ``expires_at`` is not after
+        ``at``, each with a DELETE event (reason ``"expired"``), in the store's write transactions;
+        return how many. Every memspan backend implements it."""
+        raise NotImplementedError(f"{type(self).__name__} cannot sweep expired memories")
 
     @abstractmethod
     def bind_embedder(self, model_id: str, dimension: int) -> None:

@@ -69,6 +69,8 @@ class MemoryItem:
     deleted_at: str | None = None
     score: float | None = None
     score_details: JSON | None = None
+    #: when the memory stops existing for every read (canonical UTC text, see memspan.expiry)
+    expires_at: str | None = None
 
     @property
     def memory(self) -> str:
@@ -92,6 +94,7 @@ class MemoryItem:
             self.deleted_at,
             score,
             details,
+            self.expires_at,
         )
 
     def to_dict(self) -> JSON:
@@ -110,6 +113,8 @@ class MemoryItem:
         }
         if self.deleted_at is not None:
             data["deleted_at"] = self.deleted_at
+        if self.expires_at is not None:
+            data["expires_at"] = self.expires_at
         if self.score is not None:
             data["score"] = self.score
         if self.score_details is not None:
@@ -134,6 +139,7 @@ class MemoryItem:
             data.get("deleted_at"),
             data.get("score"),
             data.get("score_details"),
+            data.get("expires_at"),
         )
 
 

@@ -79,7 +79,21 @@ class FacadePort:
             )
         return self._blocking
 
+    def _sweeper(self, name: str) -> Any:
+        if name == "asweep_expired":
+            if self.awaitable is None:
+                raise AttributeError(name)  # run_async then runs the blocking method in a thread
+            target: Any = self.awaitable
+        else:
+            target = self.blocking
+        method = getattr(target, "sweep_expired", None)
+        if method is None:
+            raise ValidationError(f"{type(target).__name__} cannot sweep expired memories (no sweep_expired)")
+        return method
+
     def __getattr__(self, name: str) -> Any:
+        if name in ("sweep_expired", "asweep_expired"):  # memspan.expiry: every memspan facade has it
+            return self._sweeper(name)
         if name.startswith("a") and name[1:] in FACADE_METHODS:
             if self.awaitable is None:
                 raise AttributeError(name)  # run_async then runs the blocking method in a thread
@@ -283,9 +297,11 @@ class Transcript:
     ``fmt`` keeps two frameworks' transcripts of one session apart.
     """
 
-    def __init__(self, port: FacadePort, fmt: str):
+    def __init__(self, port: FacadePort, fmt: str, ttl: float | None = None):
+        """``ttl`` (seconds): each message expires that long after it was written (memspan.expiry)."""
         self.port = port
         self.fmt = fmt
+        self.ttl = ttl
 
     def load(self, run_id: str) -> Flow[list[MemoryItem]]:
         items: list[MemoryItem] = []
@@ -314,8 +330,15 @@ class Transcript:
         for offset, (role, text, payload) in enumerate(entries):
             metadata = {TRANSCRIPT: True, FORMAT: self.fmt, POSITION: position + offset, MESSAGE: payload}
             message = {"role": role, "content": text}
+            expiry = {"ttl": self.ttl} if self.ttl is not None else {}  # a facade without expiry still works
             yield call(
-                self.port, "add", message, run_id=run_id, metadata=metadata | (extra or {}), infer=False
+                self.port,
+                "add",
+                message,
+                run_id=run_id,
+                metadata=metadata | (extra or {}),
+                infer=False,
+                **expiry,
             )
 
     def mark(self, items: Sequence[MemoryItem], extra: dict[str, Any]) -> Flow[None]:

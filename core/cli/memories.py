@@ -1,4 +1,4 @@
-"""add, search, list, get, history, delete, delete-all, stats."""
+"""add, search, list, get, history, delete, delete-all, sweep, stats."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def _add(args: argparse.Namespace) -> int:
     metadata = _json_option(args.metadata, "--metadata")
     with open_memory(args) as memory:
         result = memory.add(
-            args.text, metadata=metadata, memory_type=args.type, infer=not args.verbatim, **scope_kwargs(args)
-        )
+            args.text, metadata=metadata, memory_type=args.type, infer=not args.verbatim,
+            expires_at=args.expires_at, ttl=args.ttl, **scope_kwargs(args),
+        )  # fmt: skip
     lines = [f"{c.event.value:6} {c.item.id}  {c.item.text}" for c in result.changes] or [
         "nothing worth remembering"
     ]
@@ -92,6 +93,13 @@ def _delete_all(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    with open_memory(args) as memory:
+        count = memory.sweep_expired(**scope_kwargs(args))
+    emit(args, {"swept": count}, f"deleted {count} expired memories (kept in history)")
+    return 0
+
+
 def _stats(args: argparse.Namespace) -> int:
     with open_memory(args) as memory:
         stats_method = getattr(memory.store, "stats", None)
@@ -107,6 +115,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--metadata", help="JSON object")
     p.add_argument("--type", choices=["semantic", "episodic", "procedural"])
     p.add_argument("--verbatim", action="store_true", help="store the text as is (infer=False)")
+    p.add_argument("--ttl", type=float, help="seconds until the memory expires")
+    p.add_argument("--expires-at", help="ISO-8601 instant when the memory expires")
     p.set_defaults(handler=_add)
 
     p = sub.add_parser("search", help="find the memories that match a query")
@@ -141,6 +151,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--purge", action="store_true", help="erase memories and history for good")
     p.add_argument("--yes", action="store_true", help="confirm")
     p.set_defaults(handler=_delete_all)
+
+    p = sub.add_parser("sweep", help="delete expired memories (of a scope, or all); cron-friendly")
+    add_scope_options(p)
+    p.set_defaults(handler=_sweep)
 
     p = sub.add_parser("stats", help="counts and sizes of the store")
     p.set_defaults(handler=_stats)

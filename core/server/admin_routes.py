@@ -11,7 +11,7 @@ from ..scope import SCOPE_KEYS, Scope
 from .access_log import LogQuery
 from .app import Service, authenticate, get_service, require_admin
 from .keys import Grant, Principal
-from .models import AccessLogPage, KeyCreate, KeyCreated, KeyList, KeyOut, ScopeId
+from .models import AccessLogPage, KeyCreate, KeyCreated, KeyList, KeyOut, ScopeId, SweepResponse
 
 router = APIRouter()
 Admin = Annotated[Principal, Depends(require_admin)]
@@ -41,6 +41,17 @@ def revoke_key(key_id: str, principal: Admin, svc: Svc) -> None:
         raise HTTPException(422, "refusing to revoke the key making this call; use another admin key")
     if not svc.keys.revoke(key_id):
         raise HTTPException(404, f"no live key with id {key_id!r}")
+
+
+@router.post(
+    "/sweep",
+    response_model=SweepResponse,
+    tags=["expiry"],
+    summary="Delete every expired memory of the store",
+)
+def sweep_expired(_: Admin, svc: Svc) -> dict[str, Any]:
+    """Expired memories are already invisible; this makes their deletion durable (memspan.expiry)."""
+    return {"swept": svc.memory.sweep_expired()}
 
 
 def _log_query(

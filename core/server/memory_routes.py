@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from ..errors import NotFoundError, ValidationError
+from ..expiry import UNCHANGED
 from ..scope import Scope
 from ..types import MemoryItem
 from ..validation import split_valid
@@ -94,8 +95,9 @@ def add_memories(body: AddRequest, principal: Caller, svc: Svc) -> dict[str, Any
     )
     with _write(svc, principal, "add", scope) as row:
         result = svc.memory.add(
-            messages, metadata=body.metadata, memory_type=body.memory_type, infer=body.infer, **ids
-        )
+            messages, metadata=body.metadata, memory_type=body.memory_type, infer=body.infer, **ids,
+            expires_at=body.expires_at, ttl=body.ttl,
+        )  # fmt: skip
         row.done(c.item for c in result.changes)  # NOOPs too: the caller was shown them
     return result.to_dict()
 
@@ -188,7 +190,10 @@ def update_memory(
 ) -> dict[str, Any]:
     target = _owned(svc, principal, memory_id, "write", deleted=False, owner=owner)
     with _write(svc, principal, "update", _owner_of(target), memory_id) as row:
-        item = svc.memory.update(memory_id, body.text, metadata=body.metadata)
+        expires_at = body.expires_at if "expires_at" in body.model_fields_set else UNCHANGED
+        item = svc.memory.update(
+            memory_id, body.text, metadata=body.metadata, expires_at=expires_at, ttl=body.ttl
+        )
         row.done([item])
     return item.to_dict()
 

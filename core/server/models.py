@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -102,6 +103,33 @@ class MessageIn(_Strict):
             raise ValueError(str(exc)) from None
 
 
+def _expiry_instant(value: Any) -> Any:
+    """``expires_at`` in memspan's canonical form (its future-ness is checked by Memory)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO-8601 timestamp string")
+    try:
+        return parse_timestamp(value.upper(), what="expires_at")
+    except FilterError as exc:
+        raise ValueError(str(exc)) from None
+
+
+_Instant = Annotated[
+    str, Field(pattern=r"^(1[1-9]|[2-8][0-9]|9[0-8])[0-9]{2}-", json_schema_extra={"format": "date-time"})
+]
+ExpiresAt = Annotated[
+    _Instant | None,
+    AfterValidator(_expiry_instant),
+    Field(
+        description="RFC 3339 instant, in the future, after which no read sees the memory (memspan.expiry)"
+    ),
+]
+TTLSeconds = Annotated[
+    float | None, Field(gt=0, le=3.1e10, strict=True, description="seconds from now until the memory expires")
+]
+
+
 class AddRequest(ScopeIds):
     model_config = ConfigDict(json_schema_extra=SCOPE_REQUIRED)
 
@@ -111,6 +139,8 @@ class AddRequest(ScopeIds):
     metadata: Metadata | None = None
     memory_type: MemoryTypeName | None = None
     infer: StrictBool = Field(True, description="extract facts (true) or store each message verbatim (false)")
+    expires_at: ExpiresAt = None
+    ttl: TTLSeconds = None
 
 
 class SearchRequest(ScopeIds):
@@ -124,23 +154,28 @@ class SearchRequest(ScopeIds):
 
 
 class UpdateRequest(_Strict):
-    """At least one of ``text`` and ``metadata``; metadata replaces the old metadata."""
+    """At least one of ``text``, ``metadata``, ``expires_at`` and ``ttl``; metadata replaces the old
+    metadata, ``expires_at: null`` removes the expiry."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "anyOf": [
                 {"required": ["text"], "properties": {"text": {"type": "string"}}},
                 {"required": ["metadata"], "properties": {"metadata": {"type": "object"}}},
+                {"required": ["expires_at"]},
+                {"required": ["ttl"]},
             ]
         }
     )
     text: Text | None = None
     metadata: Metadata | None = None
+    expires_at: ExpiresAt = None
+    ttl: TTLSeconds = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> UpdateRequest:
-        if self.text is None and self.metadata is None:
-            raise ValueError("update needs text, metadata or both")
+        if self.text is None and self.metadata is None and not {"expires_at", "ttl"} & self.model_fields_set:
+            raise ValueError("update needs text, metadata, expires_at or ttl")
         return self
 
 
@@ -157,6 +192,7 @@ class MemoryOut(BaseModel):
     updated_at: str
     source_ids: list[str]
     deleted_at: str | None = None
+    expires_at: str | None = None
     score: float | None = None
     score_details: dict[str, Any] | None = None
 
@@ -214,6 +250,10 @@ class HistoryEventOut(BaseModel):
 
 class HistoryResponse(BaseModel):
     results: list[HistoryEventOut]
+
+
+class SweepResponse(BaseModel):
+    swept: int = Field(description="expired memories deleted (each with a DELETE event, reason 'expired')")
 
 
 class DeleteAllResponse(BaseModel):

@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 
 from ..errors import SchemaVersionError
+from ._expiry_postgres import V3 as EXPIRY_V3
 
 V1 = """
 CREATE TABLE {schema}.meta (key text PRIMARY KEY, value text NOT NULL);
@@ -90,8 +91,8 @@ CREATE INDEX memories_tsv ON {schema}.memories USING gin (tsv);
 """
 ).replace("CJK", _CJK)
 
-#: migration N (1-based) is MIGRATIONS[N - 1]
-MIGRATIONS: list[str] = [V1, V2]
+#: migration N (1-based) is MIGRATIONS[N - 1]; 3 (expiry) lives beside its code
+MIGRATIONS: list[str] = [V1, V2, EXPIRY_V3]
 
 #: one advisory lock key for every memspan migration on a server
 MIGRATION_LOCK = 0x6D656D7370616E

@@ -30,6 +30,7 @@ from ..filters import Filter
 from ..keyword import best, coverage, idf, query_terms
 from ..ports import ScoredItems, Vector
 from ..scope import Scope
+from ._expiry_postgres import NOT_EXPIRED
 from ._postgres_sql import ITEM_COLUMNS, row_item, scope_sql, tsquery
 
 #: the HNSW indexes, by the type of the vectors they hold
@@ -61,6 +62,7 @@ class PostgresSearch:
     _query: Callable[..., list[Any]]
     _filter: Callable[[Filter | None], tuple[str, dict[str, Any]]]
     _check_vectors: Callable[[Vector, int], None]
+    clock: Callable[[], str]
 
     def _use_hnsw(self, scope: Scope, where: str, params: dict[str, Any]) -> bool:
         """Whether the scope has more than ``hnsw_min_scope`` live rows (a count that stops there)."""
@@ -76,7 +78,7 @@ class PostgresSearch:
         return int(rows[0][0]) > self.hnsw_min_scope
 
     def _vector_sql(self, where: str, extra: str, *, approximate: bool) -> str:
-        live = f"WHERE {where} AND deleted_at IS NULL AND embedding IS NOT NULL{extra}"
+        live = f"WHERE {where} AND deleted_at IS NULL AND {NOT_EXPIRED} AND embedding IS NOT NULL{extra}"
         score = "1 - (embedding <=> %(q)b) AS score"
         if not approximate:
             # "+ 0" hides the distance from the planner, so exact search never takes the ANN index;
@@ -116,6 +118,7 @@ class PostgresSearch:
         where, params = scope_sql(scope)
         extra, extra_params = self._filter(flt)
         params = {**params, **extra_params, "q": query, "limit": limit, "shortlist": 2 * limit}
+        params["expiry_now"] = self.clock()
         approximate = self._use_hnsw(scope, where, params)
         sql = self._vector_sql(where, extra, approximate=approximate)
         if not approximate:
@@ -149,7 +152,8 @@ class PostgresSearch:
         extra, extra_params = self._filter(flt)
         term_params = {f"term{i}": term for i, term in enumerate(terms)}
         queries = [tsquery(term, f"%(term{i})s") for i, term in enumerate(terms)]
-        live = f"{where} AND deleted_at IS NULL"
+        live = f"{where} AND deleted_at IS NULL AND {NOT_EXPIRED}"
+        params = {**params, "expiry_now": self.clock()}
         counts = "".join(f", count(*) FILTER (WHERE tsv @@ {q})" for q in queries)
         row = self._query(
             f"SELECT count(*){counts} FROM {{s}}.memories WHERE {live}", {**params, **term_params}

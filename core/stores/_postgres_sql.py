@@ -13,7 +13,7 @@ from ..types import MemoryItem, MemoryType
 
 ITEM_COLUMNS = (
     "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
-    "hash, source_ids, deleted_at"
+    "hash, source_ids, deleted_at, expires_at"
 )
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 #: options of a ``postgresql://`` URL that configure memspan rather than libpq
@@ -34,6 +34,7 @@ def row_item(row: Sequence[Any]) -> MemoryItem:
         hash=row[10],
         source_ids=tuple(row[11]),
         deleted_at=row[12],
+        expires_at=row[13],
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import DimensionMismatchError, ReadOnlyStoreError, StoreError
 from ..ports import MemoryStore, Vector
+from ._expiry_sqlite import install_clock
 
 
 class SQLiteBase(MemoryStore):
@@ -35,6 +36,7 @@ class SQLiteBase(MemoryStore):
                 target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri
             )
             conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+            install_clock(conn, lambda: self.clock())  # memspan_now() for the expiry condition
             return conn
 
         if not self.read_only:

@@ -17,7 +17,7 @@ from ..types import MemoryItem, MemoryType
 
 ITEM_COLUMNS = (
     "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
-    "hash, source_ids, deleted_at"
+    "hash, source_ids, deleted_at, expires_at"
 )
 
 
@@ -76,6 +76,9 @@ def _row_item(row: Sequence[Any]) -> MemoryItem:
             row[10],  # hash
             _json_tuple(row[11]),  # source_ids
             row[12],  # deleted_at
+            None,  # score
+            None,  # score_details
+            row[13],  # expires_at
         )
     except (KeyError, TypeError, ValueError, RecursionError) as exc:
         raise _corrupt(row[1], exc) from exc

@@ -179,8 +179,16 @@ def _backfill_keywords(conn: sqlite3.Connection) -> None:
     set_keywords(conn, conn.execute("SELECT pk, text FROM memories WHERE deleted_at IS NULL").fetchall())
 
 
+# Expiry (memspan.expiry): a memory may have an instant after which no read sees it. The partial index
+# holds only live memories that expire, so finding the expired ones (every search, every sweep)
+# costs nothing in a store where nothing expires.
+V5 = """
+ALTER TABLE memories ADD COLUMN expires_at TEXT;
+CREATE INDEX memories_expiry ON memories(expires_at) WHERE expires_at IS NOT NULL AND deleted_at IS NULL;
+"""
+
 #: migration N (1-based) is MIGRATIONS[N - 1]; append, never edit a released one
-MIGRATIONS: list[str] = [V1, V2, V3, V4]
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
 #: Python steps that run right after migration N's statements, in the same transaction
 AFTER: dict[int, Callable[[sqlite3.Connection], None]] = {4: _backfill_keywords}
 

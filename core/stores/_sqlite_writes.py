@@ -97,7 +97,8 @@ class SQLiteWrites(SQLiteBase):
             return
         conn.executemany(
             "INSERT INTO memories(id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, "
-            "updated_at, hash, source_ids, deleted_at, embedding, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "updated_at, hash, source_ids, deleted_at, embedding, seq, expires_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     i.id,
@@ -114,6 +115,7 @@ class SQLiteWrites(SQLiteBase):
                     i.deleted_at,
                     _blob(v),
                     seq,
+                    i.expires_at,
                 )
                 for i, v in fresh
             ],
@@ -125,7 +127,7 @@ class SQLiteWrites(SQLiteBase):
         keep_vector = vector is None and item.deleted_at is None
         cursor = conn.execute(
             "UPDATE memories SET text=?, memory_type=?, metadata=?, updated_at=?, hash=?, source_ids=?, "
-            f"deleted_at=?, embedding={'embedding' if keep_vector else '?'}, seq=? WHERE id=?",
+            f"deleted_at=?, embedding={'embedding' if keep_vector else '?'}, seq=?, expires_at=? WHERE id=?",
             (
                 item.text,
                 item.memory_type.value,
@@ -136,6 +138,7 @@ class SQLiteWrites(SQLiteBase):
                 item.deleted_at,
                 *(() if keep_vector else (None if vector is None else _blob(vector),)),
                 seq,
+                item.expires_at,
                 item.id,
             ),
         )

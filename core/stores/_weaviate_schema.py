@@ -23,6 +23,7 @@ from ..ports import Vector
 from ..scope import Scope
 from ..stores.sqlite import filter_record
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
+from ._expiry_weaviate import expiry_property, stored_instant
 from ._weaviate_filters import ID_PROPERTY, flatten
 
 NO_USER_TENANT = "no-user"
@@ -33,7 +34,7 @@ _NAMESPACE = uuid.UUID("6f1c2a52-5b1e-4c55-9c11-6d656d737061")
 #: Weaviate reserves ``id``, ``vector`` and ``_additional``; memspan's own fields use these names
 MEMORY_PROPERTIES = (
     ID_PROPERTY, "text", "user_id", "agent_id", "run_id", "memory_type", "hash", "created_at",
-    "updated_at", "deleted_at", "metadata_json", "source_ids_json", "live",
+    "updated_at", "deleted_at", "metadata_json", "source_ids_json", "live", "expires_at",
 )  # fmt: skip
 
 
@@ -78,6 +79,7 @@ def memory_collection_config(name: str, *, index: str = "flat") -> dict[str, Any
         _field("metadata_json", filterable=False),
         _field("source_ids_json", filterable=False),
         _field("live", DataType.BOOL),
+        expiry_property(),
     ]
     return {
         "name": name,
@@ -115,6 +117,7 @@ def memory_properties(item: MemoryItem) -> dict[str, Any]:
         "metadata_json": json.dumps(item.metadata),
         "source_ids_json": json.dumps(list(item.source_ids)),
         "live": item.deleted_at is None,
+        "expires_at": item.expires_at,
     }
     props.update(flatten(filter_record(item)))
     return {k: v for k, v in props.items() if v is not None}
@@ -134,6 +137,7 @@ def item_from_properties(props: dict[str, Any]) -> MemoryItem:
         hash=props["hash"],
         source_ids=tuple(json.loads(props["source_ids_json"])),
         deleted_at=props.get("deleted_at"),
+        expires_at=stored_instant(props.get("expires_at")),
     )
 
 

@@ -29,6 +29,7 @@ from ..filters import Filter
 from ..ports import Change, MemoryStore, Vector
 from ..scope import Scope
 from ..types import Event, HistoryEvent, MemoryItem
+from ._expiry_postgres import NOT_EXPIRED, sweep_batch
 from ._postgres_filters import FilterSQL
 from ._postgres_schema import MIGRATIONS, apply_migrations
 from ._postgres_search import INDEX_NAMES, PostgresSearch, index_sql
@@ -245,8 +246,8 @@ class PostgresStore(PostgresSearch, MemoryStore):
                     self._check_unique(cur, items)
                 cur.executemany(
                     f"INSERT INTO {self._q}.memories(id, text, user_id, agent_id, run_id, memory_type, "
-                    "metadata, created_at, updated_at, hash, source_ids, deleted_at, embedding) "
-                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                    "metadata, created_at, updated_at, hash, source_ids, deleted_at, embedding, expires_at) "
+                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                     rows,
                 )
             self._write_events(cur, [*(c.event for c in changes), *events])
@@ -291,7 +292,7 @@ class PostgresStore(PostgresSearch, MemoryStore):
             (
                 i.id, i.text, i.user_id, i.agent_id, i.run_id, i.memory_type.value, Jsonb(i.metadata),
                 i.created_at, i.updated_at, i.hash, Jsonb(list(i.source_ids)), i.deleted_at,
-                None if i.deleted_at is not None else np.asarray(v, dtype=np.float32),
+                None if i.deleted_at is not None else np.asarray(v, dtype=np.float32), i.expires_at,
             )
             for i, v in zip(items, vectors, strict=True)
         ]  # fmt: skip
@@ -304,11 +305,12 @@ class PostgresStore(PostgresSearch, MemoryStore):
         embedding = None if vector is None else np.asarray(vector, dtype=np.float32).reshape(-1)
         sql = (
             f"UPDATE {self._q}.memories SET text=%s, memory_type=%s, metadata=%s, updated_at=%s, hash=%s, "
-            f"source_ids=%s, deleted_at=%s, embedding={'embedding' if keep_vector else '%s'} WHERE id=%s"
+            f"source_ids=%s, deleted_at=%s, embedding={'embedding' if keep_vector else '%s'}, expires_at=%s WHERE id=%s"
         )
         params = (
             item.text, item.memory_type.value, Jsonb(item.metadata), item.updated_at, item.hash,
-            Jsonb(list(item.source_ids)), item.deleted_at, *(() if keep_vector else (embedding,)), item.id,
+            Jsonb(list(item.source_ids)), item.deleted_at, *(() if keep_vector else (embedding,)),
+            item.expires_at, item.id,
         )  # fmt: skip
         return sql, params
 
@@ -356,6 +358,17 @@ class PostgresStore(PostgresSearch, MemoryStore):
             )
             return int(cursor.rowcount)
 
+    def sweep_expired(self, at: str, scope: Scope | None = None) -> int:
+        """Soft-delete expired memories in batches, each one transaction (see :mod:`._expiry_postgres`)."""
+        where, params = scope_sql(scope) if scope is not None else ("true", {})
+        total = 0
+        while True:
+            with self._transaction() as conn:
+                swept = sweep_batch(conn, self._q, where, params, at)
+            total += swept
+            if swept == 0:
+                return total
+
     def reset(self) -> None:
         with self._transaction() as conn:
             conn.execute(f"TRUNCATE {self._q}.memories, {self._q}.history, {self._q}.audit")
@@ -373,11 +386,11 @@ class PostgresStore(PostgresSearch, MemoryStore):
     ) -> list[MemoryItem]:
         where, params = scope_sql(scope)
         extra, extra_params = self._filter(flt)
-        live = "" if include_deleted else " AND deleted_at IS NULL"
+        live = "" if include_deleted else f" AND deleted_at IS NULL AND {NOT_EXPIRED}"
         rows = self._query(
             f"SELECT {ITEM_COLUMNS} FROM {{s}}.memories WHERE {where}{live}{extra} "
             'ORDER BY created_at COLLATE "C" DESC, pk DESC LIMIT %(limit)s OFFSET %(offset)s',
-            {**params, **extra_params, "limit": limit, "offset": offset},
+            {**params, **extra_params, "limit": limit, "offset": offset, "expiry_now": self.clock()},
         )
         return [row_item(r) for r in rows]
 
@@ -385,8 +398,8 @@ class PostgresStore(PostgresSearch, MemoryStore):
         where, params = scope_sql(scope)
         rows = self._query(
             f"SELECT {ITEM_COLUMNS} FROM {{s}}.memories WHERE hash = %(hash)s AND {where} "
-            "AND deleted_at IS NULL LIMIT 1",
-            {**params, "hash": text_hash},
+            f"AND deleted_at IS NULL AND {NOT_EXPIRED} LIMIT 1",
+            {**params, "hash": text_hash, "expiry_now": self.clock()},
         )
         return row_item(rows[0]) if rows else None
 
@@ -420,7 +433,8 @@ class PostgresStore(PostgresSearch, MemoryStore):
 
     def count(self, scope: Scope | None = None, *, include_deleted: bool = False) -> int:
         where, params = scope_sql(scope) if scope is not None else ("true", {})
-        live = "" if include_deleted else " AND deleted_at IS NULL"
+        live = "" if include_deleted else f" AND deleted_at IS NULL AND {NOT_EXPIRED}"
+        params = {**params, "expiry_now": self.clock()}
         return int(self._query(f"SELECT count(*) FROM {{s}}.memories WHERE {where}{live}", params)[0][0])
 
     def schema_versions(self) -> tuple[int, int]:

@@ -29,6 +29,7 @@ from ..keyword import best, coverage, query_terms
 from ..ports import ScoredItems, Vector
 from ..scope import Scope
 from ..types import Event, HistoryEvent, MemoryItem
+from ._expiry_sqlite import NOT_EXPIRED, expired_pks, sweep_batch
 from ._sqlite_fts import needs_repair, repair
 from ._sqlite_purge import PURGE_WAL_WAIT, SQLitePurges
 from ._sqlite_rows import (
@@ -161,7 +162,7 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
 
     def _scope_rows(self, scope: Scope, *, include_deleted: bool, order: str = "") -> list[Any]:
         where, params = _scope_sql(scope)
-        live = "" if include_deleted else " AND deleted_at IS NULL"
+        live = "" if include_deleted else f" AND deleted_at IS NULL AND {NOT_EXPIRED}"
         return self._query(f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where}{live} {order}", params)
 
     def list_memories(
@@ -169,7 +170,7 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
     ) -> list[MemoryItem]:
         if flt is None:
             where, params = _scope_sql(scope)
-            live = "" if include_deleted else " AND deleted_at IS NULL"
+            live = "" if include_deleted else f" AND deleted_at IS NULL AND {NOT_EXPIRED}"
             rows = self._query(
                 f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where}{live} "
                 "ORDER BY created_at DESC, pk DESC LIMIT ? OFFSET ?",
@@ -198,7 +199,7 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
         found: list[MemoryItem | None] = []
         for compare, order in (("<", "DESC"), (">", "ASC")):  # a tie in time: the order of insertion
             rows = self._query(
-                f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where} AND deleted_at IS NULL "
+                f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where} AND deleted_at IS NULL AND {NOT_EXPIRED} "
                 f"AND (created_at {compare} ? OR (created_at = ? AND pk {compare} "
                 "(SELECT pk FROM memories WHERE id = ?))) "
                 f"ORDER BY created_at {order}, pk {order} LIMIT 1",
@@ -210,7 +211,8 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
     def find_hash(self, scope: Scope, text_hash: str) -> MemoryItem | None:
         where, params = _scope_sql(scope)
         rows = self._query(
-            f"SELECT {ITEM_COLUMNS} FROM memories WHERE hash = ? AND {where} AND deleted_at IS NULL LIMIT 1",
+            f"SELECT {ITEM_COLUMNS} FROM memories WHERE hash = ? AND {where} AND deleted_at IS NULL "
+            f"AND {NOT_EXPIRED} LIMIT 1",
             [text_hash, *params],
         )
         return _row_item(rows[0]) if rows else None
@@ -250,10 +252,14 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
             )
 
     def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
+        expired = self._expired(scope)  # not swept yet: asked for on top of limit, then left out
         with self._lock:
             self._sync()
             allowed = self._allowed(scope, flt) if flt is not None else None
-            hits = self._cache.search(scope, np.asarray(vector, dtype=np.float32), limit, allowed)
+            hits = self._cache.search(
+                scope, np.asarray(vector, dtype=np.float32), limit + len(expired), allowed
+            )
+        hits = [(pk, score) for pk, score in hits if pk not in expired][:limit]
         items = self._items_by_pk([pk for pk, _ in hits])
         return [(items[pk], score) for pk, score in hits if pk in items]
 
@@ -283,6 +289,8 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
                 continue
             containing[index] += 1
             matched.setdefault(pk, []).append(index)
+        expired = self._expired(scope) if matched else set()
+        matched = {pk: found for pk, found in matched.items() if pk not in expired}
         if flt is not None and matched:
             with self._lock:
                 self._sync()
@@ -297,6 +305,25 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
             and item.deleted_at is None
             and scope.contains(item.user_id, item.agent_id, item.run_id)
         ]
+
+    def _expired(self, scope: Scope) -> set[int]:
+        where, params = _scope_sql(scope)
+        return expired_pks(self._query, where, params, self.clock())
+
+    def sweep_expired(self, at: str, scope: Scope | None = None) -> int:
+        """Soft-delete expired memories in batches, each batch one write transaction (see
+        :mod:`memspan.expiry`); the vector mirror drops them through the change counter."""
+        where, params = _scope_sql(scope) if scope is not None else ("1", [])
+        total = 0
+        while True:
+            with self._transaction() as conn:
+                try:
+                    swept = sweep_batch(conn, where, params, at, lambda: self._next_seq(conn))
+                except sqlite3.DatabaseError as exc:
+                    raise self._translate(exc) from exc
+            total += swept
+            if swept == 0:
+                return total
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
         rows = self._query(
@@ -346,7 +373,7 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
 
     def count(self, scope: Scope | None = None, *, include_deleted: bool = False) -> int:
         where, params = _scope_sql(scope) if scope is not None else ("1", [])
-        live = "" if include_deleted else " AND deleted_at IS NULL"
+        live = "" if include_deleted else f" AND deleted_at IS NULL AND {NOT_EXPIRED}"
         return int(self._query(f"SELECT count(*) FROM memories WHERE {where}{live}", params)[0][0])
 
     def stats(self) -> dict[str, Any]:

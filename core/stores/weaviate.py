@@ -31,11 +31,13 @@ from weaviate.collections.classes.filters import _Filters
 from weaviate.exceptions import WeaviateBaseError
 
 from ..errors import ConflictError, DimensionMismatchError, NotFoundError, StoreError, ValidationError
+from ..expiry import EXPIRED
 from ..filters import Filter as MemspanFilter
 from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import Scope
 from ..types import Event, HistoryEvent, MemoryItem
 from . import _weaviate_schema as schema
+from ._expiry_weaviate import ensure_property, expired, not_expired
 from ._weaviate_filters import ID_PROPERTY, FilterTranslator, property_types
 
 PAGE = 1000
@@ -76,6 +78,7 @@ class WeaviateStore(MemoryStore):
             self._directory = client.collections.get(f"{collection}Directory")
             self._settings = client.collections.get(f"{collection}Settings")
             self._known = {p.name for p in self._memories.config.get().properties}
+            ensure_property(self._memories, self._known)
             self._tenants = set(self._memories.tenants.get())
         except WeaviateBaseError as exc:
             raise StoreError(f"Weaviate collection {collection}: {exc}") from exc
@@ -148,6 +151,7 @@ class WeaviateStore(MemoryStore):
         parts = [Filter.by_property(key).equal(value) for key, value in scope.items()]
         if live:
             parts.append(Filter.by_property("live").equal(True))
+            parts.append(not_expired(self.clock()))
         if flt is not None:
             parts.append(FilterTranslator(self._known).translate(flt.root))
         return Filter.all_of(parts) if len(parts) > 1 else parts[0]
@@ -333,6 +337,31 @@ class WeaviateStore(MemoryStore):
                             "delete_all",
                         ),
                     )
+        return count
+
+    def sweep_expired(self, at: str, scope: Scope | None = None) -> int:
+        """Soft-delete expired memories one by one with their DELETE events (no transactions here:
+        a memory refreshed between the fetch and its update is still deleted, which ``add`` again fixes)."""
+        scope = scope or Scope()
+        count = 0
+        for tenant in self._scope_tenants(scope):
+            handle = self._tenant(tenant)
+            while True:
+                due = [Filter.by_property(k).equal(v) for k, v in scope.items()]
+                due += [Filter.by_property("live").equal(True), expired(at)]
+                page = handle.query.fetch_objects(filters=Filter.all_of(due), limit=PAGE)
+                if not page.objects:
+                    break
+                for item in (schema.item_from_properties(o.properties) for o in page.objects):
+                    self.update(
+                        replace(item, deleted_at=at, updated_at=at),
+                        None,
+                        HistoryEvent(
+                            item.id, Event.DELETE, item.text, None, at, item.user_id, item.agent_id,
+                            item.run_id, item.metadata, None, EXPIRED,
+                        ),
+                    )  # fmt: skip
+                    count += 1
         return count
 
     def reset(self) -> None:

@@ -38,6 +38,7 @@ from ..ports import Change, MemoryStore
 from ..scope import Scope
 from ..stores.sqlite import filter_record
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
+from ._expiry_cases import ExpiryConformance
 from ._filter_cases import FILTER_CASES, make_corpus, random_filters
 from ._keyword_cases import KeywordConformance
 
@@ -48,7 +49,7 @@ def _memory(store: MemoryStore) -> Memory:
     return Memory(store=store, embedder=HashingEmbedder(DIMENSION))
 
 
-class StoreConformance(KeywordConformance):
+class StoreConformance(KeywordConformance, ExpiryConformance):
     """The contract of a memory store. Subclasses provide the ``store`` fixture."""
 
     #: writers in the concurrency test; lower it for backends with small connection limits

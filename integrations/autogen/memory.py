@@ -51,6 +51,7 @@ class MemspanMemoryConfig(BaseModel):
     infer: bool = True
     name: str | None = None
     model_client: ComponentModel | None = None
+    ttl: float | None = Field(default=None, gt=0, description="seconds until each memory written expires")
 
 
 def _location(memory: AsyncMemoryFacade) -> str | None:
@@ -138,6 +139,7 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
         infer: bool = True,
         name: str | None = None,
         model_client: ChatCompletionClient | None = None,
+        ttl: float | None = None,
     ) -> None:
         self._ids = Scope.of(user_id, agent_id, run_id, operation="MemspanMemory").as_dict()
         self._recall = recall_ids(self._ids, recall_within)
@@ -155,6 +157,7 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
                 )
             self._owned, self._store = False, _location(self._memory)
         self._limit, self._threshold, self._infer = limit, threshold, infer
+        self._ttl = ttl  # autogen's Memory has no expiry; memspan's (memspan.expiry) on every write
         self._name = name or "memspan"
 
     @property
@@ -250,7 +253,10 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
         """Store text or chat messages through memspan's extractor, tagged as coming from autogen."""
         meta = {"framework": "autogen", **(metadata or {})}
         infer = self._infer if infer is None else infer
-        return await self._memory.add(messages, **self._ids, metadata=meta, infer=infer)
+        options: dict[str, Any] = {**self._ids, "metadata": meta, "infer": infer}
+        if self._ttl is not None:  # only then: a memory without expiry (a custom facade) still works
+            options["ttl"] = self._ttl
+        return await self._memory.add(messages, **options)
 
     async def add_task_result(self, result: TaskResult, *, user_source: str = "user") -> AddResult:
         """Store a finished ``agent.run()`` / ``team.run()``: its chat messages, as one conversation.
@@ -296,6 +302,7 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
             threshold=self._threshold,
             infer=self._infer,
             name=self._name,
+            ttl=self._ttl,
             model_client=self._model_client.dump_component() if self._model_client is not None else None,
         )
 
@@ -311,6 +318,7 @@ class MemspanMemory(Memory, Component[MemspanMemoryConfig]):
             threshold=config.threshold,
             infer=config.infer,
             name=config.name,
+            ttl=config.ttl,
             model_client=(
                 ChatCompletionClient.load_component(config.model_client)
                 if config.model_client is not None

@@ -39,20 +39,23 @@ from memspan import Memory, MemoryItem, MemspanError, Scope, ValidationError
 
 from .._adapter import as_blocking
 from .._scopes import ScopeKey, recall_ids
+from . import edits
 from .records import (
-    CATEGORIES_KEY,
-    IMPORTANCE_KEY,
-    checked_importance,
     recall_filter,
     save_metadata,
     task_summary,
     to_record,
 )
-from .scopes import ScopeTreeStorage, join, path_filter, path_metadata
+from .scopes import ScopeTreeStorage, join, path_filter
 
 logger = logging.getLogger("memspan.integrations.crewai")
 
 _SOURCE_TYPE = "memspan"
+#: what :meth:`MemspanMemory.scoped` carries over to the new view (besides the store)
+_VIEW_FIELDS = (
+    "user_id", "agent_id", "run_id", "recall_within", "infer", "recall_threshold", "on_error", "ttl",
+    "read_only", "root_scope",
+)  # fmt: skip
 
 
 class CrewMemoryError(MemspanError):  # type: ignore[misc]  # mypy sees memspan as Any from here
@@ -89,6 +92,11 @@ class MemspanMemory(CrewMemory):
     infer: bool = Field(default=True, description="Let memspan's extractor decide what to keep.")
     recall_threshold: float | None = None
     on_error: Literal["raise", "log"] = "raise"
+    ttl: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds until each saved memory expires (crewai has no TTL; memspan.expiry).",
+    )
 
     _owns_backend: bool = PrivateAttr(default=False)
     _failures: list[tuple[str, BaseException]] = PrivateAttr(default_factory=list)
@@ -135,19 +143,8 @@ class MemspanMemory(CrewMemory):
 
     def scoped(self, **changes: Any) -> MemspanMemory:
         """The same store seen with other ids or settings, e.g. one crew agent's private memory."""
-        names = (
-            "user_id",
-            "agent_id",
-            "run_id",
-            "recall_within",
-            "infer",
-            "recall_threshold",
-            "on_error",
-            "read_only",
-            "root_scope",
-        )
         return MemspanMemory(
-            backend=self.backend, **({name: getattr(self, name) for name in names} | changes)
+            backend=self.backend, **({name: getattr(self, name) for name in _VIEW_FIELDS} | changes)
         )
 
     def _path(self, scope: str | None) -> str:
@@ -275,7 +272,7 @@ class MemspanMemory(CrewMemory):
                 # what crewai saves is produced by its agents: an assistant turn, named by the agent's role
                 named = {"name": agent_role} if agent_role else {}
                 messages = [{"role": "assistant", "content": c, **named} for c in contents]
-                ids = self._write_ids()
+                ids = self._write_ids() | ({"ttl": self.ttl} if self.ttl is not None else {})
                 result = self.backend.add(messages, **ids, metadata=meta, infer=self.infer)
                 if explicit and not result.changes:
                     # an agent asked for exactly this to be kept: store it as given
@@ -364,28 +361,12 @@ class MemspanMemory(CrewMemory):
         importance: float | None = None,
     ) -> MemoryRecord:
         with self._surfacing("update"):
-            item = self._own(record_id)
+            item = edits.own(self, record_id)
             if self.read_only:
                 return self._record(item)
-            meta = None
-            if any(x is not None for x in (metadata, categories, importance, scope)):
-                meta = dict(item.metadata) | dict(metadata or {})
-                if categories is not None:
-                    meta[CATEGORIES_KEY] = list(categories)
-                if importance is not None:
-                    meta[IMPORTANCE_KEY] = checked_importance(importance)
-                if scope is not None:  # moved to another path
-                    meta = {k: v for k, v in meta.items() if not k.startswith("crewai_scope")}
-                    meta |= path_metadata(self._path(scope))
+            meta = edits.new_metadata(self, item, scope, categories, metadata, importance)
             updated = self.backend.update(record_id, content, metadata=meta)
         return self._record(updated)
-
-    def _own(self, memory_id: str) -> MemoryItem:
-        """The memory, if this crew wrote it: reads are broad, changes stay within the write scope.
-
-        Memories of other scopes are reported exactly like missing ones."""
-        item: MemoryItem = self.backend.get(memory_id, **self._write_ids())
-        return item
 
     def forget(
         self,
@@ -397,32 +378,7 @@ class MemspanMemory(CrewMemory):
     ) -> int:
         """Delete memories this crew wrote (its full scope); deleted memories stay in history."""
         with self._surfacing("forget"):
-            if record_ids is not None:
-                for memory_id in record_ids:
-                    self._own(memory_id)
-                for memory_id in record_ids:
-                    self.backend.delete(memory_id)
-                return len(record_ids)
-            clauses: list[dict[str, Any]] = []
-            by_path = path_filter(self._path(scope))
-            if by_path is not None:
-                clauses.append(by_path)
-            if categories:
-                clauses.append({"OR": [{CATEGORIES_KEY: {"contains": c}} for c in categories]})
-            if older_than is not None:
-                clauses.append({"created_at": {"lt": older_than}})
-            if metadata_filter:
-                clauses.append(dict(metadata_filter))
-            if not clauses:
-                return int(self.backend.delete_all(**self._write_ids()))
-            doomed: list[str] = []
-            while batch := self.backend.get_all(
-                **self._write_ids(), filters={"AND": clauses}, limit=500, offset=len(doomed)
-            ):
-                doomed.extend(item.id for item in batch)
-            for memory_id in doomed:
-                self.backend.delete(memory_id)
-            return len(doomed)
+            return edits.forget(self, scope, categories, older_than, metadata_filter, record_ids)
 
     def reset(self, scope: str | None = None) -> None:
         """Delete what this crew wrote at ``scope`` (below ``root_scope``) or everywhere, not the shared store."""

@@ -55,11 +55,14 @@ class MemspanChatMessageHistory(BaseChatMessageHistory):
         *,
         user_id: str | None = None,
         agent_id: str | None = None,
+        ttl: float | None = None,
     ):
         """``run_id`` is the conversation (``session_id``); ``user_id``/``agent_id`` name whose it is,
         so the same conversation id of two users are two histories. ``self.run_id`` is the scope
-        the transcript lives in (``memory.delete_all(run_id=history.run_id)`` erases it)."""
-        self.transcript = Transcript(FacadePort(memory), "langchain")
+        the transcript lives in (``memory.delete_all(run_id=history.run_id)`` erases it). ``ttl``
+        (seconds, as ``RedisChatMessageHistory``'s): each message expires that long after it was
+        added (memspan.expiry)."""
+        self.transcript = Transcript(FacadePort(memory), "langchain", ttl)
         self.session_id = run_id
         self.user_id = user_id
         self.agent_id = agent_id

@@ -15,14 +15,16 @@ by ``index["fields"]``); with ``index={"embed": ...}`` the caller's own embeddin
 instead, one vector per field as LangGraph's stores keep them. The value round-trips whole, and is
 flattened into metadata so dotted-path, nested-object and list filters run inside the store. Items
 are marked as store items, so the middleware's and retriever's recall leaves them out. TTL
-(``ttl=TTLConfig``) is an expiry time kept with the item: an expired item is invisible at once and
-deleted by :meth:`MemspanStore.sweep_ttl` (or the sweeper thread).
+(``ttl=TTLConfig``) is memspan's own expiry (:mod:`memspan.expiry`): an item put with a TTL is a
+memory with an ``expires_at``, invisible to every reader of the store the moment it passes (other
+frameworks and the REST API included), pushed back on read when the config says
+``refresh_on_read``, and deleted by :meth:`MemspanStore.sweep_ttl`, the sweeper thread or
+``memspan sweep``.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime
@@ -50,7 +52,6 @@ from memspan.errors import ValidationError
 
 from .._adapter import STORE_ITEM, FacadePort, MemoryLike
 from ._store_values import (
-    EXPIRES,
     INDEXED,
     KEY,
     NAMESPACE,
@@ -75,14 +76,12 @@ from .namespaces import (
     check_labels,
     current_config,
     fixed,
-    fixed_scope,
     independent_of_namespace,
     matches,
     to_scope,
 )
 
 _PAGE = 1000
-_SWEPT_SCOPES = 10_000  # a positional store sweeps at most this many most recently used scopes
 #: IndexConfig's keys, plus the aliases LangGraph's SQLite/Postgres stores take (text_fields, distance_type)
 _INDEX_KEYS = {"dims", "embed", "fields", "text_fields", "distance_type"}
 
@@ -139,19 +138,13 @@ class MemspanStore(BaseStore):
             ensure_embeddings(index["embed"]) if index and index.get("embed") else None
         )
         self.ttl_config = ttl
-        self._scopes: dict[Scope, None] = {}  # scopes used, newest last, for sweeping (bounded)
         self._sweeper: tuple[threading.Thread, threading.Event] | None = None
 
     # -- namespaces and scopes -----------------------------------------------------------------
 
     def scope_of(self, namespace: Sequence[str]) -> Scope:
         """The scope a namespace (or prefix) lives in, by this store's mapping."""
-        scope = to_scope(self.mapping(tuple(namespace), current_config()))
-        self._scopes.pop(scope, None)  # most recently used last
-        self._scopes[scope] = None
-        if len(self._scopes) > _SWEPT_SCOPES:
-            del self._scopes[next(iter(self._scopes))]
-        return scope
+        return to_scope(self.mapping(tuple(namespace), current_config()))
 
     def _item(self, memory: MemoryItem) -> Item:
         meta = memory.metadata
@@ -172,21 +165,17 @@ class MemspanStore(BaseStore):
         """Reads push back expiry only when the TTL config asks (as LangGraph's SQLite and Postgres stores)."""
         return bool((self.ttl_config or {}).get("refresh_on_read", False))
 
-    @staticmethod
-    def _live() -> dict[str, Any]:
-        return {"NOT": {EXPIRES: {"lte": time.time()}}}
-
     def _find(self, namespace: tuple[str, ...], key: str) -> Flow[MemoryItem | None]:
         found = yield call(
             self.port,
             "get_all",
             **self.scope_of(namespace).as_dict(),
-            filters={"AND": [in_namespace(namespace), {KEY: key}, self._live()]},
+            filters={"AND": [in_namespace(namespace), {KEY: key}]},
             limit=1,
         )
         return found[0] if found else None
 
-    def _all(self, scope: Scope, filters: dict[str, Any]) -> Flow[list[MemoryItem]]:
+    def _all(self, scope: Scope, filters: dict[str, Any] | None) -> Flow[list[MemoryItem]]:
         items: list[MemoryItem] = []
         while True:
             page = yield call(
@@ -197,13 +186,11 @@ class MemspanStore(BaseStore):
                 return items
 
     def _refresh(self, memories: Sequence[MemoryItem]) -> Flow[None]:
-        """Push back the expiry of items read with ``refresh_ttl``."""
+        """Push back the expiry of items read with ``refresh_ttl`` (by their own TTL)."""
         for memory in memories:
             minutes = memory.metadata.get(TTL)
-            if minutes is not None:
-                metadata = dict(memory.metadata)
-                metadata[EXPIRES] = time.time() + float(minutes) * 60
-                yield call(self.port, "update", memory.id, metadata=metadata)
+            if minutes is not None and memory.expires_at is not None:
+                yield call(self.port, "update", memory.id, ttl=float(minutes) * 60)
 
     # -- the four operations -------------------------------------------------------------------
 
@@ -240,26 +227,35 @@ class MemspanStore(BaseStore):
                 metadata[VECTORS] = {
                     path: [round(float(x), 7) for x in v] for (path, _), v in zip(pairs, vectors, strict=True)
                 }
+        expiry: dict[str, Any] = {"expires_at": None}  # a put without a TTL lasts (as in LangGraph)
         if op.ttl is not None:
             metadata[TTL] = float(op.ttl)
-            metadata[EXPIRES] = time.time() + float(op.ttl) * 60
+            expiry = {"ttl": float(op.ttl) * 60}
         text = value_text(op.value, fields)
         if existing is not None:
-            yield call(self.port, "update", existing.id, text, metadata=metadata)
+            yield call(self.port, "update", existing.id, text, metadata=metadata, **expiry)
         else:
             scope = self.scope_of(op.namespace)
-            yield call(self.port, "add", text, **scope.as_dict(), metadata=metadata, infer=False)
+            yield call(
+                self.port,
+                "add",
+                text,
+                **scope.as_dict(),
+                metadata=metadata,
+                infer=False,
+                ttl=expiry.get("ttl"),
+            )
         return None
 
-    def _search_filters(self, op: SearchOp) -> dict[str, Any]:
-        clauses: list[dict[str, Any]] = [self._live()]
+    def _search_filters(self, op: SearchOp) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
         if op.namespace_prefix:
             clauses.append(under(op.namespace_prefix))
         if op.filter:
             compiled = value_filter(op.filter)
             if compiled:
                 clauses.append(compiled)
-        return {"AND": clauses}
+        return {"AND": clauses} if clauses else None
 
     def _search(self, op: SearchOp) -> Flow[list[SearchItem]]:
         scope = self.scope_of(op.namespace_prefix)
@@ -274,7 +270,7 @@ class MemspanStore(BaseStore):
                 "search",
                 op.query,
                 **scope.as_dict(),
-                filters={"AND": [filters, {INDEXED: {"ne": False}}]},
+                filters={"AND": [*([filters] if filters else []), {INDEXED: {"ne": False}}]},
                 limit=max(1, min(op.offset + op.limit, _PAGE)),
             )
             found = [(m, m.score) for m in list(hits)[op.offset : op.offset + op.limit]]
@@ -288,7 +284,7 @@ class MemspanStore(BaseStore):
         return [self._search_item(m, score) for m, score in found]
 
     def _scored_by_own_embeddings(
-        self, op: SearchOp, scope: Scope, filters: dict[str, Any]
+        self, op: SearchOp, scope: Scope, filters: dict[str, Any] | None
     ) -> Flow[list[tuple[MemoryItem, float | None]]]:
         """Score every candidate by its best field vector, as LangGraph's stores do; items put
         with ``index=False`` follow, unscored, when the page has room."""
@@ -316,9 +312,7 @@ class MemspanStore(BaseStore):
         if "*" in prefix:
             prefix = prefix[: prefix.index("*")]
         scope = self.scope_of(() if independent_of_namespace(self.mapping) else prefix)
-        filters: dict[str, Any] = self._live()
-        if prefix:
-            filters = {"AND": [filters, under(prefix)]}
+        filters = under(prefix) if prefix else None
         found: set[tuple[str, ...]] = set()
         for memory in (yield from self._all(scope, filters)):
             namespace = namespace_of(memory.metadata)
@@ -353,24 +347,14 @@ class MemspanStore(BaseStore):
     # -- TTL -------------------------------------------------------------------------------------
 
     def _sweep(self) -> Flow[int]:
-        scopes = set(self._scopes)  # a run-derived store has no scope of its own outside a run
-        constant = fixed_scope(self.mapping)
-        if constant is not None:
-            scopes.add(constant)
-        swept = 0
-        for scope in scopes:
-            expired = yield from self._all(
-                scope, {"AND": [{STORE_ITEM: True}, {EXPIRES: {"lte": time.time()}}]}
-            )
-            for memory in expired:
-                yield call(self.port, "delete", memory.id)
-                swept += 1
-        return swept
+        swept = yield call(self.port, "sweep_expired")
+        return int(swept)
 
     def sweep_ttl(self) -> int:
-        """Delete expired items (they are already invisible); returns how many. A store with a
-        fixed scope sweeps it; positional and run-derived ones sweep the (at most 10,000 most
-        recently) used scopes."""
+        """Delete what has expired in the whole memory (it is already invisible), each with a
+        DELETE event; returns how many. This is :meth:`memspan.Memory.sweep_expired`: expiry is
+        memspan's, so one sweep serves every framework sharing the store. A served memory
+        (``RemoteMemory``) sweeps with an admin key only; run ``memspan sweep`` on the server."""
         return run_sync(self._sweep())
 
     async def asweep_ttl(self) -> int:

@@ -48,6 +48,11 @@ class MemspanChatStore(BaseChatStore):
     store: str | None = Field(default=None, description="absolute path or URL of the store (serialised)")
     user_id: str | None = None
     agent_id: str | None = None
+    ttl: float | None = Field(
+        default=None,
+        gt=0,
+        description="seconds until each message expires, as RedisChatStore's ttl (memspan.expiry)",
+    )
     _transcript: Transcript = PrivateAttr()
 
     @classmethod
@@ -68,7 +73,7 @@ class MemspanChatStore(BaseChatStore):
         for name in ("user_id", "agent_id"):
             if getattr(self, name) is not None:
                 conversation_key("check", **{name: getattr(self, name)})  # memspan's ScopeError, now
-        self._transcript = Transcript(FacadePort(self.memory), "llamaindex")
+        self._transcript = Transcript(FacadePort(self.memory), "llamaindex", self.ttl)
 
     def run_id(self, key: str) -> str:
         """The memspan ``run_id`` holding the conversation ``key`` of this store's owner."""

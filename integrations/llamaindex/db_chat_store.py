@@ -42,6 +42,11 @@ class MemspanDBChatStore(AsyncDBChatStore):
     )
     user_id: str | None = None
     agent_id: str | None = None
+    ttl: float | None = Field(
+        default=None,
+        gt=0,
+        description="seconds until each message expires, as RedisChatStore's ttl (memspan.expiry)",
+    )
     _transcript: Transcript = PrivateAttr()
 
     @classmethod
@@ -54,7 +59,7 @@ class MemspanDBChatStore(AsyncDBChatStore):
             if getattr(self, name) is not None:
                 conversation_key("check", **{name: getattr(self, name)})  # memspan's ScopeError, now
         self.memory = open_if_path(self.memory)  # a store path or URL is opened here
-        self._transcript = Transcript(FacadePort(self.memory), "llamaindex")
+        self._transcript = Transcript(FacadePort(self.memory), "llamaindex", self.ttl)
 
     def run_id(self, key: str) -> str:
         """The memspan ``run_id`` holding session ``key`` of this store's owner."""

@@ -118,9 +118,16 @@ def test_a_schema_from_before_cjk_keywords_finds_its_cjk_memories_after_the_upgr
     schema = f"k_{uuid.uuid4().hex[:10]}"
     monkeypatch.setattr(_postgres_schema, "MIGRATIONS", _postgres_schema.MIGRATIONS[:1])
     old = PostgresStore(pg_server.url, schema=schema)
+
+    def expiry_column(change: str) -> None:  # today's code writes migration 3's column: lend it one
+        with old._transaction() as conn:
+            conn.execute(f'ALTER TABLE "{schema}".memories {change}')
+
+    expiry_column("ADD COLUMN expires_at text")
     with Memory(store=old, embedder=HashingEmbedder(32)) as memory:
         memory.add(["我的姐姐住在布尔诺", "I like green tea", "茶"], user_id="u", infer=False)
         assert old.search_keyword(Scope(user_id="u"), "姐姐", None, 5) == []  # one token per clause
+        expiry_column("DROP COLUMN expires_at")  # exactly what version 1 left
     monkeypatch.undo()
     store = PostgresStore(pg_server.url, schema=schema)
     try:

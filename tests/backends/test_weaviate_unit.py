@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import random
 from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ pytest.importorskip("weaviate")
 from weaviate.classes.config import DataType, Tokenization
 from weaviate.collections.classes.filters import _Filters, _FilterValue, _Operator
 
-from memspan.filters import parse_filter
+from memspan.filters import format_timestamp, parse_filter
 from memspan.stores import _weaviate_schema as schema
 from memspan.stores._weaviate_filters import FilterTranslator, base_name, flatten
 from memspan.stores.sqlite import filter_record
@@ -41,11 +42,13 @@ def evaluate(flt: _Filters, props: dict[str, Any]) -> bool:
     assert isinstance(flt, _FilterValue)
     name = flt.target if isinstance(flt.target, str) else flt.target.target
     value = props.get(name)
+    if op is _Operator.IS_NULL:
+        return (value is None) is bool(flt.value)
     if op is _Operator.NOT_EQUAL:
         return value is None or value != flt.value
     if value is None:
         return False
-    operand = flt.value
+    operand = format_timestamp(flt.value) if isinstance(flt.value, datetime) else flt.value  # date props
     if op is _Operator.EQUAL:
         return bool(value == operand)
     if op is _Operator.LIKE:
@@ -132,6 +135,26 @@ def test_object_layout_round_trips_and_avoids_reserved_names() -> None:
         item.id, Event.UPDATE, "a", "b", item.created_at, "u0", None, None, {"x": 1}, {"x": 2}, "why"
     )
     assert schema.event_from_properties(schema.event_properties(event, 7)) == event
+
+
+def test_expiry_is_a_date_property_and_reads_leave_expired_objects_out() -> None:
+    from memspan.stores import _expiry_weaviate as expiry
+
+    lasting = _item("Alice likes tea")
+    expiring = replace(_item("Alice is in Lisbon"), expires_at="2030-01-01T00:00:00.000000Z")
+    props = {m.text: schema.memory_properties(m) for m in (lasting, expiring)}
+    assert "expires_at" not in props["Alice likes tea"]  # absent: null, never expires
+    assert schema.item_from_properties(props["Alice is in Lisbon"]) == expiring
+    as_returned = dict(props["Alice is in Lisbon"], expires_at=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    assert (
+        schema.item_from_properties(as_returned).expires_at == expiring.expires_at
+    )  # client gives datetimes
+    config = {p.name: p for p in schema.memory_collection_config("Memspan")["properties"]}
+    assert config["expires_at"].dataType is DataType.DATE
+    before, after = "2029-12-31T23:59:59.000000Z", "2030-01-01T00:00:00.000000Z"
+    assert [evaluate(expiry.not_expired(before), p) for p in props.values()] == [True, True]
+    assert [evaluate(expiry.not_expired(after), p) for p in props.values()] == [True, False]
+    assert [evaluate(expiry.expired(after), p) for p in props.values()] == [False, True]
 
 
 def test_collection_schema() -> None:

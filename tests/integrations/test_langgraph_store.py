@@ -19,7 +19,7 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import InvalidNamespaceError, PutOp
 from typing_extensions import TypedDict
 
-from memspan import AsyncMemory, Memory
+from memspan import AsyncMemory, Memory, Scope
 from memspan.errors import FilterError, ScopeError, ValidationError
 from memspan.integrations.langchain import MemoryContext, MemspanMiddleware, MemspanStore
 from memspan.integrations.langchain.namespaces import by_position, fixed, from_run, scope_id
@@ -70,7 +70,7 @@ def test_users_namespace_scoped_by_the_calling_run(memory: Memory) -> None:
         store.get(("users",), "profile")
     fallback = MemspanStore(memory, scope=from_run(fallback={"user_id": "alice"}))
     assert fallback.get(("users",), "profile").value == {"note": "likes tea"}  # type: ignore[union-attr]
-    assert store.sweep_ttl() == 0  # outside a run it sweeps the scopes its runs used (nothing expired)
+    assert store.sweep_ttl() == 0  # the sweep is the memory's: no run needed
 
 
 def test_langgraph_user_first_layout_is_found_by_a_per_user_delete_all(memory: Memory) -> None:
@@ -161,9 +161,13 @@ def test_ttl_hides_expired_items_refreshes_on_read_and_sweeps(memory: Memory) ->
     assert store.get(("s",), "short", refresh_ttl=False) is None  # expired: invisible at once
     assert store.get(("s",), "read", refresh_ttl=False) is not None
     assert sorted(h.key for h in store.search(("s",))) == ["kept", "read"]
-    assert len(memory.get_all(user_id="t")) == 3  # still stored until swept
-    assert store.sweep_ttl() == 1
+    # the expiry is memspan's own: the memory is gone for every reader, not only for the store
     assert len(memory.get_all(user_id="t")) == 2
+    assert memory.store.count(Scope(user_id="t"), include_deleted=True) == 3  # stored until swept
+    assert store.sweep_ttl() == 1
+    assert memory.store.count(Scope(user_id="t"), include_deleted=True) == 3
+    short = memory.get_all(user_id="t", include_deleted=True, filters={"langgraph_key": "short"})[0]
+    assert (short.deleted_at is not None, memory.history(short.id)[-1].reason) == (True, "expired")
 
 
 def test_a_batch_with_an_invalid_label_changes_nothing(memory: Memory) -> None:

@@ -259,10 +259,13 @@ def _v1_store(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a V1 writer knew nothing of the keywords column (migration 4)
     monkeypatch.setattr(sqlite_module.SQLiteStore, "_index_keywords", staticmethod(lambda conn, items: None))
     with Memory(path, embedder=HashingEmbedder(64)) as memory:
+        # today's writer also writes the expiry column (migration 5): lend it one, then take it away
+        memory.store._conn.execute("ALTER TABLE memories ADD COLUMN expires_at TEXT")  # type: ignore[attr-defined]
         added = memory.add([f"old fact {i} about gardening" for i in range(30)], user_id=USER, infer=False)
         for item in added.added[:10]:
             memory.update(item.id, f"{item.text} and roses")
         memory.delete(added.added[-1].id)
+        memory.store._conn.execute("ALTER TABLE memories DROP COLUMN expires_at")  # type: ignore[attr-defined]
     monkeypatch.undo()
 
 
