@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from ..scope import SCOPE_KEYS, Scope
 from ..text import index_text
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
 from ._sqlite_schema import AFTER, MIGRATIONS, statements
-from ._vector_cache import VectorCache
+from ._vector_cache import VectorCache, shortlist_size
 
 ITEM_COLUMNS = (
     "pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, "
@@ -545,19 +546,51 @@ class SQLiteStore(MemoryStore):
             cache.clear(epoch)
         if seq == cache.seq:
             return
-        changed = self._query(
-            "SELECT pk, user_id, agent_id, run_id, embedding, deleted_at FROM memories WHERE seq > ?",
-            (cache.seq,),
-        )
-        cache.apply(changed, seq)
+        try:  # streamed, not fetched whole: a million blobs at once would double the peak memory
+            cursor = self._conn.execute(
+                "SELECT pk, user_id, agent_id, run_id, embedding, deleted_at FROM memories WHERE seq > ?",
+                (cache.seq,),
+            )
+            cache.apply(chain.from_iterable(iter(lambda: cursor.fetchmany(4096), [])), seq)
+        except sqlite3.DatabaseError as exc:
+            cache.clear(epoch)  # half-applied: start over at the next search
+            raise self._translate(exc) from exc
 
     def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
+        """The scope's ``limit`` nearest memories: a shortlist from the compact cache, rescored exactly."""
+        query = np.asarray(vector, dtype=np.float32)
         with self._lock:
             self._sync()
             allowed = self._allowed(scope, flt) if flt is not None else None
-            hits = self._cache.search(scope, np.asarray(vector, dtype=np.float32), limit, allowed)
+            shortlist = self._vector_search(scope, query, shortlist_size(limit), allowed)
+        hits = self._rescore([pk for pk, _ in shortlist], query, limit)
         items = self._items_by_pk([pk for pk, _ in hits])
         return [(items[pk], score) for pk, score in hits if pk in items]
+
+    def _vector_search(
+        self, scope: Scope, query: Vector, count: int, allowed: set[int] | None
+    ) -> list[tuple[int, float]]:
+        return self._cache.search(scope, query, count, allowed)
+
+    def _rescore(self, pks: Sequence[int], query: Vector, limit: int) -> list[tuple[int, float]]:
+        """Exact float32 similarities of the shortlist, from the file; best first, ties by age.
+
+        A row deleted since the cache was read has no embedding any more and drops out here.
+        """
+        if not pks:
+            return []
+        rows = self._query(
+            "SELECT pk, embedding FROM memories WHERE pk IN (SELECT value FROM json_each(?)) "
+            "AND embedding IS NOT NULL AND deleted_at IS NULL",
+            (json.dumps([int(p) for p in pks]),),
+        )
+        if not rows:
+            return []
+        keys = np.array([r[0] for r in rows], dtype=np.int64)
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), -1)
+        exact = matrix @ query
+        order = np.lexsort((keys, -exact))[:limit]
+        return [(int(keys[i]), float(exact[i])) for i in order]
 
     def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
         """Scored by :func:`memspan.keyword.coverage` from the scope's own term counts.
