@@ -22,11 +22,12 @@ import numpy as np
 from .._files import create_private_file
 from ..errors import DimensionMismatchError, ReadOnlyStoreError, SchemaVersionError, StoreError
 from ..filters import Filter
-from ..keyword import best, coverage, query_terms
+from ..keyword import query_terms
 from ..ports import Change, MemoryStore, ScoredItems, Vector
 from ..scope import SCOPE_KEYS, Scope
 from ..text import index_text
 from ..types import Event, HistoryEvent, MemoryItem, MemoryType
+from ._sqlite_keyword import ranked_matches
 from ._sqlite_schema import AFTER, MIGRATIONS, statements
 from ._vector_cache import VectorCache, shortlist_size
 
@@ -233,6 +234,18 @@ class SQLiteStore(MemoryStore):
             except sqlite3.OperationalError as exc:
                 self._conn.execute("ROLLBACK")
                 raise self._translate(exc) from exc
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads from one state of the file (a read transaction; the caller holds the lock)."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
 
     def _translate(self, exc: sqlite3.Error) -> StoreError:
         message = str(exc)
@@ -597,33 +610,19 @@ class SQLiteStore(MemoryStore):
 
         FTS5's ``bm25()`` is not used: its statistics are the whole table's, so other users'
         memories would move this scope's scores. Each term's matches *within the scope* are read
-        instead (the scope tokens of migration 3 make that an index lookup, not a table scan).
+        instead (the scope tokens of migration 3 make that an index lookup, not a table scan),
+        and ranked inside SQLite (see :mod:`._sqlite_keyword`).
         """
         terms = query_terms(query)
         if not terms:
             return []
-        in_scope = scope_match(scope)
-        per_term = " UNION ALL ".join(
-            f"SELECT {i}, rowid FROM memories_fts WHERE memories_fts MATCH ?" for i in range(len(terms))
-        )
-        params = [f"{in_scope} AND text : {_fts_string(term)}" for term in terms]
-        total = "SELECT -1, count(*) FROM memories_fts WHERE memories_fts MATCH ?"
-        rows = self._query(f"{total} UNION ALL {per_term}", [in_scope, *params])
-        size = 0
-        containing = [0] * len(terms)
-        matched: dict[int, list[int]] = {}
-        for index, pk in rows:
-            if index < 0:
-                size = pk
-                continue
-            containing[index] += 1
-            matched.setdefault(pk, []).append(index)
-        if flt is not None and matched:
+        allowed = None
+        if flt is not None:
             with self._lock:
                 self._sync()
                 allowed = self._allowed(scope, flt)
-            matched = {pk: found for pk, found in matched.items() if pk in allowed}
-        ranked = best(coverage(size, containing, matched), limit, {pk: pk for pk in matched})
+        with self._lock, self._snapshot():  # the counts and the matches from one state of the file
+            ranked = ranked_matches(self._query, scope_match(scope), terms, allowed, limit)
         items = self._items_by_pk([pk for pk, _ in ranked])
         return [
             (item, score)
