@@ -271,6 +271,7 @@ def layout(
             filled = size
         with Memory(store) as memory:
             latency = time_searches(memory, questions, users, queries)
+            rss = peak_rss_mb()  # before the recall check, which reads whole scopes as float32
             recall = vector_recall(memory, questions, users)
             # into the filled store itself: does adding slow down as it grows?
             rate = add_throughput(memory, short_facts(), f"user-{size % users}")
@@ -284,14 +285,14 @@ def layout(
                 "vector_recall_at_10": recall,
                 "bulk_insert_per_s": insert_rate,
                 "add_per_s": rate,
-                "peak_rss_mb": peak_rss_mb(),
+                "peak_rss_mb": rss,
                 "disk_bytes_per_memory": disk_bytes(path) / size,
             }
         )
         stages = "  ".join(f"{k.split(' (')[0]} {v:.1f}" for k, v in latency["stages_ms"].items())
         print(
             f"scale {label:9s} {size:>8,}: p50 {latency['p50']:.1f} ms  p95 {latency['p95']:.1f} ms  "
-            f"recall@10 {recall:.3f}  rss {peak_rss_mb():.0f} MB  add {rate:.0f}/s\n    {stages}",
+            f"recall@10 {recall:.3f}  rss {rss:.0f} MB  add {rate:.0f}/s\n    {stages}",
             file=sys.stderr,
         )
         store = SQLiteStore(path)  # Memory(store).close() closed the connection
