@@ -218,4 +218,4 @@ def test_zero_vectors_score_zero() -> None:
 
 
 def test_shortlist_is_larger_than_the_request() -> None:
-    assert shortlist_size(10) >= 40 and shortlist_size(100) == 400
+    assert shortlist_size(10) >= 30 and shortlist_size(100) == 300

@@ -37,7 +37,7 @@ Indexes = npt.NDArray[np.int64]
 
 def shortlist_size(limit: int) -> int:
     """How many approximate candidates are rescored exactly for a search of ``limit``."""
-    return max(4 * limit, 200)
+    return max(3 * limit, 100)
 
 
 class Segment:

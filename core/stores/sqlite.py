@@ -576,34 +576,33 @@ class SQLiteStore(MemoryStore):
             self._sync()
             allowed = self._allowed(scope, flt) if flt is not None else None
             shortlist = self._vector_search(scope, query, shortlist_size(limit), allowed)
-        hits = self._rescore([pk for pk, _ in shortlist], query, limit)
-        items = self._items_by_pk([pk for pk, _ in hits])
-        return [(items[pk], score) for pk, score in hits if pk in items]
+        return self._rescore([pk for pk, _ in shortlist], query, limit)
 
     def _vector_search(
         self, scope: Scope, query: Vector, count: int, allowed: set[int] | None
     ) -> list[tuple[int, float]]:
         return self._cache.search(scope, query, count, allowed)
 
-    def _rescore(self, pks: Sequence[int], query: Vector, limit: int) -> list[tuple[int, float]]:
-        """Exact float32 similarities of the shortlist, from the file; best first, ties by age.
+    def _rescore(self, pks: Sequence[int], query: Vector, limit: int) -> ScoredItems:
+        """The shortlist's ``limit`` best by exact float32 similarity, read from the file in one go.
 
-        A row deleted since the cache was read has no embedding any more and drops out here.
+        Each row comes with its memory's columns, so the winners need no second read. A row
+        deleted since the cache was read has no embedding any more and drops out here.
         """
         if not pks:
             return []
         rows = self._query(
-            "SELECT pk, embedding FROM memories WHERE pk IN (SELECT value FROM json_each(?)) "
+            f"SELECT {ITEM_COLUMNS}, embedding FROM memories WHERE pk IN (SELECT value FROM json_each(?)) "
             "AND embedding IS NOT NULL AND deleted_at IS NULL",
             (json.dumps([int(p) for p in pks]),),
         )
         if not rows:
             return []
         keys = np.array([r[0] for r in rows], dtype=np.int64)
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), -1)
+        matrix = np.frombuffer(b"".join(r[-1] for r in rows), dtype="<f4").reshape(len(rows), -1)
         exact = matrix @ query
         order = np.lexsort((keys, -exact))[:limit]
-        return [(int(keys[i]), float(exact[i])) for i in order]
+        return [(_row_item(rows[i]), float(exact[i])) for i in order]
 
     def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
         """Scored by :func:`memspan.keyword.coverage` from the scope's own term counts.
