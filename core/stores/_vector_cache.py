@@ -43,7 +43,8 @@ def shortlist_size(limit: int) -> int:
 class Segment:
     """The rows whose first scope id is one id: int8 codes, scales, keys, scope codes, liveness."""
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, number: int) -> None:
+        self.number = number
         self.size = 0
         self.codes = np.zeros((16, dim), dtype=np.int8)
         self.scales = np.zeros(16, dtype=np.float32)
@@ -53,14 +54,31 @@ class Segment:
 
     def append(self) -> int:
         if self.size == len(self.pks):
-            grow = len(self.pks)
-            self.codes = np.concatenate([self.codes, np.zeros_like(self.codes[:grow])])
-            self.scales = np.concatenate([self.scales, np.zeros(grow, dtype=np.float32)])
-            self.pks = np.concatenate([self.pks, np.zeros(grow, dtype=np.int64)])
-            self.scope = np.concatenate([self.scope, np.full((grow, _COLUMNS), _NONE, np.int32)])
-            self.alive = np.concatenate([self.alive, np.zeros(grow, dtype=bool)])
+            self.resize(self.size + max(16, self.size // 2))
         self.size += 1
         return self.size - 1
+
+    def resize(self, capacity: int) -> None:
+        """Room for ``capacity`` rows (never fewer than it holds)."""
+        capacity = max(capacity, self.size)
+        n = self.size
+
+        def moved(old: npt.NDArray[Any], fill: int | bool) -> npt.NDArray[Any]:
+            new = np.full((capacity, *old.shape[1:]), fill, dtype=old.dtype)
+            new[:n] = old[:n]
+            return new
+
+        self.codes = moved(self.codes, 0)
+        self.scales = moved(self.scales, 0)
+        self.pks = moved(self.pks, 0)
+        self.scope = moved(self.scope, _NONE)
+        self.alive = moved(self.alive, False)
+
+    def trim(self) -> None:
+        """Give back most of the growth room after a bulk catch-up (keeps an eighth spare)."""
+        spare = max(16, self.size // 8)
+        if len(self.pks) > self.size + 2 * spare:
+            self.resize(self.size + spare)
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.codes, self.scales, self.pks, self.scope, self.alive))
@@ -75,7 +93,9 @@ class VectorCache:
         self.seq = 0
         self.dim = 0
         self.segments: dict[Home, Segment] = {}
-        self.position: dict[int, tuple[Home, int]] = {}
+        # pk -> segment number << 32 | row index (one int per row: a million rows, one small dict)
+        self.position: dict[int, int] = {}
+        self._numbered: list[Segment] = []
         self.interned: list[dict[str, int]] = [{} for _ in SCOPE_KEYS]
         # per column: interned id -> {segment home -> indexes in that segment}, for the rows whose
         # segment is another column's (a user's rows are found through her segment instead)
@@ -103,12 +123,17 @@ class VectorCache:
     def apply(self, rows: Iterable[Sequence[Any]], seq: int) -> None:
         """Take in changed rows: (pk, user_id, agent_id, run_id, embedding blob or None, deleted_at)."""
         batch: list[Sequence[Any]] = []
+        applied = 0
         for row in rows:
             batch.append(row)
             if len(batch) == 4096:
                 self._apply_batch(batch)
+                applied += len(batch)
                 batch = []
         self._apply_batch(batch)
+        if applied:  # a bulk catch-up (first search, another process's import): drop the slack
+            for segment in self.segments.values():
+                segment.trim()
         self.seq = seq
 
     def _apply_batch(self, batch: Sequence[Sequence[Any]]) -> None:
@@ -121,29 +146,30 @@ class VectorCache:
             quantized = {row[0]: i for i, row in enumerate(live)}
         for pk, user_id, agent_id, run_id, blob, deleted_at in batch:
             where = self.position.get(pk)
+            segment, index = (None, 0) if where is None else (self._numbered[where >> 32], where & 0xFFFFFFFF)
             if blob is None or deleted_at is not None:
-                if where is not None:
-                    self.segments[where[0]].alive[where[1]] = False
+                if segment is not None:
+                    segment.alive[index] = False
                 continue
             ids = [self._code(column, value) for column, value in enumerate((user_id, agent_id, run_id))]
-            if where is not None and list(self.segments[where[0]].scope[where[1]]) != ids:
-                self.segments[where[0]].alive[where[1]] = False  # scope ids never change; kept correct
-                where = None
-            if where is None:
-                where = self._place(pk, ids)
-            segment, index = self.segments[where[0]], where[1]
+            if segment is not None and list(segment.scope[index]) != ids:
+                segment.alive[index] = False  # scope ids never change in memspan; kept correct
+                segment = None
+            if segment is None:
+                segment, index = self._place(pk, ids)
             i = quantized[pk]
             segment.codes[index] = codes[i]
             segment.scales[index] = scales[i]
             segment.alive[index] = True
 
-    def _place(self, pk: int, ids: list[int]) -> tuple[Home, int]:
+    def _place(self, pk: int, ids: list[int]) -> tuple[Segment, int]:
         """A new slot for a row, in the segment of its first scope id, listed under its other ids."""
         column = next((c for c, code in enumerate(ids) if code != _NONE), _COLUMNS)
         home: Home = (column, ids[column] if column < _COLUMNS else _NONE)
         segment = self.segments.get(home)
         if segment is None:
-            segment = self.segments[home] = Segment(self.dim)
+            segment = self.segments[home] = Segment(self.dim, len(self._numbered))
+            self._numbered.append(segment)
         index = segment.append()
         segment.pks[index] = pk
         segment.scope[index] = ids
@@ -151,8 +177,8 @@ class VectorCache:
             if ids[other] != _NONE:
                 self.members[other].setdefault(ids[other], {}).setdefault(home, []).append(index)
                 self._arrays.pop((other, ids[other], home), None)
-        self.position[pk] = (home, index)
-        return home, index
+        self.position[pk] = segment.number << 32 | index
+        return segment, index
 
     def _sources(self, column: int, code: int) -> list[tuple[Segment, Indexes | None]]:
         """Where rows with this id live: its own segment (all of it) and listed rows elsewhere."""
