@@ -107,3 +107,17 @@ def test_same_ranking_under_a_filter(store: SQLiteStore) -> None:
     got = [(item.id, score) for item, score in store.search_keyword(scope, "garden coffee trip", flt, 10)]
     assert got == _reference(store, scope, "garden coffee trip", 10, allowed)
     assert got  # the filter leaves matches
+
+
+def test_scope_size_follows_writes_from_another_connection(store: SQLiteStore) -> None:
+    """The scope's size is memoised per change of the file: another writer's insert is counted."""
+    scope = Scope(user_id="user-9")
+    assert store.term_counts(scope, []) == (0, {})
+    other = SQLiteStore(store.path)
+    item = MemoryItem(
+        str(uuid.uuid4()), "garden party", "user-9", None, None, MemoryType.SEMANTIC, {}, NOW, NOW, "x"
+    )
+    other.insert([item], np.ones((1, 4), dtype=np.float32), [])
+    other.close()
+    assert store.term_counts(scope, ["garden"]) == (1, {"garden": 1})
+    assert [i.id for i, _ in store.search_keyword(scope, "garden", None, 5)] == [item.id]

@@ -30,17 +30,22 @@ def fts_string(word: str) -> str:
 
 
 def ranked_matches(
-    query: Query, in_scope: str, terms: Sequence[str], allowed: set[int] | None, limit: int
+    query: Query,
+    in_scope: str,
+    terms: Sequence[str],
+    allowed: set[int] | None,
+    limit: int,
+    size: int,
 ) -> list[tuple[int, float]]:
     """The scope's ``limit`` best keyword matches as (pk, coverage score), best first.
 
-    ``query`` runs one statement and returns its rows; both statements run in one read snapshot
-    (the caller holds it), so the counts and the matches agree.
+    ``size`` is the scope's number of live memories. ``query`` runs one statement and returns its
+    rows; the caller holds one read snapshot around this, so the counts and the matches agree.
     """
     matches = [f"{in_scope} AND text : {fts_string(term)}" for term in terms]
     count = "(SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?)"
-    row = query("SELECT " + ", ".join([count] * (1 + len(terms))), [in_scope, *matches])[0]
-    size, containing = int(row[0]), [int(n) for n in row[1:]]
+    row = query("SELECT " + ", ".join([count] * len(terms)), matches)[0]
+    containing = [int(n) for n in row]
     present = [i for i, n in enumerate(containing) if n > 0]
     if not present or (allowed is not None and not allowed):
         return []
