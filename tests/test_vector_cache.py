@@ -219,3 +219,19 @@ def test_zero_vectors_score_zero() -> None:
 
 def test_shortlist_is_larger_than_the_request() -> None:
     assert shortlist_size(10) >= 30 and shortlist_size(100) == 300
+
+
+def test_bulk_catch_up_leaves_little_slack_and_later_rows_still_land(tmp_path: Path) -> None:
+    s = SQLiteStore(tmp_path / "bulk.db")
+    s.bind_embedder("test-model", DIM)
+    _insert(s, [_item(i, "bulk", None, None) for i in range(5000)], seed=2)
+    query = np.ones(DIM, dtype=np.float32) / np.sqrt(DIM)
+    s.search_vector(Scope(user_id="bulk"), query, None, 1)  # first search: a catch-up of 5,000 rows
+    segment = s._cache.segments[(0, s._cache.interned[0]["bulk"])]
+    assert segment.size == 5000 and len(segment.pks) <= 5000 + 2 * (5000 // 8)  # a quarter, not double
+    late = [_item(9000 + i, "bulk", None, None) for i in range(700)]  # grows past the trimmed room
+    _insert(s, late, seed=3)
+    got = s.search_vector(Scope(user_id="bulk"), query, None, 10)
+    assert [item.id for item, _ in got] == _exact(s, Scope(user_id="bulk"), query, 10)
+    assert s._cache.size == 5700
+    s.close()
