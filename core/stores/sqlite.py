@@ -1,8 +1,9 @@
 """The embedded default store: one SQLite file (WAL) with memories, vectors, FTS5 and history.
 
-Vector search is exact within a scope: the vectors live in the file and are mirrored in memory as
-one numpy matrix, which every reader brings up to date from a change counter (``meta.seq``) before
-it searches, so several processes can share one file and each sees the others' writes.
+Vector search is exact within a scope: the vectors live in the file (float32) and are mirrored in
+memory in compact form (int8, grouped by scope; see ``_vector_cache``), which every reader brings up
+to date from a change counter (``meta.seq``) before it searches, so several processes can share one
+file and each sees the others' writes. The mirror shortlists; the file's vectors rescore exactly.
 """
 
 from __future__ import annotations
