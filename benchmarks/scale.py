@@ -7,7 +7,13 @@ embedding 100,000 texts would only measure the embedding model. Every timed sear
 ``Memory.add(..., infer=False)`` in batches of 100, with real embedding: into the filled store at every
 point (fact-length texts), and on an empty store for three text lengths (the model's cost grows with it).
 
+Each point also reports where a search's time goes (``stages_ms``: mean self time per search of
+query embedding, keyword search, vector scoring, gathering rows, object construction, fusion,
+neighbour lookups; see ``stages.py``) and the dense search's recall@10 against an exact float32
+scan of the scope (``vector_recall_at_10``).
+
     python benchmarks/scale.py [--points 1000,10000,100000] [--single-user 100000] [--json OUT]
+                               [--keep]   # keep the filled stores in --workdir and reuse them
 """
 
 from __future__ import annotations
@@ -27,10 +33,12 @@ from typing import Any
 
 import locomo_data as ld
 import numpy as np
+from stages import StageTimer
 
 from memspan import Memory
 from memspan.config import default_embedder
 from memspan.pipeline import text_hash
+from memspan.scope import Scope
 from memspan.stores.sqlite import SQLiteStore
 from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType
 
@@ -118,17 +126,60 @@ def disk_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
-def time_searches(memory: Memory, questions: Sequence[str], users: int, n: int) -> dict[str, float]:
-    rng = random.Random(11)
+def time_searches(memory: Memory, questions: Sequence[str], users: int, n: int) -> dict[str, Any]:
+    """p50/p95 of ``n`` searches, then the same searches again with the stage timer on."""
     memory.search("warm up", user_id="user-0")
+    asked = _asked(questions, users, n)
     timings = []
-    for i in range(n):
-        query = questions[i % len(questions)]
+    for query, user in asked:
         began = time.perf_counter()
-        memory.search(query, user_id=f"user-{rng.randrange(users)}", limit=10)
+        memory.search(query, user_id=user, limit=10)
         timings.append((time.perf_counter() - began) * 1000)
+    total = sum(timings)
     timings.sort()
-    return {"p50": timings[len(timings) // 2], "p95": timings[int(0.95 * (len(timings) - 1))]}
+    timer = StageTimer()
+    with timer.enabled(memory):
+        began = time.perf_counter()
+        for query, user in asked:
+            memory.search(query, user_id=user, limit=10)
+        timed_total = (time.perf_counter() - began) * 1000
+    return {
+        "p50": timings[len(timings) // 2],
+        "p95": timings[int(0.95 * (len(timings) - 1))],
+        "mean": total / n,
+        "stages_ms": timer.per_search(n, timed_total),
+    }
+
+
+def _asked(questions: Sequence[str], users: int, n: int) -> list[tuple[str, str]]:
+    rng = random.Random(11)
+    return [(questions[i % len(questions)], f"user-{rng.randrange(users)}") for i in range(n)]
+
+
+def vector_recall(memory: Memory, questions: Sequence[str], users: int, n: int = 50) -> float:
+    """Recall@10 of the store's dense search against an exact float32 scan of the scope's vectors.
+
+    The exact side reads every vector of the scope back from the file (as stored, float32), so it
+    checks whatever the cache does in between (compact vectors, shortlists, indexes).
+    """
+    store = memory.store
+    asked = _asked(questions, users, n)
+    scope_vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    found = 0
+    for query, user in asked:
+        if user not in scope_vectors:
+            rows = store._query(
+                "SELECT id, embedding FROM memories WHERE user_id = ? AND deleted_at IS NULL", (user,)
+            )
+            ids = np.array([r[0] for r in rows], dtype=object)
+            matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), -1)
+            scope_vectors = {user: (ids, matrix)}  # one scope at a time: the 1-user point is large
+        ids, matrix = scope_vectors[user]
+        vector = memory.embedder.embed([query], kind="query")[0]
+        exact = set(ids[np.argsort(-(matrix @ vector), kind="stable")[:10]].tolist())
+        got = store.search_vector(Scope(user_id=user), vector, None, 10)
+        found += len(exact & {item.id for item, _ in got})
+    return found / (10 * n)
 
 
 def time_embedding(questions: Sequence[str], n: int = 100) -> dict[str, float]:
@@ -193,53 +244,80 @@ def add_throughput(
 
 
 def layout(
-    workdir: Path, data: Path | None, label: str, users: int, sizes: Sequence[int], queries: int
+    workdir: Path,
+    data: Path | None,
+    label: str,
+    users: int,
+    sizes: Sequence[int],
+    queries: int,
+    keep: bool = False,
 ) -> list[dict[str, Any]]:
-    """One store grown through ``sizes``, measured at each (run in a process of its own)."""
+    """One store grown through ``sizes``, measured at each (run in a process of its own).
+
+    With ``keep`` the store file stays in ``workdir`` and a later run starts from what it holds
+    (filling a million memories takes minutes).
+    """
     texts, questions = corpus(data)
     path = workdir / f"scale-{users}.db"
-    remove_db(path)
+    if not keep:
+        remove_db(path)
     store = SQLiteStore(path)
     store.bind_embedder(default_embedder().model_id, DIMENSION)
-    filled, points = 0, []
+    filled, points = store.count(), []
     for size in sizes:
-        insert_rate = fill(store, texts, filled, size - filled, users, seed=users)
-        filled = size
+        insert_rate = None
+        if size > filled:
+            insert_rate = fill(store, texts, filled, size - filled, users, seed=users)
+            filled = size
         with Memory(store) as memory:
             latency = time_searches(memory, questions, users, queries)
+            rss = peak_rss_mb()  # before the recall check, which reads whole scopes as float32
+            recall = vector_recall(memory, questions, users)
             # into the filled store itself: does adding slow down as it grows?
             rate = add_throughput(memory, short_facts(), f"user-{size % users}")
+            filled += 301
         points.append(
             {
                 "layout": label,
                 "memories": size,
                 "users": users,
                 "search_ms": latency,
+                "vector_recall_at_10": recall,
                 "bulk_insert_per_s": insert_rate,
                 "add_per_s": rate,
-                "peak_rss_mb": peak_rss_mb(),
+                "peak_rss_mb": rss,
                 "disk_bytes_per_memory": disk_bytes(path) / size,
             }
         )
+        stages = "  ".join(f"{k.split(' (')[0]} {v:.1f}" for k, v in latency["stages_ms"].items())
         print(
-            f"scale {label:9s} {size:>8,}: p50 {latency['p50']:.1f} ms  p95 {latency['p95']:.1f} ms",
+            f"scale {label:9s} {size:>8,}: p50 {latency['p50']:.1f} ms  p95 {latency['p95']:.1f} ms  "
+            f"recall@10 {recall:.3f}  rss {rss:.0f} MB  add {rate:.0f}/s\n    {stages}",
             file=sys.stderr,
         )
         store = SQLiteStore(path)  # Memory(store).close() closed the connection
     store.close()
-    remove_db(path)
+    if not keep:
+        remove_db(path)
     return points
 
 
 def run(
-    workdir: Path, data: Path | None, points: Sequence[int], single_user: int, queries: int
+    workdir: Path,
+    data: Path | None,
+    points: Sequence[int],
+    single_user: int,
+    queries: int,
+    keep: bool = False,
+    add_rates_too: bool = True,
 ) -> dict[str, Any]:
     workdir.mkdir(parents=True, exist_ok=True)
     texts, questions = corpus(data)
     report: dict[str, Any] = {"points": [], "queries_per_point": queries}
     report["query_embedding_ms"] = time_embedding(questions)
     observations = [o.text for c in ld.load(data) for o in c.observations] if data and data.exists() else []
-    report["add_rates"] = add_rates(workdir, texts, observations)
+    if add_rates_too:
+        report["add_rates"] = add_rates(workdir, texts, observations)
     # each layout in a fresh process, so that its peak RSS is its own
     spawn = multiprocessing.get_context("spawn")
     for label, users, sizes in (
@@ -248,7 +326,9 @@ def run(
     ):
         if sizes:
             with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-                report["points"] += pool.submit(layout, workdir, data, label, users, sizes, queries).result()
+                report["points"] += pool.submit(
+                    layout, workdir, data, label, users, sizes, queries, keep
+                ).result()
     return report
 
 
@@ -262,9 +342,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--single-user", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=QUERIES)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep and reuse the filled stores")
+    parser.add_argument("--no-add-rates", action="store_true", help="skip the empty-store add rates")
     args = parser.parse_args(argv)
     points = [int(p) for p in args.points.split(",")]
-    report = run(args.workdir, args.data, points, args.single_user, args.queries)
+    report = run(
+        args.workdir, args.data, points, args.single_user, args.queries, args.keep, not args.no_add_rates
+    )
     text = json.dumps(report, indent=2)
     if args.json:
         args.json.write_text(text)

@@ -1,8 +1,9 @@
 """The embedded default store: one SQLite file (WAL) with memories, vectors, FTS5 and history.
 
-Vector search is exact within a scope: the vectors live in the file and are mirrored in memory as
-one numpy matrix, which every reader brings up to date from a change counter (``meta.seq``) before
-it searches, so several processes can share one file and each sees the others' writes.
+Vector search is exact within a scope: the vectors live in the file (float32) and are mirrored in
+memory in compact form (int8, grouped by scope; see ``_vector_cache``), which every reader brings up
+to date from a change counter (``meta.seq``) before it searches, so several processes can share one
+file and each sees the others' writes. The mirror shortlists; the file's vectors rescore exactly.
 
 This module opens the file (schema migrations, the keyword index's health) and reads; the
 connection and its transactions are :mod:`._sqlite_base`, the write path :mod:`._sqlite_writes`,
@@ -17,6 +18,8 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +28,13 @@ import numpy as np
 from .._files import create_private_file
 from ..errors import ReadOnlyStoreError, SchemaVersionError, StoreError
 from ..filters import Filter
-from ..keyword import best, coverage, query_terms
+from ..keyword import query_terms
 from ..ports import ScoredItems, Vector
 from ..scope import Scope
 from ..types import Event, HistoryEvent, MemoryItem
 from ._expiry_sqlite import NOT_EXPIRED, expired_pks, sweep_batch
 from ._sqlite_fts import needs_repair, repair
+from ._sqlite_keyword import ranked_matches
 from ._sqlite_purge import PURGE_WAL_WAIT, SQLitePurges
 from ._sqlite_rows import (
     ITEM_COLUMNS,
@@ -43,7 +47,7 @@ from ._sqlite_rows import (
 )
 from ._sqlite_schema import AFTER, MIGRATIONS, statements
 from ._sqlite_writes import SQLiteWrites
-from ._vector_cache import VectorCache
+from ._vector_cache import VectorCache, shortlist_size
 
 log = logging.getLogger("memspan.store")
 
@@ -86,6 +90,7 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
         self._cache = VectorCache()
         self._filter_memo: tuple[Any, set[int]] | None = None
         self._closed = False
+        self._size_memo: tuple[Any, int] | None = None
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteStore:
@@ -185,10 +190,43 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
 
     def term_counts(self, scope: Scope, terms: Sequence[str]) -> tuple[int, dict[str, int]] | None:
         in_scope = scope_match(scope)  # the keyword index holds live memories only
-        count = "(SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?)"
-        matches = [in_scope] + [f"{in_scope} AND text : {_fts_string(term)}" for term in terms]
-        row = self._query("SELECT " + ", ".join([count] * len(matches)), matches)[0]
-        return row[0], dict(zip(terms, row[1:], strict=True))
+        with self._lock, self._snapshot():
+            total = self._scope_size(scope)
+            if not terms:
+                return total, {}
+            count = "(SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?)"
+            matches = [f"{in_scope} AND text : {_fts_string(term)}" for term in terms]
+            row = self._query("SELECT " + ", ".join([count] * len(matches)), matches)[0]
+        return total, dict(zip(terms, row, strict=True))
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads from one state of the file (a read transaction; the caller holds the lock)."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
+
+    def _scope_size(self, scope: Scope) -> int:
+        """The scope's live memories, counted once per change of the file (memoised by ``seq``).
+
+        Counting walks the scope's whole token list in the keyword index (100,000 entries for a
+        user with 100,000 memories) and a search asks up to three times; call inside a snapshot.
+        """
+        seq, epoch = self._query(
+            "SELECT (SELECT value FROM meta WHERE key='seq'), (SELECT value FROM meta WHERE key='epoch')"
+        )[0]
+        key = (seq, epoch, scope)
+        if self._size_memo is not None and self._size_memo[0] == key:
+            return self._size_memo[1]
+        count = "SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?"
+        size = int(self._query(count, [scope_match(scope)])[0][0])
+        self._size_memo = (key, size)
+        return size
 
     def neighbours(
         self, run_scope: Scope, item: MemoryItem, flt: Filter | None, window: int
@@ -237,12 +275,16 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
             cache.clear(epoch)
         if seq == cache.seq:
             return
-        changed = self._query(
-            "SELECT pk, user_id, agent_id, run_id, embedding, deleted_at FROM memories WHERE seq > ?",
-            (cache.seq,),
-        )
-        unreadable = len(cache.unreadable)
-        cache.apply(changed, seq)
+        try:  # streamed, not fetched whole: a million blobs at once would double the peak memory
+            cursor = self._conn.execute(
+                "SELECT pk, user_id, agent_id, run_id, embedding, deleted_at FROM memories WHERE seq > ?",
+                (cache.seq,),
+            )
+            unreadable = len(cache.unreadable)
+            cache.apply(chain.from_iterable(iter(lambda: cursor.fetchmany(4096), [])), seq)
+        except sqlite3.DatabaseError as exc:
+            cache.clear(epoch)  # half-applied: start over at the next search
+            raise self._translate(exc) from exc
         if len(cache.unreadable) > unreadable:
             log.warning(
                 "%s: %d memories have a damaged vector and are left out of vector search (row pks %s)",
@@ -252,51 +294,67 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
             )
 
     def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
-        expired = self._expired(scope)  # not swept yet: asked for on top of limit, then left out
+        """The scope's ``limit`` nearest memories: a shortlist from the compact cache, rescored exactly."""
+        query = np.asarray(vector, dtype=np.float32)
+        expired = self._expired(scope)  # not swept yet: the shortlist is that much longer
         with self._lock:
             self._sync()
             allowed = self._allowed(scope, flt) if flt is not None else None
-            hits = self._cache.search(
-                scope, np.asarray(vector, dtype=np.float32), limit + len(expired), allowed
-            )
-        hits = [(pk, score) for pk, score in hits if pk not in expired][:limit]
-        items = self._items_by_pk([pk for pk, _ in hits])
-        return [(items[pk], score) for pk, score in hits if pk in items]
+            count = shortlist_size(limit + len(expired))
+            shortlist = self._vector_search(scope, query, count, allowed)
+        return self._rescore([pk for pk, _ in shortlist], query, limit)
+
+    def _vector_search(
+        self, scope: Scope, query: Vector, count: int, allowed: set[int] | None
+    ) -> list[tuple[int, float]]:
+        """The cache's approximate shortlist (a method of its own so a profiler can time it)."""
+        return self._cache.search(scope, query, count, allowed)
+
+    def _rescore(self, pks: Sequence[int], query: Vector, limit: int) -> ScoredItems:
+        """The shortlist's ``limit`` best by exact float32 similarity, read from the file in one go.
+
+        Each row comes with its memory's columns, so the winners need no second read. A row
+        deleted since the cache was read has no embedding any more and drops out here.
+        """
+        if not pks:
+            return []
+        rows = self._query(
+            f"SELECT {ITEM_COLUMNS}, embedding FROM memories WHERE pk IN (SELECT value FROM json_each(?)) "
+            f"AND embedding IS NOT NULL AND deleted_at IS NULL AND {NOT_EXPIRED}",
+            (json.dumps([int(p) for p in pks]),),
+        )
+        width = 4 * query.shape[-1]  # a damaged vector (wrong length) is left out, as by the cache
+        rows = [r for r in rows if isinstance(r[-1], bytes) and len(r[-1]) == width]
+        if not rows:
+            return []
+        keys = np.array([r[0] for r in rows], dtype=np.int64)
+        matrix = np.frombuffer(b"".join(r[-1] for r in rows), dtype="<f4").reshape(len(rows), -1)
+        exact = matrix @ query
+        order = np.lexsort((keys, -exact))[:limit]
+        return [(_row_item(rows[i]), float(exact[i])) for i in order]
 
     def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
         """Scored by :func:`memspan.keyword.coverage` from the scope's own term counts.
 
         FTS5's ``bm25()`` is not used: its statistics are the whole table's, so other users'
         memories would move this scope's scores. Each term's matches *within the scope* are read
-        instead (the scope tokens of migration 3 make that an index lookup, not a table scan).
+        instead (the scope tokens of migration 3 make that an index lookup, not a table scan),
+        and ranked inside SQLite (see :mod:`._sqlite_keyword`).
         """
         terms = query_terms(query)
         if not terms:
             return []
-        in_scope = scope_match(scope)
-        per_term = " UNION ALL ".join(
-            f"SELECT {i}, rowid FROM memories_fts WHERE memories_fts MATCH ?" for i in range(len(terms))
-        )
-        params = [f"{in_scope} AND text : {_fts_string(term)}" for term in terms]
-        total = "SELECT -1, count(*) FROM memories_fts WHERE memories_fts MATCH ?"
-        rows = self._query(f"{total} UNION ALL {per_term}", [in_scope, *params])
-        size = 0
-        containing = [0] * len(terms)
-        matched: dict[int, list[int]] = {}
-        for index, pk in rows:
-            if index < 0:
-                size = pk
-                continue
-            containing[index] += 1
-            matched.setdefault(pk, []).append(index)
-        expired = self._expired(scope) if matched else set()
-        matched = {pk: found for pk, found in matched.items() if pk not in expired}
-        if flt is not None and matched:
+        allowed = None
+        if flt is not None:
             with self._lock:
                 self._sync()
                 allowed = self._allowed(scope, flt)
-            matched = {pk: found for pk, found in matched.items() if pk in allowed}
-        ranked = best(coverage(size, containing, matched), limit, {pk: pk for pk in matched})
+        with self._lock, self._snapshot():  # the counts and the matches from one state of the file
+            size = self._scope_size(scope)
+            expired = self._expired(scope)  # not swept yet: left out before ranking
+            ranked = ranked_matches(
+                self._query, scope_match(scope), terms, allowed, limit, size, excluded=expired
+            )
         items = self._items_by_pk([pk for pk, _ in ranked])
         return [
             (item, score)

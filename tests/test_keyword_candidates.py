@@ -1,0 +1,123 @@
+"""Keyword search ranked inside SQLite returns exactly what scoring every match in Python returned.
+
+The reference below is the previous implementation's computation (every (term, memory) match of
+the scope read back, then :func:`coverage` and :func:`best`); the store must agree with it on
+scores and order, ties and capped scores included, with and without a filter.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from memspan.filters import parse_filter
+from memspan.keyword import best, coverage, query_terms
+from memspan.scope import Scope
+from memspan.stores._sqlite_keyword import fts_string
+from memspan.stores.sqlite import SQLiteStore, filter_record, scope_match
+from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType
+
+NOW = "2026-01-01T00:00:00.000000Z"
+WORDS = ["garden", "trip", "sister", "coffee", "painting", "guitar", "lisbon", "museum", "beach", "novel"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> SQLiteStore:
+    path = Path(tmp_path_factory.mktemp("kw")) / "kw.db"
+    s = SQLiteStore(path)
+    s.bind_embedder("test-model", 4)
+    rng = random.Random(5)
+    items = []
+    for i in range(1500):
+        # few words from a small vocabulary: many memories tie on the same set of terms
+        text = " ".join(rng.choice(WORDS[: 3 + i % 7]) for _ in range(1 + i % 4))
+        user = f"user-{i % 3}"
+        items.append(
+            MemoryItem(
+                str(uuid.uuid4()),
+                text,
+                user,
+                None,
+                f"run-{i % 5}",
+                MemoryType.SEMANTIC,
+                {"n": i % 4},
+                NOW,
+                NOW,
+                f"h{i}",
+            )
+        )
+    events = [HistoryEvent(m.id, Event.ADD, None, m.text, NOW, m.user_id, None, m.run_id) for m in items]
+    s.insert(items, np.ones((len(items), 4), dtype=np.float32), events)
+    yield s
+    s.close()
+
+
+def _reference(store: SQLiteStore, scope: Scope, query: str, limit: int, allowed: set[int] | None):
+    terms = query_terms(query)
+    in_scope = scope_match(scope)
+    size = store._query("SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?", [in_scope])[0][0]
+    containing, matched = [], {}
+    for i, term in enumerate(terms):
+        rows = store._query(
+            "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?",
+            [f"{in_scope} AND text : {fts_string(term)}"],
+        )
+        containing.append(len(rows))
+        for (pk,) in rows:
+            matched.setdefault(pk, []).append(i)
+    if allowed is not None:
+        matched = {pk: t for pk, t in matched.items() if pk in allowed}
+    ranked = best(coverage(size, containing, matched), limit, {pk: pk for pk in matched})
+    ids = dict(store._query("SELECT pk, id FROM memories"))
+    return [(ids[pk], score) for pk, score in ranked]
+
+
+QUERIES = [
+    "garden trip",
+    "coffee",
+    "sister painting guitar lisbon",
+    "museum beach novel garden",
+    "nothing here",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize(
+    "scope", [Scope(user_id="user-1"), Scope(user_id="user-2", run_id="run-2"), Scope(run_id="run-4")]
+)
+def test_same_ranking_as_scoring_every_match(store: SQLiteStore, scope: Scope, query: str) -> None:
+    for limit in (1, 10, 40):
+        got = [(item.id, score) for item, score in store.search_keyword(scope, query, None, limit)]
+        assert got == _reference(store, scope, query, limit, None)
+
+
+def test_same_ranking_under_a_filter(store: SQLiteStore) -> None:
+    scope = Scope(user_id="user-0")
+    flt = parse_filter({"n": {"in": [1, 3]}})
+    rows = store._query(
+        "SELECT pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, hash, source_ids, deleted_at FROM memories WHERE user_id = 'user-0'"
+    )
+    from memspan.stores.sqlite import _row_item
+
+    allowed = {row[0] for row in rows if flt.matches(filter_record(_row_item(row)))}
+    got = [(item.id, score) for item, score in store.search_keyword(scope, "garden coffee trip", flt, 10)]
+    assert got == _reference(store, scope, "garden coffee trip", 10, allowed)
+    assert got  # the filter leaves matches
+
+
+def test_scope_size_follows_writes_from_another_connection(store: SQLiteStore) -> None:
+    """The scope's size is memoised per change of the file: another writer's insert is counted."""
+    scope = Scope(user_id="user-9")
+    assert store.term_counts(scope, []) == (0, {})
+    other = SQLiteStore(store.path)
+    item = MemoryItem(
+        str(uuid.uuid4()), "garden party", "user-9", None, None, MemoryType.SEMANTIC, {}, NOW, NOW, "x"
+    )
+    other.insert([item], np.ones((1, 4), dtype=np.float32), [])
+    other.close()
+    assert store.term_counts(scope, ["garden"]) == (1, {"garden": 1})
+    assert [i.id for i, _ in store.search_keyword(scope, "garden", None, 5)] == [item.id]
