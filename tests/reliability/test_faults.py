@@ -181,11 +181,17 @@ def test_a_purge_during_a_held_read_stalls_nobody(tmp_path: Path, figures: Any) 
         started = time.perf_counter()
         erased = memory.delete_all(user_id="victim", purge=True)
         purge_s = time.perf_counter() - started
+        # the purge did not wait for the reader to let go (a VACUUM would have): it returned while
+        # the other process still holds its read transaction open
+        assert reader.poll() is None
+        done_before = len(waits)
         time.sleep(0.3)
         stop.set()
         worker.join(60)
         assert erased == 500
-        assert max(waits) < 1.0, f"another user waited {max(waits):.2f}s during the purge"
+        # the other user's requests went on (how long each waited is a figure, not a test: see
+        # docs/reliability.md and benchmarks/races.py)
+        assert len(waits) > done_before > 0
         # the reader still needs the log: the purge says what it could not erase yet
         actions = [entry["action"] for entry in memory.store.audit_log()]  # type: ignore[attr-defined]
         assert actions == ["PURGE", "WAL_PENDING"]
