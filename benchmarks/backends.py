@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from memspan import Memory
+from memspan._inputs import text_hash
 from memspan.embedders import HashingEmbedder
 from memspan.filters import parse_filter
-from memspan.pipeline import text_hash
 from memspan.ports import MemoryStore
 from memspan.scope import Scope
 from memspan.stores.postgres import PostgresStore

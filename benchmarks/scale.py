@@ -36,8 +36,8 @@ import numpy as np
 from stages import StageTimer
 
 from memspan import Memory
+from memspan._inputs import text_hash
 from memspan.config import default_embedder
-from memspan.pipeline import text_hash
 from memspan.scope import Scope
 from memspan.stores.sqlite import SQLiteStore
 from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType

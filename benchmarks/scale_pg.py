@@ -47,8 +47,8 @@ from pgvector.psycopg import register_vector
 from scale import DIMENSION, add_throughput, corpus, short_facts, unit_vectors
 
 from memspan import Memory
+from memspan._inputs import text_hash
 from memspan.config import default_embedder
-from memspan.pipeline import text_hash
 from memspan.scope import Scope
 from memspan.stores._postgres_sql import scope_sql
 from memspan.stores.postgres import PostgresStore

@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 
 from memspan import Memory, effects, telemetry
+from memspan._inputs import text_hash
 from memspan.config import default_embedder
-from memspan.pipeline import text_hash
 from memspan.stores.sqlite import SQLiteStore
 from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType
 

@@ -15,11 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._edits import delete_by_id, retrying, update_by_id
 from ._inputs import (
-    MAX_LIMIT,
-    MAX_METADATA_BYTES,
     MAX_QUERY_CHARS,
-    RESERVED_METADATA_KEYS,
-    text_hash,
     validate_limit,
     validate_metadata,
     validate_text,
@@ -69,18 +65,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-__all__ = [  # the limits and checks live in memspan._inputs; they are imported from here too
-    "MAX_LIMIT",
-    "MAX_METADATA_BYTES",
-    "MAX_QUERY_CHARS",
-    "RESERVED_METADATA_KEYS",
-    "Engine",
-    "Settings",
-    "text_hash",
-    "validate_limit",
-    "validate_metadata",
-    "validate_text",
-]
 
 
 @dataclass

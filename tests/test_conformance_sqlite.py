@@ -34,14 +34,19 @@ def test_a_store_from_before_cjk_keywords_finds_its_cjk_memories_after_the_upgra
     with Memory(path, embedder=HashingEmbedder(32)) as old:
         # today's code writes the expiry column of migration 5: give it one while writing, then
         # take it away again, so the file is exactly what version 3 left
-        old.store._conn.execute("ALTER TABLE memories ADD COLUMN expires_at TEXT")  # type: ignore[attr-defined]
+        conn = old.store._conn  # type: ignore[attr-defined]
+        conn.execute("ALTER TABLE memories ADD COLUMN expires_at TEXT")
+        conn.execute(
+            "CREATE INDEX memories_expiry ON memories(expires_at) WHERE expires_at IS NOT NULL AND deleted_at IS NULL"
+        )
         old.add(
             ["我的姐姐住在布尔诺", "I like green tea", "제 언니는 부산에 살아요"], user_id="u", infer=False
         )
         gone = old.add("我喜欢喝咖啡", user_id="u", infer=False).added[0]
         old.delete(gone.id)
         assert old.store.search_keyword(Scope(user_id="u"), "姐姐", None, 5) == []  # one token per clause
-        old.store._conn.execute("ALTER TABLE memories DROP COLUMN expires_at")  # type: ignore[attr-defined]
+        conn.execute("DROP INDEX memories_expiry")
+        conn.execute("ALTER TABLE memories DROP COLUMN expires_at")
     monkeypatch.undo()
     with Memory(path, embedder=HashingEmbedder(32)) as new:
         assert new.store.stats()["schema_version"] == len(_sqlite_schema.MIGRATIONS)

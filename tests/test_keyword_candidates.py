@@ -98,10 +98,9 @@ def test_same_ranking_as_scoring_every_match(store: SQLiteStore, scope: Scope, q
 def test_same_ranking_under_a_filter(store: SQLiteStore) -> None:
     scope = Scope(user_id="user-0")
     flt = parse_filter({"n": {"in": [1, 3]}})
-    rows = store._query(
-        "SELECT pk, id, text, user_id, agent_id, run_id, memory_type, metadata, created_at, updated_at, hash, source_ids, deleted_at FROM memories WHERE user_id = 'user-0'"
-    )
-    from memspan.stores.sqlite import _row_item
+    from memspan.stores.sqlite import ITEM_COLUMNS, _row_item
+
+    rows = store._query(f"SELECT {ITEM_COLUMNS} FROM memories WHERE user_id = 'user-0'")
 
     allowed = {row[0] for row in rows if flt.matches(filter_record(_row_item(row)))}
     got = [(item.id, score) for item, score in store.search_keyword(scope, "garden coffee trip", flt, 10)]

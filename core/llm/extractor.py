@@ -14,9 +14,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+from .._inputs import text_hash
 from ..effects import Flow, call, run_async, run_sync
 from ..errors import ExtractionError, ValidationError
-from ..pipeline import text_hash
 from ..ports import Decision, ExtractionPlan, ExtractionRequest, Extractor
 from ..types import MemoryItem, MemoryType, Usage
 from .base import LLM, ChatMessage, Completion

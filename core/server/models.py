@@ -16,10 +16,10 @@ from pydantic import (
 )
 from typing_extensions import TypeAliasType
 
+from .._inputs import MAX_LIMIT, MAX_QUERY_CHARS, RESERVED_METADATA_KEYS
 from ..errors import FilterError
 from ..filters import parse_timestamp
 from ..messages import MAX_MESSAGE_CHARS, MAX_MESSAGES
-from ..pipeline import MAX_LIMIT, MAX_QUERY_CHARS, RESERVED_METADATA_KEYS
 from ..scope import SCOPE_KEYS
 
 #: the id grammar of memspan.scope, so the spec tells clients what a valid id is

@@ -30,10 +30,10 @@ import numpy as np
 import pytest
 
 from .. import AsyncMemory, Memory
+from .._inputs import text_hash
 from ..embedders.hashing import HashingEmbedder
 from ..errors import DimensionMismatchError, MemspanError, StoreError
 from ..filters import parse_filter
-from ..pipeline import text_hash
 from ..ports import Change, MemoryStore
 from ..scope import Scope
 from ..stores.sqlite import filter_record

@@ -17,9 +17,9 @@ from typing import Any, ClassVar
 from agent_framework import HistoryProvider, Message
 from agent_framework._sessions import filter_new_messages
 
+from memspan._inputs import MAX_METADATA_BYTES
 from memspan.effects import Flow, run_async
 from memspan.errors import ValidationError
-from memspan.pipeline import MAX_METADATA_BYTES
 from memspan.scope import validate_id
 
 from .._adapter import MESSAGE, Transcript

@@ -19,9 +19,9 @@ from agents.memory import SessionSettings
 from agents.memory.session_settings import coerce_session_settings, resolve_session_limit
 
 from memspan import MemoryItem
+from memspan._inputs import MAX_METADATA_BYTES
 from memspan.effects import Flow, run_async
 from memspan.errors import StoreError, ValidationError
-from memspan.pipeline import MAX_METADATA_BYTES
 from memspan.scope import validate_id
 
 from .._adapter import MESSAGE, Transcript, message_text

@@ -40,7 +40,10 @@ def _plan(store: PostgresStore, scope: Scope, query: np.ndarray) -> str:
     sql = store._vector_sql(where, "", approximate=True)
     with store._pool.connection() as conn, conn.transaction():
         store._approximate(conn, 10)  # the search's own settings
-        rows = conn.execute(f"EXPLAIN {sql}", {**params, "q": query, "limit": 10, "shortlist": 20}).fetchall()
+        rows = conn.execute(
+            f"EXPLAIN {sql}",
+            {**params, "q": query, "limit": 10, "shortlist": 20, "expiry_now": store.clock()},
+        ).fetchall()
     return "\n".join(r[0] for r in rows)
 
 

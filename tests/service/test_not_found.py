@@ -6,6 +6,8 @@ with ``?user_id=bob`` answered ``... in user_id=bob``, which told it apart from 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -65,5 +67,7 @@ def test_the_rest_body_is_the_same(svc: Svc, as_admin: bool) -> None:
                     json=json_body,
                 )
                 assert r.status_code == 404, (what, method, suffix, params, r.text)
-                bodies.add(r.text.replace(memory_id, "<id>"))
+                error = dict(r.json()["error"])
+                assert error.pop("request_id") == r.headers["x-request-id"]  # each request its own id
+                bodies.add(json.dumps(error).replace(memory_id, "<id>"))
             assert len(bodies) == 1, (method, suffix, params, bodies)
