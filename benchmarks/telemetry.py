@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scale import _WORDS
 
 from memspan import Memory, effects, telemetry
 from memspan._inputs import text_hash
@@ -40,33 +41,7 @@ from memspan.config import default_embedder
 from memspan.stores.sqlite import SQLiteStore
 from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType
 
-WORDS = [
-    "garden",
-    "trip",
-    "sister",
-    "coffee",
-    "painting",
-    "guitar",
-    "marathon",
-    "recipe",
-    "puppy",
-    "museum",
-    "beach",
-    "novel",
-    "camping",
-    "bakery",
-    "lisbon",
-    "violin",
-    "allergy",
-    "peanuts",
-    "window",
-    "seat",
-    "biscuit",
-    "portuguese",
-    "flight",
-    "hiking",
-    "tokyo",
-]
+WORDS = _WORDS  # the same texts as the scale benchmark
 MODES = ("bare", "none", "noop", "sdk")
 
 

@@ -14,13 +14,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._inputs import text_hash, validate_metadata, validate_text
-from ._plan import deletion
+from ._plan import deletion, update_event
 from .effects import Flow, call
 from .errors import ConflictError, ValidationError
 from .expiry import UNCHANGED, Unchanged, resolve_expiry
 from .ports import Change, Vector
 from .scope import Scope, validate_id
-from .types import Event, HistoryEvent, MemoryChange, MemoryItem
+from .types import Event, MemoryChange, MemoryItem
 
 if TYPE_CHECKING:
     from .pipeline import Engine
@@ -101,21 +101,8 @@ def _update_once(
         vector = embedded[text]
     now = engine.now()
     expiry = target.expires_at if isinstance(new_expiry, Unchanged) else new_expiry
-    item = replace(
-        target, text=text, hash=text_hash(text), metadata=meta, updated_at=now, expires_at=expiry
-    )
-    event = HistoryEvent(
-        target.id,
-        Event.UPDATE,
-        target.text,
-        text,
-        now,
-        target.user_id,
-        target.agent_id,
-        target.run_id,
-        target.metadata,
-        meta,
-    )
+    item = replace(target, text=text, hash=text_hash(text), metadata=meta, updated_at=now, expires_at=expiry)
+    event = update_event(target, item)
     yield call(engine.store, "apply", [Change(item, vector, event, expected=target)], [], None, [])
     return item, vector
 

@@ -151,21 +151,26 @@ def change_existing(
         updated_at=now,
         source_ids=tuple(dict.fromkeys((*target.source_ids, *decision.source_ids))),
     )
-    event = HistoryEvent(
+    event = update_event(target, item, decision.reason)
+    change = MemoryChange(Event.UPDATE, item, previous_text=target.text, reason=decision.reason)
+    return change, Change(item, vector, event, expected=target)
+
+
+def update_event(target: MemoryItem, item: MemoryItem, reason: str | None = None) -> HistoryEvent:
+    """The UPDATE event of ``target`` becoming ``item``: old and new text and metadata, one owner."""
+    return HistoryEvent(
         target.id,
         Event.UPDATE,
         target.text,
-        text,
-        now,
+        item.text,
+        item.updated_at,
         target.user_id,
         target.agent_id,
         target.run_id,
         target.metadata,
         item.metadata,
-        decision.reason,
+        reason,
     )
-    change = MemoryChange(Event.UPDATE, item, previous_text=target.text, reason=decision.reason)
-    return change, Change(item, vector, event, expected=target)
 
 
 def deletion(target: MemoryItem, now: str, reason: str | None) -> Change:
