@@ -7,7 +7,7 @@ file and each sees the others' writes. The mirror shortlists; the file's vectors
 
 This module opens the file (schema migrations, the keyword index's health) and reads; the
 connection and its transactions are :mod:`._sqlite_base`, the write path :mod:`._sqlite_writes`,
-deleting and purging a scope :mod:`._sqlite_purge`, rows and SQL pieces :mod:`._sqlite_rows`.
+deleting and purging a scope :mod:`._sqlite_purge`, searches and scoped reads :mod:`._sqlite_reads`, rows and SQL pieces :mod:`._sqlite_rows`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +25,16 @@ import numpy as np
 
 from .._files import create_private_file
 from ..errors import ReadOnlyStoreError, SchemaVersionError, StoreError
-from ..filters import Filter
-from ..keyword import query_terms
-from ..ports import ScoredItems, Vector
+from ..ports import Vector
 from ..scope import Scope
 from ..types import Event, HistoryEvent, MemoryItem
-from ._expiry_sqlite import NOT_EXPIRED, expired_pks, sweep_batch
+from ._expiry_sqlite import NOT_EXPIRED, sweep_batch
 from ._sqlite_fts import needs_repair, repair
-from ._sqlite_keyword import ranked_matches
 from ._sqlite_purge import PURGE_WAL_WAIT, SQLitePurges
+from ._sqlite_reads import SQLiteReads
 from ._sqlite_rows import (
     ITEM_COLUMNS,
     _corrupt,
-    _fts_string,
     _row_item,
     _scope_sql,
     filter_record,
@@ -47,14 +42,14 @@ from ._sqlite_rows import (
 )
 from ._sqlite_schema import AFTER, MIGRATIONS, statements
 from ._sqlite_writes import SQLiteWrites
-from ._vector_cache import VectorCache, shortlist_size
+from ._vector_cache import VectorCache
 
 log = logging.getLogger("memspan.store")
 
 __all__ = ["ITEM_COLUMNS", "PURGE_WAL_WAIT", "SQLiteStore", "filter_record", "scope_match"]
 
 
-class SQLiteStore(SQLiteWrites, SQLitePurges):
+class SQLiteStore(SQLiteWrites, SQLitePurges, SQLiteReads):
     """All of memspan's state in one SQLite file. Safe for several threads and processes."""
 
     def __init__(
@@ -155,218 +150,6 @@ class SQLiteStore(SQLiteWrites, SQLitePurges):
     def get(self, memory_id: str) -> MemoryItem | None:
         rows = self._query(f"SELECT {ITEM_COLUMNS} FROM memories WHERE id = ?", (memory_id,))
         return _row_item(rows[0]) if rows else None
-
-    def _items_by_pk(self, pks: Sequence[int]) -> dict[int, MemoryItem]:
-        if not pks:
-            return {}
-        rows = self._query(
-            f"SELECT {ITEM_COLUMNS} FROM memories WHERE pk IN (SELECT value FROM json_each(?))",
-            (json.dumps([int(p) for p in pks]),),
-        )
-        return {row[0]: _row_item(row) for row in rows}
-
-    def _scope_rows(self, scope: Scope, *, include_deleted: bool, order: str = "") -> list[Any]:
-        where, params = _scope_sql(scope)
-        live = "" if include_deleted else f" AND deleted_at IS NULL AND {NOT_EXPIRED}"
-        return self._query(f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where}{live} {order}", params)
-
-    def list_memories(
-        self, scope: Scope, flt: Filter | None, limit: int, *, include_deleted: bool = False, offset: int = 0
-    ) -> list[MemoryItem]:
-        if flt is None:
-            where, params = _scope_sql(scope)
-            live = "" if include_deleted else f" AND deleted_at IS NULL AND {NOT_EXPIRED}"
-            rows = self._query(
-                f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where}{live} "
-                "ORDER BY created_at DESC, pk DESC LIMIT ? OFFSET ?",
-                [*params, limit, offset],
-            )
-            return [_row_item(r) for r in rows]
-        rows = self._scope_rows(
-            scope, include_deleted=include_deleted, order="ORDER BY created_at DESC, pk DESC"
-        )
-        matching = (item for item in map(_row_item, rows) if flt.matches(filter_record(item)))
-        return [item for i, item in enumerate(matching) if offset <= i < offset + limit]
-
-    def term_counts(self, scope: Scope, terms: Sequence[str]) -> tuple[int, dict[str, int]] | None:
-        in_scope = scope_match(scope)  # the keyword index holds live memories only
-        with self._lock, self._snapshot():
-            total = self._scope_size(scope)
-            if not terms:
-                return total, {}
-            count = "(SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?)"
-            matches = [f"{in_scope} AND text : {_fts_string(term)}" for term in terms]
-            row = self._query("SELECT " + ", ".join([count] * len(matches)), matches)[0]
-        return total, dict(zip(terms, row, strict=True))
-
-    @contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        """Several reads from one state of the file (a read transaction; the caller holds the lock)."""
-        if self._conn.in_transaction:
-            yield
-            return
-        self._conn.execute("BEGIN")
-        try:
-            yield
-        finally:
-            self._conn.execute("COMMIT")
-
-    def _scope_size(self, scope: Scope) -> int:
-        """The scope's live memories, counted once per change of the file (memoised by ``seq``).
-
-        Counting walks the scope's whole token list in the keyword index (100,000 entries for a
-        user with 100,000 memories) and a search asks up to three times; call inside a snapshot.
-        """
-        seq, epoch = self._query(
-            "SELECT (SELECT value FROM meta WHERE key='seq'), (SELECT value FROM meta WHERE key='epoch')"
-        )[0]
-        key = (seq, epoch, scope)
-        if self._size_memo is not None and self._size_memo[0] == key:
-            return self._size_memo[1]
-        count = "SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?"
-        size = int(self._query(count, [scope_match(scope)])[0][0])
-        self._size_memo = (key, size)
-        return size
-
-    def neighbours(
-        self, run_scope: Scope, item: MemoryItem, flt: Filter | None, window: int
-    ) -> tuple[MemoryItem | None, MemoryItem | None]:
-        if flt is not None:
-            return super().neighbours(run_scope, item, flt, window)
-        where, params = _scope_sql(run_scope)
-        found: list[MemoryItem | None] = []
-        for compare, order in (("<", "DESC"), (">", "ASC")):  # a tie in time: the order of insertion
-            rows = self._query(
-                f"SELECT {ITEM_COLUMNS} FROM memories WHERE {where} AND deleted_at IS NULL AND {NOT_EXPIRED} "
-                f"AND (created_at {compare} ? OR (created_at = ? AND pk {compare} "
-                "(SELECT pk FROM memories WHERE id = ?))) "
-                f"ORDER BY created_at {order}, pk {order} LIMIT 1",
-                [*params, item.created_at, item.created_at, item.id],
-            )
-            found.append(_row_item(rows[0]) if rows else None)
-        return found[0], found[1]
-
-    def find_hash(self, scope: Scope, text_hash: str) -> MemoryItem | None:
-        where, params = _scope_sql(scope)
-        rows = self._query(
-            f"SELECT {ITEM_COLUMNS} FROM memories WHERE hash = ? AND {where} AND deleted_at IS NULL "
-            f"AND {NOT_EXPIRED} LIMIT 1",
-            [text_hash, *params],
-        )
-        return _row_item(rows[0]) if rows else None
-
-    def _allowed(self, scope: Scope, flt: Filter) -> set[int]:
-        """Primary keys of the scope's live memories that pass the filter (memoised per change)."""
-        key = (self._cache.seq, self._cache.epoch, scope, flt)
-        if self._filter_memo is not None and self._filter_memo[0] == key:
-            return self._filter_memo[1]
-        rows = self._scope_rows(scope, include_deleted=False)
-        allowed = {row[0] for row in rows if flt.matches(filter_record(_row_item(row)))}
-        self._filter_memo = (key, allowed)
-        return allowed
-
-    def _sync(self) -> None:
-        rows = self._query(
-            "SELECT (SELECT value FROM meta WHERE key='seq'), (SELECT value FROM meta WHERE key='epoch')"
-        )
-        seq, epoch = int(rows[0][0]), int(rows[0][1])
-        cache = self._cache
-        if epoch != cache.epoch:
-            cache.clear(epoch)
-        if seq == cache.seq:
-            return
-        try:  # streamed, not fetched whole: a million blobs at once would double the peak memory
-            cursor = self._conn.execute(
-                "SELECT pk, user_id, agent_id, run_id, embedding, deleted_at FROM memories WHERE seq > ?",
-                (cache.seq,),
-            )
-            unreadable = len(cache.unreadable)
-            cache.apply(chain.from_iterable(iter(lambda: cursor.fetchmany(4096), [])), seq)
-        except sqlite3.DatabaseError as exc:
-            cache.clear(epoch)  # half-applied: start over at the next search
-            raise self._translate(exc) from exc
-        if len(cache.unreadable) > unreadable:
-            log.warning(
-                "%s: %d memories have a damaged vector and are left out of vector search (row pks %s)",
-                self.path,
-                len(cache.unreadable),
-                sorted(cache.unreadable)[:20],
-            )
-
-    def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
-        """The scope's ``limit`` nearest memories: a shortlist from the compact cache, rescored exactly."""
-        query = np.asarray(vector, dtype=np.float32)
-        expired = self._expired(scope)  # not swept yet: the shortlist is that much longer
-        with self._lock:
-            self._sync()
-            allowed = self._allowed(scope, flt) if flt is not None else None
-            count = shortlist_size(limit + len(expired))
-            shortlist = self._vector_search(scope, query, count, allowed)
-        return self._rescore([pk for pk, _ in shortlist], query, limit)
-
-    def _vector_search(
-        self, scope: Scope, query: Vector, count: int, allowed: set[int] | None
-    ) -> list[tuple[int, float]]:
-        """The cache's approximate shortlist (a method of its own so a profiler can time it)."""
-        return self._cache.search(scope, query, count, allowed)
-
-    def _rescore(self, pks: Sequence[int], query: Vector, limit: int) -> ScoredItems:
-        """The shortlist's ``limit`` best by exact float32 similarity, read from the file in one go.
-
-        Each row comes with its memory's columns, so the winners need no second read. A row
-        deleted since the cache was read has no embedding any more and drops out here.
-        """
-        if not pks:
-            return []
-        rows = self._query(
-            f"SELECT {ITEM_COLUMNS}, embedding FROM memories WHERE pk IN (SELECT value FROM json_each(?)) "
-            f"AND embedding IS NOT NULL AND deleted_at IS NULL AND {NOT_EXPIRED}",
-            (json.dumps([int(p) for p in pks]),),
-        )
-        width = 4 * query.shape[-1]  # a damaged vector (wrong length) is left out, as by the cache
-        rows = [r for r in rows if isinstance(r[-1], bytes) and len(r[-1]) == width]
-        if not rows:
-            return []
-        keys = np.array([r[0] for r in rows], dtype=np.int64)
-        matrix = np.frombuffer(b"".join(r[-1] for r in rows), dtype="<f4").reshape(len(rows), -1)
-        exact = matrix @ query
-        order = np.lexsort((keys, -exact))[:limit]
-        return [(_row_item(rows[i]), float(exact[i])) for i in order]
-
-    def search_keyword(self, scope: Scope, query: str, flt: Filter | None, limit: int) -> ScoredItems:
-        """Scored by :func:`memspan.keyword.coverage` from the scope's own term counts.
-
-        FTS5's ``bm25()`` is not used: its statistics are the whole table's, so other users'
-        memories would move this scope's scores. Each term's matches *within the scope* are read
-        instead (the scope tokens of migration 3 make that an index lookup, not a table scan),
-        and ranked inside SQLite (see :mod:`._sqlite_keyword`).
-        """
-        terms = query_terms(query)
-        if not terms:
-            return []
-        allowed = None
-        if flt is not None:
-            with self._lock:
-                self._sync()
-                allowed = self._allowed(scope, flt)
-        with self._lock, self._snapshot():  # the counts and the matches from one state of the file
-            size = self._scope_size(scope)
-            expired = self._expired(scope)  # not swept yet: left out before ranking
-            ranked = ranked_matches(
-                self._query, scope_match(scope), terms, allowed, limit, size, excluded=expired
-            )
-        items = self._items_by_pk([pk for pk, _ in ranked])
-        return [
-            (item, score)
-            for pk, score in ranked
-            if (item := items.get(pk)) is not None
-            and item.deleted_at is None
-            and scope.contains(item.user_id, item.agent_id, item.run_id)
-        ]
-
-    def _expired(self, scope: Scope) -> set[int]:
-        where, params = _scope_sql(scope)
-        return expired_pks(self._query, where, params, self.clock())
 
     def sweep_expired(self, at: str, scope: Scope | None = None) -> int:
         """Soft-delete expired memories in batches, each batch one write transaction (see
