@@ -345,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep and reuse the filled stores")
     parser.add_argument("--no-add-rates", action="store_true", help="skip the empty-store add rates")
     args = parser.parse_args(argv)
-    points = [int(p) for p in args.points.split(",")]
+    points = [int(p) for p in args.points.split(",") if p.strip() and int(p) > 0]  # "0": no such point
     report = run(
         args.workdir, args.data, points, args.single_user, args.queries, args.keep, not args.no_add_rates
     )

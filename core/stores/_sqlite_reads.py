@@ -33,7 +33,7 @@ from ._sqlite_rows import (
     filter_record,
     scope_match,
 )
-from ._vector_cache import VectorCache, shortlist_size
+from ._vector_cache import VectorCache, readable, shortlist_size
 
 log = logging.getLogger("memspan.store")
 
@@ -43,6 +43,7 @@ class SQLiteReads(SQLiteBase):
     _cache: VectorCache
     _filter_memo: tuple[Any, set[int]] | None
     _size_memo: tuple[Any, int] | None
+    _expired_memo: tuple[Any, set[int]] | None
 
     def _items_by_pk(self, pks: Sequence[int]) -> dict[int, MemoryItem]:
         if not pks:
@@ -105,16 +106,20 @@ class SQLiteReads(SQLiteBase):
         Counting walks the scope's whole token list in the keyword index (100,000 entries for a
         user with 100,000 memories) and a search asks up to three times; call inside a snapshot.
         """
-        seq, epoch = self._query(
-            "SELECT (SELECT value FROM meta WHERE key='seq'), (SELECT value FROM meta WHERE key='epoch')"
-        )[0]
-        key = (seq, epoch, scope)
+        key = (*self._state(), scope)
         if self._size_memo is not None and self._size_memo[0] == key:
             return self._size_memo[1]
         count = "SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?"
         size = int(self._query(count, [scope_match(scope)])[0][0])
         self._size_memo = (key, size)
         return size
+
+    def _state(self) -> tuple[int, int]:
+        """The file's change counter and purge epoch (``meta.seq``, ``meta.epoch``)."""
+        rows = self._query(
+            "SELECT (SELECT value FROM meta WHERE key='seq'), (SELECT value FROM meta WHERE key='epoch')"
+        )
+        return int(rows[0][0]), int(rows[0][1])
 
     def neighbours(
         self, run_scope: Scope, item: MemoryItem, flt: Filter | None, window: int
@@ -154,10 +159,7 @@ class SQLiteReads(SQLiteBase):
         return allowed
 
     def _sync(self) -> None:
-        rows = self._query(
-            "SELECT (SELECT value FROM meta WHERE key='seq'), (SELECT value FROM meta WHERE key='epoch')"
-        )
-        seq, epoch = int(rows[0][0]), int(rows[0][1])
+        seq, epoch = self._state()
         cache = self._cache
         if epoch != cache.epoch:
             cache.clear(epoch)
@@ -184,9 +186,10 @@ class SQLiteReads(SQLiteBase):
     def search_vector(self, scope: Scope, vector: Vector, flt: Filter | None, limit: int) -> ScoredItems:
         """The scope's ``limit`` nearest memories: a shortlist from the compact cache, rescored exactly."""
         query = np.asarray(vector, dtype=np.float32)
-        expired = self._expired(scope)  # not swept yet: the shortlist is that much longer
         with self._lock:
             self._sync()
+            # not swept yet: the shortlist is that much longer (the keyword search's set is reused)
+            expired = self._expired(scope, (self._cache.seq, self._cache.epoch), reuse=True)
             allowed = self._allowed(scope, flt) if flt is not None else None
             count = shortlist_size(limit + len(expired))
             shortlist = self._vector_search(scope, query, count, allowed)
@@ -211,8 +214,8 @@ class SQLiteReads(SQLiteBase):
             f"AND embedding IS NOT NULL AND deleted_at IS NULL AND {NOT_EXPIRED}",
             (json.dumps([int(p) for p in pks]),),
         )
-        width = 4 * query.shape[-1]  # a damaged vector (wrong length) is left out, as by the cache
-        rows = [r for r in rows if isinstance(r[-1], bytes) and len(r[-1]) == width]
+        dimension = query.shape[-1]  # a damaged vector (wrong length) is left out, as by the cache
+        rows = [r for r in rows if readable(r[-1], dimension)]
         if not rows:
             return []
         keys = np.array([r[0] for r in rows], dtype=np.int64)
@@ -239,7 +242,7 @@ class SQLiteReads(SQLiteBase):
                 allowed = self._allowed(scope, flt)
         with self._lock, self._snapshot():  # the counts and the matches from one state of the file
             size = self._scope_size(scope)
-            expired = self._expired(scope)  # not swept yet: left out before ranking
+            expired = self._expired(scope, self._state())  # not swept yet: left out before ranking
             ranked = ranked_matches(
                 self._query, scope_match(scope), terms, allowed, limit, size, excluded=expired
             )
@@ -252,6 +255,18 @@ class SQLiteReads(SQLiteBase):
             and scope.contains(item.user_id, item.agent_id, item.run_id)
         ]
 
-    def _expired(self, scope: Scope) -> set[int]:
+    def _expired(self, scope: Scope, state: tuple[int, int], *, reuse: bool = False) -> set[int]:
+        """The scope's expired memories that are not swept yet, as of now (call under the lock).
+
+        One search asks twice: its keyword search, which must leave them all out, reads them; its
+        vector search, right after, only lengthens its shortlist by their number (its exact
+        rescoring leaves out whatever has expired by then), so with ``reuse`` it takes the set read
+        for the same scope at the same state of the file instead of asking the file again.
+        """
+        key = (*state, scope)
+        if reuse and self._expired_memo is not None and self._expired_memo[0] == key:
+            return self._expired_memo[1]
         where, params = _scope_sql(scope)
-        return expired_pks(self._query, where, params, self.clock())
+        expired = expired_pks(self._query, where, params, self.clock())
+        self._expired_memo = (key, expired)
+        return expired

@@ -40,6 +40,11 @@ def shortlist_size(limit: int) -> int:
     return max(3 * limit, 100)
 
 
+def readable(blob: object, dimension: int) -> bool:
+    """Whether a stored vector blob holds ``dimension`` float32 values (a damaged one does not)."""
+    return isinstance(blob, bytes) and dimension > 0 and len(blob) == 4 * dimension
+
+
 class Segment:
     """The rows whose first scope id is one id: int8 codes, scales, keys, scope codes, liveness."""
 
@@ -139,11 +144,9 @@ class VectorCache:
         self.seq = seq
 
     def _readable(self, blob: object) -> bool:
-        if not isinstance(blob, bytes) or not blob or len(blob) % 4:
-            return False
-        if self.dim == 0:
-            self.dim = len(blob) // 4
-        return len(blob) == 4 * self.dim
+        if self.dim == 0 and isinstance(blob, bytes) and blob and not len(blob) % 4:
+            self.dim = len(blob) // 4  # the first readable vector sets the width
+        return readable(blob, self.dim)
 
     def _screen(self, batch: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
         """The rows with a damaged vector become rows without one (one bad row must not stop every
