@@ -10,7 +10,8 @@ point (fact-length texts), and on an empty store for three text lengths (the mod
 Each point also reports where a search's time goes (``stages_ms``: mean self time per search of
 query embedding, keyword search, vector scoring, gathering rows, object construction, fusion,
 neighbour lookups; see ``stages.py``) and the dense search's recall@10 against an exact float32
-scan of the scope (``vector_recall_at_10``).
+scan of the scope (``vector_recall_at_10``), and the keyword search's overlap@10 with an exhaustive
+scoring of every in-scope match in Python (``keyword_overlap_at_10``; 1.000 means the same ten).
 
     python benchmarks/scale.py [--points 1000,10000,100000] [--single-user 100000] [--json OUT]
                                [--keep]   # keep the filled stores in --workdir and reuse them
@@ -38,8 +39,10 @@ from stages import StageTimer
 from memspan import Memory
 from memspan._inputs import text_hash
 from memspan.config import default_embedder
+from memspan.keyword import best, coverage, query_terms
 from memspan.scope import Scope
-from memspan.stores.sqlite import SQLiteStore
+from memspan.stores._sqlite_keyword import fts_string
+from memspan.stores.sqlite import SQLiteStore, scope_match
 from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType
 
 DIMENSION = 384
@@ -182,6 +185,36 @@ def vector_recall(memory: Memory, questions: Sequence[str], users: int, n: int =
     return found / (10 * n)
 
 
+def keyword_overlap(store: SQLiteStore, questions: Sequence[str], users: int, n: int = 50) -> float:
+    """Overlap@10 of the store's keyword search with the exhaustive computation: every in-scope
+    (term, memory) match read back one row at a time and scored by :func:`coverage` (what the
+    store did before it ranked inside the database)."""
+    same = total = 0
+    for query, user in _asked(questions, users, n):
+        terms = query_terms(query)
+        if not terms:
+            continue
+        scope = Scope(user_id=user)
+        in_scope = scope_match(scope)
+        with store._lock, store._snapshot():
+            size = store._scope_size(scope)
+            containing, matched = [], {}
+            for i, term in enumerate(terms):
+                rows = store._query(
+                    "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?",
+                    [f"{in_scope} AND text : {fts_string(term)}"],
+                )
+                containing.append(len(rows))
+                for (pk,) in rows:
+                    matched.setdefault(pk, []).append(i)
+        exact = {pk for pk, _ in best(coverage(size, containing, matched), 10, {pk: pk for pk in matched})}
+        got = {item.id for item, _ in store.search_keyword(scope, query, None, 10)}
+        ids = {item.id for item in store._items_by_pk(sorted(exact)).values()}
+        same += len(ids & got)
+        total += max(len(ids), len(got))
+    return same / total if total else 1.0
+
+
 def time_embedding(questions: Sequence[str], n: int = 100) -> dict[str, float]:
     """Query embedding alone, to show how much of a search it is."""
     embedder = default_embedder()
@@ -273,6 +306,7 @@ def layout(
             latency = time_searches(memory, questions, users, queries)
             rss = peak_rss_mb()  # before the recall check, which reads whole scopes as float32
             recall = vector_recall(memory, questions, users)
+            overlap = keyword_overlap(store, questions, users)
             # into the filled store itself: does adding slow down as it grows?
             rate = add_throughput(memory, short_facts(), f"user-{size % users}")
             filled += 301
@@ -283,6 +317,7 @@ def layout(
                 "users": users,
                 "search_ms": latency,
                 "vector_recall_at_10": recall,
+                "keyword_overlap_at_10": overlap,
                 "bulk_insert_per_s": insert_rate,
                 "add_per_s": rate,
                 "peak_rss_mb": rss,
@@ -292,7 +327,7 @@ def layout(
         stages = "  ".join(f"{k.split(' (')[0]} {v:.1f}" for k, v in latency["stages_ms"].items())
         print(
             f"scale {label:9s} {size:>8,}: p50 {latency['p50']:.1f} ms  p95 {latency['p95']:.1f} ms  "
-            f"recall@10 {recall:.3f}  rss {rss:.0f} MB  add {rate:.0f}/s\n    {stages}",
+            f"recall@10 {recall:.3f}  keyword overlap@10 {overlap:.3f}  rss {rss:.0f} MB  add {rate:.0f}/s\n    {stages}",
             file=sys.stderr,
         )
         store = SQLiteStore(path)  # Memory(store).close() closed the connection

@@ -120,3 +120,56 @@ def test_scope_size_follows_writes_from_another_connection(store: SQLiteStore) -
     other.close()
     assert store.term_counts(scope, ["garden"]) == (1, {"garden": 1})
     assert [i.id for i, _ in store.search_keyword(scope, "garden", None, 5)] == [item.id]
+
+
+def _later(seconds: float) -> str:
+    from datetime import datetime, timedelta, timezone
+
+    from memspan.filters import format_timestamp
+
+    return format_timestamp(datetime.now(timezone.utc) + timedelta(seconds=seconds))
+
+
+def test_expired_memories_are_left_out_of_the_ranking_but_counted(tmp_path: Path) -> None:
+    """An expired memory not swept yet takes no place of the limit; its words still count in the
+    scope's term counts (as the scope's size counts it), exactly as in the exhaustive ranking."""
+    from memspan import Memory
+    from memspan.embedders import HashingEmbedder
+
+    with Memory(tmp_path / "x.db", embedder=HashingEmbedder(16)) as memory:
+        store = memory.store
+        assert isinstance(store, SQLiteStore)
+        gone = [
+            memory.add(f"garden party number {i}", user_id="ana", ttl=60, infer=False).added[0]
+            for i in range(3)
+        ]
+        kept = [memory.add(f"garden walk {i}", user_id="ana", infer=False).added[0] for i in range(3)]
+        memory.add("a sunny morning", user_id="ana", infer=False)
+        store.clock = lambda: _later(120)  # type: ignore[method-assign]
+        scope = Scope(user_id="ana")
+        got = store.search_keyword(scope, "garden party", None, 2)
+        expected = _reference(store, scope, "garden party", 10, None)
+        gone_ids = {m.id for m in gone}
+        assert [(item.id, score) for item, score in got] == [p for p in expected if p[0] not in gone_ids][:2]
+        assert {item.id for item, _ in got} <= {m.id for m in kept}
+        vars(store).pop("clock", None)
+
+
+def test_a_memory_that_expires_between_the_two_searches_is_not_returned(tmp_path: Path) -> None:
+    """The vector search reuses the expired set its keyword search read at the same state of the
+    file; a memory whose time comes in between is still left out (by the exact rescoring)."""
+    from memspan import Memory
+    from memspan.embedders import HashingEmbedder
+
+    with Memory(tmp_path / "y.db", embedder=HashingEmbedder(16)) as memory:
+        store = memory.store
+        assert isinstance(store, SQLiteStore)
+        short = memory.add("green tea at the museum", user_id="ana", ttl=60, infer=False).added[0]
+        others = [memory.add(f"green tea {i}", user_id="ana", infer=False).added[0] for i in range(3)]
+        scope = Scope(user_id="ana")
+        assert short.id in {item.id for item, _ in store.search_keyword(scope, "museum tea", None, 10)}
+        store.clock = lambda: _later(120)  # type: ignore[method-assign]
+        vector = memory.embedder.embed([short.text], kind="query")[0]
+        found = {item.id for item, _ in store.search_vector(scope, vector, None, 10)}
+        assert found == {m.id for m in others}
+        vars(store).pop("clock", None)
