@@ -229,8 +229,9 @@ class SQLiteReads(SQLiteBase):
 
         FTS5's ``bm25()`` is not used: its statistics are the whole table's, so other users'
         memories would move this scope's scores. Each term's matches *within the scope* are read
-        instead (the scope tokens of migration 3 make that an index lookup, not a table scan),
-        and ranked inside SQLite (see :mod:`._sqlite_keyword`).
+        instead (the scope tokens of migration 3 make that an index lookup, not a table scan), each
+        term's as one string of row ids, and ranked in numpy on exact scores (see
+        :mod:`._sqlite_keyword`).
         """
         terms = query_terms(query)
         if not terms:
