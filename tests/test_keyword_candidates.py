@@ -17,6 +17,7 @@ import pytest
 from memspan.filters import parse_filter
 from memspan.keyword import best, coverage, query_terms
 from memspan.scope import Scope
+from memspan.stores import _sqlite_reads
 from memspan.stores._sqlite_keyword import fts_string
 from memspan.stores.sqlite import SQLiteStore, filter_record, scope_match
 from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType
@@ -155,7 +156,9 @@ def test_expired_memories_are_left_out_of_the_ranking_but_counted(tmp_path: Path
         vars(store).pop("clock", None)
 
 
-def test_a_memory_that_expires_between_the_two_searches_is_not_returned(tmp_path: Path) -> None:
+def test_a_memory_that_expires_between_the_two_searches_is_not_returned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The vector search reuses the expired set its keyword search read at the same state of the
     file; a memory whose time comes in between is still left out (by the exact rescoring)."""
     from memspan import Memory
@@ -167,11 +170,17 @@ def test_a_memory_that_expires_between_the_two_searches_is_not_returned(tmp_path
         short = memory.add("green tea at the museum", user_id="ana", ttl=60, infer=False).added[0]
         others = [memory.add(f"green tea {i}", user_id="ana", infer=False).added[0] for i in range(3)]
         scope = Scope(user_id="ana")
+        vector = memory.embedder.embed([short.text], kind="query")[0]
+        reads = []
+        real = _sqlite_reads.expired_pks
+        monkeypatch.setattr(_sqlite_reads, "expired_pks", lambda *a: reads.append(a) or real(*a))
         assert short.id in {item.id for item, _ in store.search_keyword(scope, "museum tea", None, 10)}
         store.clock = lambda: _later(120)  # type: ignore[method-assign]
-        vector = memory.embedder.embed([short.text], kind="query")[0]
         found = {item.id for item, _ in store.search_vector(scope, vector, None, 10)}
         assert found == {m.id for m in others}
+        assert len(reads) == 1  # the vector search took the keyword search's set
+        store.search_vector(scope, vector, None, 10)
+        assert len(reads) == 2  # handed over once: the next one reads afresh
         vars(store).pop("clock", None)
 
 

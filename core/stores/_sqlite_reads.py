@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
@@ -37,13 +38,16 @@ from ._vector_cache import VectorCache, readable, shortlist_size
 
 log = logging.getLogger("memspan.store")
 
+#: how long a keyword search's expired set may size its vector search's shortlist (seconds)
+_EXPIRED_REUSE_S = 1.0
+
 
 class SQLiteReads(SQLiteBase):
     path: Path
     _cache: VectorCache
     _filter_memo: tuple[Any, set[int]] | None
     _size_memo: tuple[Any, int] | None
-    _expired_memo: tuple[Any, set[int]] | None
+    _expired_memo: tuple[Any, float, set[int]] | None
 
     def _items_by_pk(self, pks: Sequence[int]) -> dict[int, MemoryItem]:
         if not pks:
@@ -262,12 +266,16 @@ class SQLiteReads(SQLiteBase):
         One search asks twice: its keyword search, which must leave them all out, reads them; its
         vector search, right after, only lengthens its shortlist by their number (its exact
         rescoring leaves out whatever has expired by then), so with ``reuse`` it takes the set read
-        for the same scope at the same state of the file instead of asking the file again.
+        for the same scope at the same state of the file instead of asking the file again. The set
+        is handed over once and for a second at most: a later vector search (another search's, or
+        a dense-only one) reads afresh, so a set read long ago never sizes a shortlist.
         """
-        key = (*state, scope)
-        if reuse and self._expired_memo is not None and self._expired_memo[0] == key:
-            return self._expired_memo[1]
+        key, now = (*state, scope), time.monotonic()
+        memo, self._expired_memo = self._expired_memo, None
+        if reuse and memo is not None and memo[0] == key and now - memo[1] < _EXPIRED_REUSE_S:
+            return memo[2]
         where, params = _scope_sql(scope)
         expired = expired_pks(self._query, where, params, self.clock())
-        self._expired_memo = (key, expired)
+        if not reuse:  # the keyword search's set, for the vector search right after it
+            self._expired_memo = (key, now, expired)
         return expired

@@ -86,7 +86,7 @@ class SQLiteStore(SQLiteWrites, SQLitePurges, SQLiteReads):
         self._filter_memo: tuple[Any, set[int]] | None = None
         self._closed = False
         self._size_memo: tuple[Any, int] | None = None
-        self._expired_memo: tuple[Any, set[int]] | None = None
+        self._expired_memo: tuple[Any, float, set[int]] | None = None
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteStore:
