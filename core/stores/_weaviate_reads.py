@@ -3,7 +3,8 @@ hybrid search (a scope without a user fans out over every tenant), history, iter
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from weaviate.classes.query import Filter, HybridFusion, MetadataQuery
@@ -57,37 +58,30 @@ class WeaviateReads(WeaviateBase):
         self, scope: Scope, vector: Vector, flt: MemspanFilter | None, limit: int
     ) -> ScoredItems:
         self._check_vectors(np.asarray(vector).reshape(1, -1), 1)
-        hits: ScoredItems = []
-        for tenant in self._scope_tenants(scope):
-            result = self._tenant(tenant).query.near_vector(
+        return self._ranked(
+            scope,
+            lambda handle: handle.near_vector(
                 near_vector=schema.as_list(vector),
                 target_vector=schema.VECTOR_NAME,
                 filters=self._where(scope, flt),
                 limit=limit,
                 return_metadata=MetadataQuery(distance=True),
-            )
-            hits.extend(
-                (schema.item_from_properties(o.properties), 1.0 - float(o.metadata.distance or 0.0))
-                for o in result.objects
-            )
-        hits.sort(key=lambda pair: -pair[1])
-        return hits[:limit]
+            ),
+            lambda metadata: 1.0 - float(metadata.distance or 0.0),
+        )[:limit]
 
     def search_keyword(self, scope: Scope, query: str, flt: MemspanFilter | None, limit: int) -> ScoredItems:
-        hits: ScoredItems = []
-        for tenant in self._scope_tenants(scope):
-            result = self._tenant(tenant).query.bm25(
+        hits = self._ranked(
+            scope,
+            lambda handle: handle.bm25(
                 query=query,
                 query_properties=["text"],
                 filters=self._where(scope, flt),
                 limit=limit,
                 return_metadata=MetadataQuery(score=True),
-            )
-            hits.extend(
-                (schema.item_from_properties(o.properties), float(o.metadata.score or 0.0))
-                for o in result.objects
-            )
-        hits.sort(key=lambda pair: -pair[1])
+            ),
+            lambda metadata: float(metadata.score or 0.0),
+        )
         # Weaviate's BM25 is unbounded and its statistics are the tenant's (one per user_id), not
         # the scope's: the best match of the query counts 1, the rest in proportion (memspan's
         # coverage score of memspan.keyword is not available here; see docs/retrieval.md)
@@ -105,9 +99,9 @@ class WeaviateReads(WeaviateBase):
         alpha: float = 0.5,
     ) -> ScoredItems:
         """Weaviate's own BM25 + vector fusion (relative-score), scores in [0, 1]."""
-        hits: ScoredItems = []
-        for tenant in self._scope_tenants(scope):
-            result = self._tenant(tenant).query.hybrid(
+        return self._ranked(
+            scope,
+            lambda handle: handle.hybrid(
                 query=query,
                 vector=schema.as_list(vector),
                 target_vector=schema.VECTOR_NAME,
@@ -117,13 +111,23 @@ class WeaviateReads(WeaviateBase):
                 filters=self._where(scope, flt),
                 limit=limit,
                 return_metadata=MetadataQuery(score=True),
-            )
+            ),
+            lambda metadata: float(metadata.score or 0.0),
+        )[:limit]
+
+    def _ranked(
+        self, scope: Scope, search: Callable[[Any], Any], score: Callable[[Any], float]
+    ) -> ScoredItems:
+        """One search in every tenant of the scope (``search`` gets the tenant's query handle),
+        the hits of all of them together, best first by ``score`` of each hit's metadata."""
+        hits: ScoredItems = []
+        for tenant in self._scope_tenants(scope):
+            result = search(self._tenant(tenant).query)
             hits.extend(
-                (schema.item_from_properties(o.properties), float(o.metadata.score or 0.0))
-                for o in result.objects
+                (schema.item_from_properties(o.properties), score(o.metadata)) for o in result.objects
             )
         hits.sort(key=lambda pair: -pair[1])
-        return hits[:limit]
+        return hits
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
         tenant = self._locate(memory_id)
