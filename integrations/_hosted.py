@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from memspan import AddResult, AsyncMemory, Event, MemoryItem, Scope
 from memspan.effects import Flow, call, run_async
@@ -143,3 +143,56 @@ def tool_functions(
         return await run_async(forget_fact(port, owner.recall, memory_id))
 
     return save_memory, search_memory, forget_memory
+
+
+class HostedMemory:
+    """What every host adapter holds: a port over the memory it was given, and whether it opened that
+    memory from a path (and so closes it)."""
+
+    port: FacadePort
+    _owned: bool
+
+    def _attach(self, memory: object) -> None:
+        self.port, self._owned = open_port(memory)
+
+    def close(self) -> None:
+        """Close the memory if this object opened it from a path (blocking); a memory passed in stays
+        open for its other users."""
+        if self._owned:
+            memory: Any = self.port.memory
+            memory.close()
+
+
+class RecallingMemory(HostedMemory):
+    """A host adapter with an :class:`Owner`: recall within ``owner.recall``, learning and the memory
+    tools in the owner's scopes, every write tagged with the host's ``framework`` name."""
+
+    framework: ClassVar[str]
+    owner: Owner
+    limit: int
+    threshold: float | None
+
+    def _attach_owned(
+        self,
+        memory: object,
+        owner: Owner,
+        *,
+        limit: int,
+        threshold: float | None,
+    ) -> None:
+        self.owner = owner  # validated first: a bad scope opens no store
+        self._attach(memory)
+        self.limit, self.threshold = limit, threshold
+
+    def _recall(self, query: str) -> Flow[list[MemoryItem]]:
+        return recall_texts(self.port, self.owner.recall, query, limit=self.limit, threshold=self.threshold)
+
+    async def recall(self, query: str) -> list[MemoryItem]:
+        """What memspan remembers for ``query`` in the recall scope, best first."""
+        return await run_async(self._recall(query))
+
+    async def _learn(self, messages: Sequence[Mapping[str, Any]]) -> AddResult:
+        return await run_async(learn(self.port, self.owner.write, messages, self.framework))
+
+    def _tool_functions(self, search_limit: int | None) -> tuple[Callable[..., Awaitable[str]], ...]:
+        return tool_functions(self.port, self.owner, search_limit or self.limit, self.framework)

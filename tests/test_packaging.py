@@ -75,3 +75,31 @@ def test_the_new_host_packages_import_their_framework_only_when_used() -> None:
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout.strip()
     assert out == "", f"importing the host packages pulled in: {out}"
+
+
+def test_installed_extras_are_releases_unless_the_pin_names_a_pre_release() -> None:
+    # a resolver that backtracks can land on a dev build (crewai 1.15.28.dev20261022 in [all] once):
+    # each extra's requirement that is installed here must be a release, unless its own specifier
+    # names a pre-release (opentelemetry-exporter-prometheus has only beta versions)
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    checked: set[str] = set()
+    dev_builds: set[str] = set()
+    for extra in config["project"]["optional-dependencies"].values():
+        for line in extra:
+            requirement = Requirement(line)
+            if requirement.name == "memspan" or any(Version(s.version).is_prerelease for s in requirement.specifier):
+                continue
+            try:
+                installed = Version(version(requirement.name))
+            except PackageNotFoundError:
+                continue
+            checked.add(requirement.name)
+            if installed.is_prerelease:
+                dev_builds.add(f"{requirement.name}=={installed}")
+    assert checked, "no extra is installed: run `uv pip install -e '.[all,dev]'`"
+    assert not dev_builds, f"pre-releases installed for released pins (reinstall, or pin in [all]): {sorted(dev_builds)}"

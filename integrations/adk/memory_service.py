@@ -40,7 +40,7 @@ from memspan.errors import ValidationError
 from memspan.scope import validate_id
 
 from .._adapter import NOT_TRANSCRIPT
-from .._hosted import MemoryLike, open_port
+from .._hosted import HostedMemory, MemoryLike
 from .._scopes import ScopeKey, recall_ids
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def _entry(item: MemoryItem) -> MemoryEntry:
     )
 
 
-class MemspanMemoryService(BaseMemoryService):
+class MemspanMemoryService(HostedMemory, BaseMemoryService):
     """ADK long-term memory in a memspan store, shared with every other memspan adapter.
 
     ``memory`` is a memspan ``Memory`` / ``AsyncMemory`` / server client, or a store path / URL
@@ -142,7 +142,7 @@ class MemspanMemoryService(BaseMemoryService):
         recall_ids({"user_id": "u", "agent_id": "a"}, recall_within)  # malformed lists fail here
         if agent_id is not None:
             validate_id("agent_id", agent_id)
-        self.port, self._owned = open_port(memory)
+        self._attach(memory)
         self.agent_id, self.recall_within = agent_id, recall_within
         self.scope_sessions, self.limit, self.threshold = scope_sessions, limit, threshold
 
@@ -263,12 +263,6 @@ class MemspanMemoryService(BaseMemoryService):
             raise ValidationError("delete_memory needs the memory_id that search_memory returned")
         scope = self.recall_scope(app_name, user_id)
         await run_async(_delete(self.port, memory_id, scope))
-
-    def close(self) -> None:
-        """Close the memory if this service opened it from a path."""
-        if self._owned:
-            memory: Any = self.port.memory
-            memory.close()
 
 
 def _delete(port: Any, memory_id: str, scope: Scope) -> Flow[None]:

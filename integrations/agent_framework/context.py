@@ -20,12 +20,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from agent_framework import ContextProvider, FunctionTool, Message, SessionContext, tool
 
-from memspan import MemoryItem
-from memspan.effects import run_async
 from memspan.errors import ValidationError
 
 from .._adapter import format_memories
-from .._hosted import MemoryLike, Owner, learn, open_port, recall_texts, tool_functions
+from .._hosted import MemoryLike, Owner, RecallingMemory
 from .._scopes import ScopeKey
 
 if TYPE_CHECKING:
@@ -47,7 +45,7 @@ def _turn(messages: Sequence[Message]) -> list[dict[str, str]]:
     return turns
 
 
-class MemspanContextProvider(ContextProvider):
+class MemspanContextProvider(RecallingMemory, ContextProvider):
     """Long-term memory for Agent Framework agents: ``Agent(context_providers=[MemspanContextProvider(...)])``.
 
     ``memory`` is a memspan memory (blocking or awaitable, embedded or a server client) or a store
@@ -58,6 +56,7 @@ class MemspanContextProvider(ContextProvider):
     ``store_context_messages=True`` keeps them).
     """
 
+    framework: ClassVar[str] = FRAMEWORK
     DEFAULT_SOURCE_ID: ClassVar[str] = "memspan"
     DEFAULT_CONTEXT_PROMPT: ClassVar[str] = "Relevant long-term memories"
 
@@ -81,16 +80,11 @@ class MemspanContextProvider(ContextProvider):
             raise ValidationError(f"recall_as is 'instructions' or 'message', not {recall_as!r}")
         super().__init__(source_id or self.DEFAULT_SOURCE_ID)
         self.recall_as = recall_as
-        self.owner = Owner.of(user_id, agent_id, run_id, recall_within, "MemspanContextProvider")
-        self.port, self._owned = open_port(memory)
-        self.limit, self.threshold, self.store = limit, threshold, store
+        owner = Owner.of(user_id, agent_id, run_id, recall_within, "MemspanContextProvider")
+        self._attach_owned(memory, owner, limit=limit, threshold=threshold)
+        self.store = store
         self.context_prompt = context_prompt or self.DEFAULT_CONTEXT_PROMPT
         self._tools = self.memory_tools() if tools else []
-
-    async def recall(self, query: str) -> list[MemoryItem]:
-        """What memspan remembers for ``query`` in the recall scope, best first."""
-        flow = recall_texts(self.port, self.owner.recall, query, limit=self.limit, threshold=self.threshold)
-        return await run_async(flow)
 
     async def before_run(
         self, *, agent: SupportsAgentRun, session: AgentSession, context: SessionContext, state: dict[str, Any]
@@ -119,19 +113,12 @@ class MemspanContextProvider(ContextProvider):
             messages.extend(context.response.messages)
         turn = _turn(messages)
         if turn:
-            await run_async(learn(self.port, self.owner.write, turn, FRAMEWORK))
+            await self._learn(turn)
 
     def memory_tools(self, *, search_limit: int | None = None) -> list[FunctionTool]:
         """``save_memory``, ``search_memory`` and ``forget_memory`` in this provider's scopes.
 
         The model picks only the fact, query or id; whose memory it is comes from the provider.
         """
-        functions = tool_functions(self.port, self.owner, search_limit or self.limit, FRAMEWORK)
-        made: list[FunctionTool] = [tool(f) for f in functions]  # type: ignore[misc]
+        made: list[FunctionTool] = [tool(f) for f in self._tool_functions(search_limit)]  # type: ignore[misc]
         return made
-
-    def close(self) -> None:
-        """Close the memory if this provider opened it from a path."""
-        if self._owned:
-            memory: Any = self.port.memory
-            memory.close()

@@ -23,7 +23,7 @@ from memspan.errors import ValidationError
 from memspan.scope import validate_id
 
 from .._adapter import MESSAGE, Transcript
-from .._hosted import MemoryLike, open_port
+from .._hosted import HostedMemory, MemoryLike
 
 FORMAT = "agent-framework"
 _MAX_MESSAGE_BYTES = MAX_METADATA_BYTES - 1024
@@ -64,7 +64,7 @@ def _entry(message: Message) -> tuple[str, str, dict[str, Any]]:
     return (role if role in ("user", "assistant", "system", "tool") else "tool"), text, payload
 
 
-class MemspanHistoryProvider(HistoryProvider):
+class MemspanHistoryProvider(HostedMemory, HistoryProvider):
     """Conversation history of Agent Framework sessions, in a memspan store.
 
     ``memory`` is a memspan memory (blocking or awaitable, embedded or a server client) or a store
@@ -98,7 +98,7 @@ class MemspanHistoryProvider(HistoryProvider):
         )
         self.user_id = None if user_id is None else validate_id("user_id", user_id)
         self.skip_excluded = skip_excluded
-        self.port, self._owned = open_port(memory)
+        self._attach(memory)
         # the transcript format names the user, so another user's messages of a session never load
         self._transcript = Transcript(self.port, FORMAT if user_id is None else f"{FORMAT} user={user_id}")
 
@@ -144,9 +144,3 @@ class MemspanHistoryProvider(HistoryProvider):
     async def clear(self, session_id: str) -> None:
         """Forget a session's messages (they stay in memspan's history)."""
         await run_async(self._clear(session_id))
-
-    def close(self) -> None:
-        """Close the memory if this provider opened it from a path."""
-        if self._owned:
-            memory: Any = self.port.memory
-            memory.close()

@@ -16,17 +16,16 @@ so a broken store stops the run instead of reading as "no memories".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from agents import FunctionTool, RunResult, RunResultStreaming, function_tool
 from agents.items import TResponseInputItem
 from agents.run_config import CallModelData, ModelInputData
 
-from memspan import AddResult, MemoryItem
-from memspan.effects import Flow, run_async
+from memspan import AddResult
 
 from .._adapter import format_memories
-from .._hosted import MemoryLike, Owner, learn, open_port, recall_texts, tool_functions
+from .._hosted import MemoryLike, Owner, RecallingMemory
 from .._scopes import ScopeKey
 from .session import MemspanSession, item_text
 
@@ -55,7 +54,7 @@ def conversation(items: Sequence[TResponseInputItem]) -> list[dict[str, str]]:
     return turns
 
 
-class MemspanAgentMemory:
+class MemspanAgentMemory(RecallingMemory):
     """One user's (and/or agent's) long-term memory for OpenAI Agents SDK runs.
 
     Writes carry every id given; recall looks within ``recall_within`` (default: the broadest id,
@@ -63,6 +62,8 @@ class MemspanAgentMemory:
     frameworks remembered. ``memory`` is a memspan ``Memory`` / ``AsyncMemory`` / server client, or
     a store path / URL opened here and closed by :meth:`close`.
     """
+
+    framework: ClassVar[str] = FRAMEWORK
 
     def __init__(
         self,
@@ -75,18 +76,10 @@ class MemspanAgentMemory:
         limit: int = 5,
         threshold: float | None = None,
     ) -> None:
-        self.owner = Owner.of(user_id, agent_id, run_id, recall_within, "MemspanAgentMemory")
-        self.port, self._owned = open_port(memory)
-        self.limit, self.threshold = limit, threshold
+        owner = Owner.of(user_id, agent_id, run_id, recall_within, "MemspanAgentMemory")
+        self._attach_owned(memory, owner, limit=limit, threshold=threshold)
 
     # -- reading ---------------------------------------------------------------------------------
-
-    def _recall(self, query: str) -> Flow[list[MemoryItem]]:
-        return recall_texts(self.port, self.owner.recall, query, limit=self.limit, threshold=self.threshold)
-
-    async def recall(self, query: str) -> list[MemoryItem]:
-        """What memspan remembers for ``query`` in the recall scope, best first."""
-        return await run_async(self._recall(query))
 
     async def input_filter(self, data: CallModelData[Any]) -> ModelInputData:
         """``RunConfig(call_model_input_filter=memory.input_filter)``: recalled memories join the instructions."""
@@ -102,7 +95,7 @@ class MemspanAgentMemory:
 
     async def remember(self, messages: Sequence[dict[str, str]]) -> AddResult:
         """Hand messages to memspan's extractor in the write scope."""
-        return await run_async(learn(self.port, self.owner.write, messages, FRAMEWORK))
+        return await self._learn(messages)
 
     async def remember_run(self, result: RunResult | RunResultStreaming) -> AddResult:
         """Store what a finished run taught: its user and assistant messages, through the extractor."""
@@ -116,15 +109,8 @@ class MemspanAgentMemory:
         The model picks only the fact, query or id: whose memory it is comes from this object, so a
         model can never reach another user's memories by naming them.
         """
-        functions = tool_functions(self.port, self.owner, search_limit or self.limit, FRAMEWORK)
-        return [function_tool(f, failure_error_function=None) for f in functions]
+        return [function_tool(f, failure_error_function=None) for f in self._tool_functions(search_limit)]
 
     def session(self, session_id: str) -> MemspanSession:
         """The conversation ``session_id`` of this memory's user, in the same store."""
         return MemspanSession(session_id, self.port.memory, user_id=self.owner.write.user_id)
-
-    def close(self) -> None:
-        """Close the memory if this object opened it from a path (blocking, as the SDK's sessions)."""
-        if self._owned:
-            memory: Any = self.port.memory
-            memory.close()

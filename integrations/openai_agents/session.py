@@ -25,7 +25,7 @@ from memspan.errors import StoreError, ValidationError
 from memspan.scope import validate_id
 
 from .._adapter import MESSAGE, Transcript, message_text
-from .._hosted import MemoryLike, open_port
+from .._hosted import HostedMemory, MemoryLike
 
 FORMAT = "openai-agents"
 #: memspan's metadata limit, less room for the transcript's own keys
@@ -67,7 +67,7 @@ def _entry(item: TResponseInputItem) -> tuple[str, str, dict[str, Any]]:
     return (role if role in ("user", "assistant", "system") else "tool"), item_text(item), payload
 
 
-class MemspanSession:
+class MemspanSession(HostedMemory):
     """The items of one conversation (``session_id``), for one user when ``user_id`` is given.
 
     ``memory`` is any memspan memory (blocking or awaitable, embedded or a server client) or a
@@ -86,11 +86,10 @@ class MemspanSession:
         self.session_id = validate_id("session_id", session_id)
         self.user_id = None if user_id is None else validate_id("user_id", user_id)
         self.session_settings = coerce_session_settings(session_settings or SessionSettings())
-        port, self._owned = open_port(memory)
-        self.port = port
+        self._attach(memory)
         # the transcript format names the user, so another user's items of this session never load
         fmt = FORMAT if user_id is None else f"{FORMAT} user={user_id}"
-        self._transcript = Transcript(port, fmt)
+        self._transcript = Transcript(self.port, fmt)
         self._closed = False
 
     def _open(self) -> None:
@@ -145,6 +144,4 @@ class MemspanSession:
         if self._closed:
             return
         self._closed = True
-        if self._owned:
-            memory: Any = self.port.memory
-            memory.close()
+        super().close()

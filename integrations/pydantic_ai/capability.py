@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic_ai import RunContext
 from pydantic_ai.capabilities import AbstractCapability
@@ -23,11 +23,8 @@ from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, Text
 from pydantic_ai.run import AgentRunResult
 from pydantic_ai.toolsets import FunctionToolset
 
-from memspan import MemoryItem
-from memspan.effects import run_async
-
 from .._adapter import format_memories
-from .._hosted import MemoryLike, Owner, learn, open_port, recall_texts, tool_functions
+from .._hosted import MemoryLike, Owner, RecallingMemory
 from .._scopes import ScopeKey
 
 FRAMEWORK = "pydantic-ai"
@@ -58,7 +55,7 @@ def conversation(messages: Sequence[ModelMessage]) -> list[dict[str, str]]:
 
 
 @dataclass(init=False)
-class MemspanMemory(AbstractCapability[Any]):
+class MemspanMemory(RecallingMemory, AbstractCapability[Any]):
     """A user's (and/or agent's) long-term memory for pydantic-ai agents.
 
     Writes carry every id given; recall looks within ``recall_within`` (default: the broadest id,
@@ -67,6 +64,7 @@ class MemspanMemory(AbstractCapability[Any]):
     client) or a store path / URL opened here and closed by :meth:`close`.
     """
 
+    framework: ClassVar[str] = FRAMEWORK
     owner: Owner = field(repr=False)
     limit: int = 5
     threshold: float | None = None
@@ -86,13 +84,9 @@ class MemspanMemory(AbstractCapability[Any]):
         store: bool = True,
         tools: bool = False,
     ) -> None:
-        self.owner = Owner.of(user_id, agent_id, run_id, recall_within, "MemspanMemory")
-        self.port, self._owned = open_port(memory)
-        self.limit, self.threshold, self.store, self.tools = limit, threshold, store, tools
-
-    async def recall(self, query: str) -> list[MemoryItem]:
-        """What memspan remembers for ``query`` in the recall scope, best first."""
-        return await run_async(recall_texts(self.port, self.owner.recall, query, limit=self.limit, threshold=self.threshold))
+        owner = Owner.of(user_id, agent_id, run_id, recall_within, "MemspanMemory")
+        self._attach_owned(memory, owner, limit=limit, threshold=threshold)
+        self.store, self.tools = store, tools
 
     async def _instructions(self, ctx: RunContext[Any]) -> str:
         found = await self.recall(prompt_text(ctx.prompt))
@@ -108,7 +102,7 @@ class MemspanMemory(AbstractCapability[Any]):
         if self.store:
             turn = conversation(result.new_messages())
             if turn:
-                await run_async(learn(self.port, self.owner.write, turn, FRAMEWORK))
+                await self._learn(turn)
         return result
 
     def toolset(self, *, search_limit: int | None = None) -> FunctionToolset[Any]:
@@ -116,11 +110,4 @@ class MemspanMemory(AbstractCapability[Any]):
 
         The model picks only the fact, the query or the id; whose memory it is comes from here.
         """
-        functions = tool_functions(self.port, self.owner, search_limit or self.limit, FRAMEWORK)
-        return FunctionToolset(list(functions), max_retries=0)
-
-    def close(self) -> None:
-        """Close the memory if this capability opened it from a path."""
-        if self._owned:
-            memory: Any = self.port.memory
-            memory.close()
+        return FunctionToolset(list(self._tool_functions(search_limit)), max_retries=0)

@@ -1,27 +1,26 @@
 """Weaviate without a server: schema, tenant names, object layout and filter translation.
 
-The translation is checked semantically: a small interpreter applies Weaviate's documented filter
-operators (Equal/NotEqual/ordering on a property that may be absent, Like with ``*``, ContainsAny
-on arrays, And/Or/Not) to the flattened properties, and must give the same answers as the
-reference :meth:`Filter.matches` on the conformance suite's whole corpus and filter list.
+The translation is checked semantically: a small interpreter (``_weaviate_fake.evaluate``) applies
+Weaviate's documented filter operators (Equal/NotEqual/ordering on a property that may be absent,
+Like with ``*``, ContainsAny on arrays, And/Or/Not) to the flattened properties, and must give the
+same answers as the reference :meth:`Filter.matches` on the conformance suite's whole corpus and
+filter list.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import random
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any
 
 import pytest
 
 pytest.importorskip("weaviate")
 
 from weaviate.classes.config import DataType, Tokenization
-from weaviate.collections.classes.filters import _Filters, _FilterValue, _Operator
+from weaviate.collections.classes.filters import _FilterValue, _Operator
 
-from memspan.filters import format_timestamp, parse_filter
+from memspan.filters import parse_filter
 from memspan.stores import _weaviate_schema as schema
 from memspan.stores._weaviate_filters import FilterTranslator, base_name, flatten
 from memspan.stores.sqlite import filter_record
@@ -29,39 +28,7 @@ from memspan.testing._filter_cases import FILTER_CASES, make_corpus, random_filt
 from memspan.testing.stores import _item
 from memspan.types import Event, HistoryEvent
 
-
-def evaluate(flt: _Filters, props: dict[str, Any]) -> bool:
-    """Weaviate's filter semantics over one object's properties (absent property: no match)."""
-    op = flt.operator
-    if op is _Operator.AND:
-        return all(evaluate(f, props) for f in flt.filters)  # type: ignore[attr-defined]
-    if op is _Operator.OR:
-        return any(evaluate(f, props) for f in flt.filters)  # type: ignore[attr-defined]
-    if op is _Operator.NOT:
-        return not evaluate(flt.filters[0], props)  # type: ignore[attr-defined]
-    assert isinstance(flt, _FilterValue)
-    name = flt.target if isinstance(flt.target, str) else flt.target.target
-    value = props.get(name)
-    if op is _Operator.IS_NULL:
-        return (value is None) is bool(flt.value)
-    if op is _Operator.NOT_EQUAL:
-        return value is None or value != flt.value
-    if value is None:
-        return False
-    operand = format_timestamp(flt.value) if isinstance(flt.value, datetime) else flt.value  # date props
-    if op is _Operator.EQUAL:
-        return bool(value == operand)
-    if op is _Operator.LIKE:
-        return fnmatch.fnmatchcase(value, str(operand))
-    if op is _Operator.CONTAINS_ANY:
-        return any(v in value for v in operand)  # type: ignore[union-attr]
-    compare = {
-        _Operator.GREATER_THAN: lambda a, b: a > b,
-        _Operator.GREATER_THAN_EQUAL: lambda a, b: a >= b,
-        _Operator.LESS_THAN: lambda a, b: a < b,
-        _Operator.LESS_THAN_EQUAL: lambda a, b: a <= b,
-    }[op]
-    return bool(compare(value, operand))
+from ._weaviate_fake import evaluate
 
 
 def test_translated_filters_give_the_reference_answers() -> None:

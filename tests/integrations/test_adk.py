@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import learn_then_recall
+from .conftest import assert_recalled_in_a_fresh_process, run_example
 
 pytest.importorskip("google.adk")
 os.environ.setdefault("ADK_DISABLE_TELEMETRY", "1")
@@ -226,13 +224,10 @@ asyncio.run(main())
 
 
 def test_a_fact_learned_in_one_process_is_recalled_in_another(tmp_path: Path) -> None:
-    store = str(tmp_path / "shared.db")
-    recalled = learn_then_recall(PROCESS, store)
-    assert "My daughter Ines is allergic to shellfish." in recalled
+    assert_recalled_in_a_fresh_process(PROCESS, tmp_path)
 
 
 def test_the_example_runs_offline() -> None:
-    example = Path(__file__).parents[2] / "examples" / "adk_memory.py"
-    out = subprocess.run([sys.executable, str(example)], check=True, timeout=300, capture_output=True, text=True)
-    assert "session 1, remembered: I always want an aisle seat." in out.stdout
-    assert "session 2, a fresh process, answered: Booked an aisle seat." in out.stdout
+    out = run_example("adk_memory.py")
+    assert "session 1, remembered: I always want an aisle seat." in out
+    assert "session 2, a fresh process, answered: Booked an aisle seat." in out

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import learn_then_recall
+from .conftest import assert_recalled_in_a_fresh_process, run_example
 
 pytest.importorskip("agent_framework")
 
@@ -199,24 +197,20 @@ asyncio.run(main())
 
 
 def test_a_fact_learned_in_one_process_is_recalled_in_another(tmp_path: Path) -> None:
-    store = str(tmp_path / "shared.db")
-    recalled = learn_then_recall(PROCESS, store)
-    assert "My daughter Ines is allergic to shellfish." in recalled
+    assert_recalled_in_a_fresh_process(PROCESS, tmp_path)
 
 
 def test_the_example_runs_offline() -> None:
-    example = Path(__file__).parents[2] / "examples" / "agent_framework_memory.py"
-    out = subprocess.run([sys.executable, str(example)], check=True, timeout=300, capture_output=True, text=True)
-    assert "    - I always want an aisle seat." in out.stdout
-    assert "run 2, a fresh process, answered: Booked an aisle seat." in out.stdout
-    assert "session booking-1, as kept in memspan: ['user: I always want an aisle seat.'" in out.stdout
+    out = run_example("agent_framework_memory.py")
+    assert "    - I always want an aisle seat." in out
+    assert "run 2, a fresh process, answered: Booked an aisle seat." in out
+    assert "session booking-1, as kept in memspan: ['user: I always want an aisle seat.'" in out
 
 
 def test_the_autogen_migration_example_runs_offline() -> None:
     """docs/integrations/agent-framework.md's migration note, run: AutoGen learns, Agent Framework recalls."""
     pytest.importorskip("autogen_agentchat")
-    example = Path(__file__).parents[2] / "examples" / "autogen_to_agent_framework.py"
-    out = subprocess.run([sys.executable, str(example)], check=True, timeout=300, capture_output=True, text=True)
-    assert "before (AutoGen): the task is in memspan" in out.stdout
-    assert "    - I am vegetarian" in out.stdout  # what AutoGen's memory kept, in Agent Framework's instructions
-    assert "a fresh process, answered: A vegetarian meal is booked." in out.stdout
+    out = run_example("autogen_to_agent_framework.py")
+    assert "before (AutoGen): the task is in memspan" in out
+    assert "    - I am vegetarian" in out  # what AutoGen's memory kept, in Agent Framework's instructions
+    assert "a fresh process, answered: A vegetarian meal is booked." in out

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,8 @@ from memspan import AsyncMemory, Memory
 from memspan.errors import ScopeError
 from memspan.integrations.llamaindex import MemspanChatStore, MemspanMemory, MemspanMemoryBlock
 from memspan.ports import Embedder
+
+from .conftest import load_example, python_blocks, run_block
 
 # FunctionAgent inspects its own pydantic members when built; the deprecation warnings are LlamaIndex's
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:inspect")
@@ -232,12 +231,7 @@ def test_empty_scope_is_refused(memory: Memory) -> None:
 def test_example_runs_offline_and_prints_what_was_recalled(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = Path(__file__).resolve().parents[2] / "examples" / "llamaindex_agent_memory.py"
-    spec = importlib.util.spec_from_file_location("llamaindex_example", path)
-    assert spec is not None and spec.loader is not None
-    example = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, example)  # pydantic resolves the example's annotations there
-    spec.loader.exec_module(example)
+    example = load_example("llamaindex_agent_memory.py", monkeypatch)
     example.main(tmp_path / "example.db")
     out = capsys.readouterr().out
     tuesday = out.split("[alice/tuesday]")[1].split("[bob/")[0]
@@ -247,14 +241,12 @@ def test_example_runs_offline_and_prints_what_was_recalled(
     assert "assistant: (answered after reading 3 messages)" in out  # the second engine saw the first turn
 
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "integrations" / "llamaindex.md"
-DOC_BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+DOC_BLOCKS = python_blocks("llamaindex.md")
 
 
 @pytest.mark.parametrize("index", range(len(DOC_BLOCKS)))
 def test_docs_python_blocks_run(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)  # the snippets open memspan.db in the working directory
-    exec(compile(DOC_BLOCKS[index], f"{DOC.name} block {index}", "exec"), {"__name__": "__main__"})
+    run_block(DOC_BLOCKS[index], f"llamaindex.md block {index}", tmp_path, monkeypatch)
 
 
 async def test_current_memory_api_keeps_its_queue_in_memspan(db_path: Path, embedder: Embedder) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import learn_then_recall
+from .conftest import assert_recalled_in_a_fresh_process, run_example
 
 pytest.importorskip("pydantic_ai")
 
@@ -136,16 +134,13 @@ asyncio.run(main())
 
 
 def test_a_fact_learned_in_one_process_is_recalled_in_another(tmp_path: Path) -> None:
-    store = str(tmp_path / "shared.db")
-    recalled = learn_then_recall(PROCESS, store)
-    assert "My daughter Ines is allergic to shellfish." in recalled
+    assert_recalled_in_a_fresh_process(PROCESS, tmp_path)
 
 
 def test_the_example_runs_offline() -> None:
-    example = Path(__file__).parents[2] / "examples" / "pydantic_ai_memory.py"
-    out = subprocess.run([sys.executable, str(example)], check=True, timeout=300, capture_output=True, text=True)
-    assert "run 1, the model saved: Saved: Maya always wants an aisle seat" in out.stdout
-    assert "run 2, a fresh process, answered: Booked an aisle seat." in out.stdout
+    out = run_example("pydantic_ai_memory.py")
+    assert "run 1, the model saved: Saved: Maya always wants an aisle seat" in out
+    assert "run 2, a fresh process, answered: Booked an aisle seat." in out
 
 
 def test_run_sync_with_a_blocking_memory(memory: Memory) -> None:
