@@ -43,6 +43,7 @@ def test_pronouns_that_stand_for_the_user_become_first_person(query: str, expect
         "Which city does Hannah call home?",  # a name, no pronoun
         "food restrictions",
         "What should I get her for her birthday?",  # the asker's own "I": "her" is somebody else
+        "When did Caroline meet up with her friends?",  # a named person's pronouns are hers
         "Was schenke ich ihr?",
         "Est-ce que j'ai oublié son anniversaire ?",
         "我该给她买什么？",
@@ -57,6 +58,15 @@ def test_what_is_not_a_pronoun_for_the_user_is_left_alone(query: str) -> None:
 def test_every_language_of_the_personal_set_has_rules() -> None:
     assert set(RULES) == {"en", "de", "es", "fr", "ja", "zh", "ko"}
     assert first_person("Was macht er?", "en") == "Was macht er?"  # rules follow the language given
+
+
+def test_an_embedder_rewrites_only_the_languages_it_knows(embedder: Embedder) -> None:
+    assert first_person("Was arbeitet seine Frau?", languages={"en"}) == "Was arbeitet seine Frau?"
+    assert first_person("What is her job?", languages={"en"}) == "What is my job?"
+    german = "Was arbeitet seine Frau?"  # MiniLM knows English only: German is embedded as written
+    np.testing.assert_allclose(
+        embedder.embed([german], kind="query"), embedder.embed([german]), atol=1e-6
+    )
 
 
 def test_only_queries_are_rewritten_and_the_switch_turns_it_off(embedder: Embedder) -> None:

@@ -39,11 +39,14 @@ class OnnxMiniLMEmbedder(Embedder):
 
     Queries (``kind="query"``) about the user are put in the first person before they are embedded
     (:func:`~memspan.embedders.perspective.first_person`: "What does she do?" → "What do I do?"),
-    as the facts users tell are; ``first_person_queries=False`` embeds them as written. Stored texts
-    are always embedded as written.
+    as the facts users tell are, in English, the one language the model knows;
+    ``first_person_queries=False`` embeds them as written. Stored texts are always embedded as written.
     """
 
     model_id = "all-MiniLM-L6-v2-int8"
+    #: the language it was trained on (read by :func:`memspan.retrieval.embedder_languages`); queries in
+    #: others are embedded as written
+    languages = frozenset({"en"})
 
     def __init__(
         self,
@@ -118,7 +121,7 @@ class OnnxMiniLMEmbedder(Embedder):
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         if kind == "query" and self.first_person_queries:
-            texts = [first_person(text) for text in texts]
+            texts = [first_person(text, languages=self.languages) for text in texts]
         try:
             # one text (a query) skips the batch path's thread pool
             if len(texts) == 1:

@@ -15,15 +15,15 @@ sister, the wife), so rewriting it would change what it says. The rules are deli
 personal pronouns and possessives, plus the auxiliary verb before an English pronoun — per language
 (:func:`memspan.text.language` decides which): a pronoun that is part of another word (Chinese
 ``其他`` "other", ``吉他`` "guitar", Japanese ``彼氏`` "boyfriend") is left alone. Names, and "they",
-are not touched.
+are not touched, and a query that names someone keeps its pronouns (they are that person's).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
-from ..text import language
+from ..text import language, names
 
 Rule = tuple["re.Pattern[str]", "str | Callable[[re.Match[str]], str]"]
 
@@ -125,12 +125,17 @@ SPEAKS_FOR_ITSELF: dict[str, re.Pattern[str]] = {
 }
 
 
-def first_person(text: str, lang: str | None = None) -> str:
+def first_person(text: str, lang: str | None = None, *, languages: Collection[str] | None = None) -> str:
     """``text`` with the pronouns that stand for the user rewritten to the first person.
 
     ``lang`` is one of :data:`RULES`' keys; when ``None`` it is guessed with
-    :func:`memspan.text.language`. A language without rules, or a query that already speaks in the
-    first person (the asker's own "I": its "she" is somebody else), is returned unchanged.
+    :func:`memspan.text.language`. Returned unchanged: a language without rules, or outside
+    ``languages`` when given (the embedder's own: a model that does not know a language gains nothing
+    reliable from the rewrite, measured with MiniLM outside English); a query that
+    already speaks in the first person (the asker's own "I": its "she" is somebody else); a query
+    that names someone (:func:`memspan.text.names`: English, Spanish and French capitals), whose
+    pronouns stand for that person, about whom memories may well be in the third person
+    ("Caroline took her kids camping").
 
     >>> first_person("What does she do for a living?")
     'What do I do for a living?'
@@ -138,8 +143,12 @@ def first_person(text: str, lang: str | None = None) -> str:
     'Where did my brother move to?'
     """
     lang = lang or language(text)
+    if languages is not None and lang not in languages:
+        return text
     mine = SPEAKS_FOR_ITSELF.get(lang)
     if mine is not None and mine.search(text):
+        return text
+    if names(text):  # "What did Caroline do with her kids?": "her" is Caroline, whoever told it
         return text
     for pattern, replacement in RULES.get(lang, []):
         text = pattern.sub(replacement, text)
