@@ -7,9 +7,11 @@ its evidence the provenance of the top-k results covers.
 
     python benchmarks/locomo.py [--data PATH] [--quick] [--modes turns,rule,observation] [--json OUT]
                                 [--embedder minilm|multilingual-e5-small] [--cache-queries]
+                                [--queries-as-written]
 
 ``--cache-queries`` keeps the questions' vectors beside the turns' (recall only: search times then
-leave out the query's embedding and mean nothing).
+leave out the query's embedding and mean nothing). ``--queries-as-written`` embeds the questions
+without the embedders' first-person rewrite (``memspan.embedders.perspective``), for an A/B.
 """
 
 from __future__ import annotations
@@ -232,6 +234,7 @@ def run(
     configs: Sequence[str] | None = None,
     embedder_name: str = "minilm",
     cache_queries: bool = False,
+    as_written: bool = False,
 ) -> dict[str, Any]:
     conversations = ld.load(data)
     if quick:
@@ -249,9 +252,14 @@ def run(
     }
     settings = configurations()
     inner = named_embedder(embedder_name)
+    if as_written:  # the A of an A/B: questions embedded without the first-person rewrite
+        inner.first_person_queries = False  # type: ignore[attr-defined]
     cache = "locomo-vectors.npz" if embedder_name == "minilm" else f"locomo-vectors-{inner.model_id}.npz"
+    if as_written and cache_queries:  # cached question vectors differ: keep them apart
+        cache = cache.replace(".npz", "-as-written.npz")
     embedder = CachedDocumentEmbedder(workdir / cache, inner, queries=cache_queries)
     report["embedder"] = inner.model_id
+    report["queries"] = "as written" if as_written else "first person"
     if not quick:  # CI runs the quick mode: recall only
         report["add_rate"] = add_rate(conversations[0], workdir / "locomo-add-rate.db")
     for mode in modes:
@@ -290,6 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--embedder", default="minilm", help="minilm (default) or multilingual-e5-small")
     parser.add_argument("--cache-queries", action="store_true", help="cache question vectors too")
+    parser.add_argument(
+        "--queries-as-written", action="store_true", help="no first-person rewrite of the questions (A/B)"
+    )
     args = parser.parse_args(argv)
     modes = ["turns"] if args.quick else args.modes.split(",")
     report = run(
@@ -300,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configs=args.configs.split(",") if args.configs else None,
         embedder_name=args.embedder,
         cache_queries=args.cache_queries,
+        as_written=args.queries_as_written,
     )
     text = json.dumps(report, indent=2)
     if args.json:

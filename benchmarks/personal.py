@@ -10,9 +10,12 @@ per retrieval configuration (default, each half alone, each refinement off).
 
     python benchmarks/personal.py [--langs en,de] [--embedders minilm,multilingual-e5-small]
                                   [--configs default,dense] [--users 3] [--json OUT] [--cache]
+                                  [--queries-as-written]
 
 ``--cache`` keeps every vector, the questions' too, in ``<workdir>/personal-vectors-<model>.npz``: a
 rerun (another retrieval configuration, say) embeds nothing, and its search times mean nothing.
+``--queries-as-written`` embeds the questions without the embedders' first-person rewrite
+(``memspan.embedders.perspective``), for an A/B.
 """
 
 from __future__ import annotations
@@ -185,6 +188,7 @@ def run(
     questions: int | None = None,
     partial: Path | None = None,
     cache: bool = False,
+    as_written: bool = False,
 ) -> dict[str, Any]:
     workdir.mkdir(parents=True, exist_ok=True)
     settings = configurations()
@@ -197,11 +201,15 @@ def run(
         "depth": DEPTH,
         "embedders": {},
         "missing": missing,
+        "queries": "as written" if as_written else "first person",
     }
     for emb_name in chosen:
         embedder = available[emb_name]()
+        if as_written:  # the A of an A/B: questions embedded without the first-person rewrite
+            embedder.first_person_queries = False  # type: ignore[attr-defined]
         if cache:
-            path = workdir / f"personal-vectors-{embedder.model_id}.npz"
+            tag = "-as-written" if as_written else ""
+            path = workdir / f"personal-vectors-{embedder.model_id}{tag}.npz"
             embedder = CachedDocumentEmbedder(path, embedder, queries=True)
         per_lang: dict[str, Any] = {}
         for lang in langs:
@@ -249,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=None, help="only the first N questions per user")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--cache", action="store_true", help="cache every vector (recall only, no timing)")
+    parser.add_argument(
+        "--queries-as-written", action="store_true", help="no first-person rewrite of the questions (A/B)"
+    )
     args = parser.parse_args(argv)
     report = run(
         args.workdir,
@@ -259,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         questions=args.questions,
         partial=args.json,
         cache=args.cache,
+        as_written=args.queries_as_written,
     )
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if args.json:

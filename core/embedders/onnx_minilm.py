@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import EmbedderError
 from ..ports import Embedder, EmbedKind, Vector
+from .perspective import first_person
 
 MAX_TOKENS = 256  # what the model was trained with
 DIMENSION = 384
@@ -34,9 +35,18 @@ def _default_model_path() -> Path:
 
 
 class OnnxMiniLMEmbedder(Embedder):
-    """Sentence embeddings from all-MiniLM-L6-v2, mean-pooled and L2-normalised (384 dimensions)."""
+    """Sentence embeddings from all-MiniLM-L6-v2, mean-pooled and L2-normalised (384 dimensions).
+
+    Queries (``kind="query"``) about the user are put in the first person before they are embedded
+    (:func:`~memspan.embedders.perspective.first_person`: "What does she do?" → "What do I do?"),
+    as the facts users tell are, in English, the one language the model knows;
+    ``first_person_queries=False`` embeds them as written. Stored texts are always embedded as written.
+    """
 
     model_id = "all-MiniLM-L6-v2-int8"
+    #: the language it was trained on (read by :func:`memspan.retrieval.embedder_languages`); queries in
+    #: others are embedded as written
+    languages = frozenset({"en"})
 
     def __init__(
         self,
@@ -45,6 +55,7 @@ class OnnxMiniLMEmbedder(Embedder):
         batch_size: int = 32,
         batch_tokens: int = BATCH_TOKENS,
         threads: int | None = None,
+        first_person_queries: bool = True,
     ):
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -69,6 +80,7 @@ class OnnxMiniLMEmbedder(Embedder):
         self._batch_size = batch_size
         self._batch_tokens = batch_tokens
         self._dimension = DIMENSION
+        self.first_person_queries = first_person_queries
 
     def _run(self, encodings: Sequence[Any]) -> Vector:
         """One model call over texts of similar length, padded here to the longest."""
@@ -108,6 +120,8 @@ class OnnxMiniLMEmbedder(Embedder):
     def embed(self, texts: Sequence[str], *, kind: EmbedKind = "document") -> Vector:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
+        if kind == "query" and self.first_person_queries:
+            texts = [first_person(text, languages=self.languages) for text in texts]
         try:
             # one text (a query) skips the batch path's thread pool
             if len(texts) == 1:
