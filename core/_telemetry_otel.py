@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from opentelemetry import context, metrics, trace
+from opentelemetry import context, metrics, propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
@@ -156,6 +156,12 @@ class Instruments:
             )
             self._labels[(name, error)] = found
         return found
+
+    def trace_headers(self) -> dict[str, str] | None:
+        """The current context, injected by the global propagator (``None`` if it adds nothing)."""
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        return carrier or None
 
     def operation(self, name: str, kwargs: Mapping[str, Any]) -> _Operation:
         """The span and metrics of one public call; entering gives the function that records its result."""
