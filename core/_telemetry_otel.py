@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import context, metrics, propagate, trace
@@ -41,9 +40,6 @@ CALL_SPANS = {
 _WRITTEN = {"update": "UPDATE", "delete": "DELETE", "delete_all": "DELETE"}
 #: scope-id hashes kept before the cache starts over
 _DIGESTS_KEPT = 4096
-#: what a step's span records from the port's result: nothing, the candidates found, model usage
-_PLAIN, _CANDIDATES, _USAGE = 0, 1, 2
-_NO_ATTRIBUTES: dict[str, Any] = {}
 
 
 def _histogram(meter: metrics.Meter, name: str, unit: str, description: str, buckets: Sequence[float]) -> Any:
@@ -77,14 +73,7 @@ def _provider_and_model(model_id: str) -> tuple[str | None, str]:
 
 class Instruments:
     """memspan's tracer and meters, made once per process through the global providers (which
-    delegate to whatever SDK the application configures, even later).
-
-    What a search pays for tracing is mostly the SDK's own work per span and per measurement
-    (benchmarks/telemetry.py), so memspan adds as little as it can around it: the attributes that
-    do not change from call to call (an operation's name and scope shape, a store's class, a model's
-    id) are built once and reused, a scope id is hashed once per value, and metrics are recorded
-    with attribute sets made once per operation.
-    """
+    delegate to whatever SDK the application configures, even later)."""
 
     def __init__(self, salt: bytes | None, tracer_provider: Any = None, meter_provider: Any = None):
         from . import __version__
@@ -107,35 +96,22 @@ class Instruments:
         self.tokens = _histogram(
             meter, "gen_ai.client.token.usage", "{token}", "tokens of model calls", TOKEN_BUCKETS
         )
-        # made once, then shared: the SDK copies what it keeps, and none of these is ever changed.
-        # Filled from several threads at once at worst with equal values, so no lock is needed
-        self._opening: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
-        self._labels: dict[tuple[str, str | None], dict[str, str]] = {}
         self._digests: dict[str, str] = {}
-        self._steps: dict[tuple[str, type, Any], _Step] = {}
 
     # -- a public call ---------------------------------------------------------------------
 
-    def scope_attributes(self, name: str, kwargs: Mapping[str, Any]) -> dict[str, str]:
-        """The attributes a call's span opens with: its operation, which scope ids it names and, with a
-        salt, their keyed hashes; never the ids. The same dict for every unsalted call of one shape."""
-        named = tuple(key for key in SCOPE_KEYS if kwargs.get(key) is not None)
-        attributes = self._opening.get((name, named))
-        if attributes is None:
-            attributes = {"memspan.operation": name}
-            if named:
-                attributes["memspan.scope"] = ",".join(k.removesuffix("_id") for k in named)
-            self._opening[(name, named)] = attributes
-        if self.salt is None or not named:
-            return attributes
-        return {
-            **attributes,
-            **{f"memspan.scope.{key}_hash": self._digest(str(kwargs[key])) for key in named},
-        }
+    def scope_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, str]:
+        """Which scope ids a call names, and with a salt their keyed hashes; never the ids."""
+        named = [key for key in SCOPE_KEYS if kwargs.get(key) is not None]
+        attributes = {"memspan.scope": ",".join(k.removesuffix("_id") for k in named)} if named else {}
+        if self.salt is not None:
+            for key in named:
+                attributes[f"memspan.scope.{key}_hash"] = self._digest(str(kwargs[key]))
+        return attributes
 
     def _digest(self, value: str) -> str:
-        """The keyed hash of one scope id, computed once per id (a bounded cache: a long-running
-        service sees many users, and forgetting them all now and then costs one hash each)."""
+        """The keyed hash of one scope id, computed once per id: a bounded cache (a long-running
+        service sees many users; forgetting them all now and then costs one hash each)."""
         digest = self._digests.get(value)
         if digest is None:
             if len(self._digests) >= _DIGESTS_KEPT:
@@ -144,18 +120,6 @@ class Instruments:
             digest = hmac.new(self.salt, value.encode(), hashlib.sha256).hexdigest()[:32]
             self._digests[value] = digest
         return digest
-
-    def labels(self, name: str, error: str | None = None) -> dict[str, str]:
-        """The attribute set of an operation's metrics (with ``error.type`` for a failed call)."""
-        found = self._labels.get((name, error))
-        if found is None:
-            found = (
-                {"memspan.operation": name}
-                if error is None
-                else {"memspan.operation": name, "error.type": error}
-            )
-            self._labels[(name, error)] = found
-        return found
 
     def trace_headers(self) -> dict[str, str] | None:
         """The current context, injected by the global propagator (``None`` if it adds nothing)."""
@@ -188,92 +152,53 @@ class Instruments:
     # -- inside a call ---------------------------------------------------------------------
 
     def step(self, name: str) -> _Span:
-        return _Span(self, name, SpanKind.INTERNAL, _NO_ATTRIBUTES, _PLAIN, None)
+        return _Span(self, name, SpanKind.INTERNAL, {})
 
     def call(self, request: Any) -> _Span | None:
-        """The span of one port call, or ``None`` for a call that gets none (reads mostly)."""
-        method = request.method
-        if method not in CALL_SPANS:
-            return None
-        target = request.target
-        model = getattr(target, "model_id", None)
-        step = self._steps.get((method, type(target), model))
-        if step is None:
-            step = self._steps[(method, type(target), model)] = _step(method, target)
-        return _Span(self, step.name, step.kind, step.attributes_of(request), step.outcome, step.labels)
+        name = CALL_SPANS.get(request.method)
+        return None if name is None else self._call(name, request)
 
+    def _call(self, name: str, request: Any) -> _Span:
+        target, args, kwargs = request.target, request.args, request.kwargs
+        attributes: dict[str, Any] = {}
+        kind = SpanKind.INTERNAL
+        if name == "chat":
+            provider, model = _provider_and_model(str(getattr(target, "model_id", type(target).__name__)))
+            name = f"chat {model}"
+            kind = SpanKind.CLIENT
+            attributes = {"gen_ai.operation.name": "chat", "gen_ai.request.model": model}
+            if provider is not None:
+                attributes["gen_ai.provider.name"] = provider
+            if isinstance(kwargs.get("max_tokens"), int):
+                attributes["gen_ai.request.max_tokens"] = kwargs["max_tokens"]
+        elif name == "memspan.embed":
+            attributes = {"memspan.embed.texts": len(args[0]), "memspan.embed.kind": kwargs.get("kind", "")}
+            attributes["memspan.embedder"] = str(getattr(target, "model_id", type(target).__name__))
+        elif name.startswith("memspan.search."):
+            attributes = {"memspan.store": type(target).__name__}
+            if len(args) > 3 and isinstance(args[3], int):
+                attributes["memspan.search.limit"] = args[3]
+        elif name == "memspan.store.write":
+            attributes = {"memspan.store": type(target).__name__, "memspan.store.operation": request.method}
+        elif name == "memspan.extract":
+            attributes = {"memspan.extractor": type(target).__name__}
+        elif name == "memspan.rerank":
+            attributes = {"memspan.reranker": str(getattr(target, "model_id", type(target).__name__))}
+            attributes["memspan.rerank.candidates"] = len(args[1]) if len(args) > 1 else 0
+        return _Span(self, name, kind, attributes)
 
-def _embed_attributes(static: dict[str, Any], request: Any) -> dict[str, Any]:
-    texts = request.args[0] if request.args else ()
-    return {**static, "memspan.embed.texts": len(texts), "memspan.embed.kind": request.kwargs.get("kind", "")}
-
-
-def _search_attributes(static: dict[str, Any], request: Any) -> dict[str, Any]:
-    args = request.args
-    if len(args) > 3 and isinstance(args[3], int):
-        return {**static, "memspan.search.limit": args[3]}
-    return static
-
-
-def _chat_attributes(static: dict[str, Any], request: Any) -> dict[str, Any]:
-    max_tokens = request.kwargs.get("max_tokens")
-    return {**static, "gen_ai.request.max_tokens": max_tokens} if isinstance(max_tokens, int) else static
-
-
-def _rerank_attributes(static: dict[str, Any], request: Any) -> dict[str, Any]:
-    args = request.args
-    return {**static, "memspan.rerank.candidates": len(args[1]) if len(args) > 1 else 0}
-
-
-@dataclass(frozen=True, slots=True)
-class _Step:
-    """What every call of one port method on one kind of target shares: its span's name and kind,
-    the attributes that do not change, how to add the ones that do, and what its result records."""
-
-    name: str
-    kind: SpanKind
-    static: dict[str, Any]
-    dynamic: Callable[[dict[str, Any], Any], dict[str, Any]] | None
-    outcome: int = _PLAIN
-    #: the token metric's attribute sets (input, output) of a model call
-    labels: tuple[dict[str, Any], dict[str, Any]] | None = None
-
-    def attributes_of(self, request: Any) -> dict[str, Any]:
-        return self.static if self.dynamic is None else self.dynamic(self.static, request)
-
-
-def _step(method: str, target: Any) -> _Step:
-    name, internal = CALL_SPANS[method], SpanKind.INTERNAL
-    model_id = str(getattr(target, "model_id", type(target).__name__))
-    if name == "chat":
-        provider, model = _provider_and_model(model_id)
-        static = {"gen_ai.operation.name": "chat", "gen_ai.request.model": model}
-        if provider is not None:
-            static["gen_ai.provider.name"] = provider
-        labels = ({**static, "gen_ai.token.type": "input"}, {**static, "gen_ai.token.type": "output"})
-        return _Step(f"chat {model}", SpanKind.CLIENT, static, _chat_attributes, _USAGE, labels)
-    if name == "memspan.embed":
-        return _Step(name, internal, {"memspan.embedder": model_id}, _embed_attributes)
-    if name == "memspan.rerank":
-        return _Step(name, internal, {"memspan.reranker": model_id}, _rerank_attributes)
-    kind = type(target).__name__
-    if name == "memspan.extract":
-        return _Step(name, internal, {"memspan.extractor": kind}, None)
-    if name == "memspan.store.write":
-        return _Step(name, internal, {"memspan.store": kind, "memspan.store.operation": method}, None)
-    return _Step(name, internal, {"memspan.store": kind}, _search_attributes, _CANDIDATES)
-
-
-def _record_usage(
-    inst: Instruments, span: Span, labels: tuple[dict[str, Any], dict[str, Any]], result: Any
-) -> None:
-    usage = getattr(result, "usage", None)
-    if usage is None or not (usage.prompt_tokens or usage.completion_tokens):
-        return  # an adapter that cannot see usage: no made-up zeros
-    span.set_attribute("gen_ai.usage.input_tokens", usage.prompt_tokens)
-    span.set_attribute("gen_ai.usage.output_tokens", usage.completion_tokens)
-    inst.tokens.record(usage.prompt_tokens, labels[0])
-    inst.tokens.record(usage.completion_tokens, labels[1])
+    def _call_result(self, span: Span, attributes: dict[str, Any], result: Any) -> None:
+        if "gen_ai.operation.name" in attributes:
+            usage = getattr(result, "usage", None)
+            if usage is None or not (usage.prompt_tokens or usage.completion_tokens):
+                return  # an adapter that cannot see usage: no made-up zeros
+            span.set_attribute("gen_ai.usage.input_tokens", usage.prompt_tokens)
+            span.set_attribute("gen_ai.usage.output_tokens", usage.completion_tokens)
+            labels = {k: v for k, v in attributes.items() if k != "gen_ai.request.max_tokens"}
+            self.tokens.record(usage.prompt_tokens, {**labels, "gen_ai.token.type": "input"})
+            self.tokens.record(usage.completion_tokens, {**labels, "gen_ai.token.type": "output"})
+        elif "memspan.store.operation" not in attributes and isinstance(result, list):
+            span.set_attribute("memspan.search.candidates", len(result))
 
 
 class _Span:
@@ -283,19 +208,10 @@ class _Span:
     runs several times per search, and this is what tracing costs there (benchmarks/telemetry.py).
     """
 
-    __slots__ = ("attributes", "inst", "kind", "labels", "name", "outcome", "span", "token")
+    __slots__ = ("attributes", "inst", "kind", "name", "span", "token")
 
-    def __init__(
-        self,
-        inst: Instruments,
-        name: str,
-        kind: SpanKind,
-        attributes: dict[str, Any],
-        outcome: int,
-        labels: tuple[dict[str, Any], dict[str, Any]] | None,
-    ):
+    def __init__(self, inst: Instruments, name: str, kind: SpanKind, attributes: dict[str, Any]):
         self.inst, self.name, self.kind, self.attributes = inst, name, kind, attributes
-        self.outcome, self.labels = outcome, labels
 
     def __enter__(self) -> Callable[[Any], None]:
         self.span = self.inst.tracer.start_span(self.name, kind=self.kind, attributes=self.attributes)
@@ -303,11 +219,7 @@ class _Span:
         return self.result
 
     def result(self, value: Any) -> None:
-        if self.outcome == _CANDIDATES:
-            if isinstance(value, list):
-                self.span.set_attribute("memspan.search.candidates", len(value))
-        elif self.labels is not None:
-            _record_usage(self.inst, self.span, self.labels, value)
+        self.inst._call_result(self.span, self.attributes, value)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         context.detach(self.token)
@@ -319,13 +231,14 @@ class _Span:
 class _Operation:
     """The span and metrics of one public call (see :meth:`Instruments.operation`)."""
 
-    __slots__ = ("inst", "kwargs", "name", "span", "start", "token")
+    __slots__ = ("inst", "kwargs", "labels", "name", "span", "start", "token")
 
     def __init__(self, inst: Instruments, name: str, kwargs: Mapping[str, Any]):
         self.inst, self.name, self.kwargs = inst, name, kwargs
+        self.labels = {"memspan.operation": name}
 
     def __enter__(self) -> Callable[[Any], None]:
-        attributes = self.inst.scope_attributes(self.name, self.kwargs)
+        attributes = {**self.labels, **self.inst.scope_attributes(self.kwargs)}
         self.start = time.perf_counter()
         self.span = self.inst.tracer.start_span(f"memspan.{self.name}", attributes=attributes)
         self.token = context.attach(trace.set_span_in_context(self.span))
@@ -336,11 +249,10 @@ class _Operation:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         context.detach(self.token)
-        inst, name = self.inst, self.name
-        labels = measured = inst.labels(name)
+        inst, labels = self.inst, self.labels
         if exc is not None:
-            measured = inst.labels(name, _fail(self.span, exc))
-            inst.errors.add(1, measured)
+            labels = {**labels, "error.type": _fail(self.span, exc)}
+            inst.errors.add(1, labels)
         self.span.end()
-        inst.calls.add(1, labels)
-        inst.duration.record(time.perf_counter() - self.start, measured)
+        inst.calls.add(1, self.labels)
+        inst.duration.record(time.perf_counter() - self.start, labels)
