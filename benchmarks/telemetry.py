@@ -15,12 +15,18 @@ Two layouts: 10,000 memories in one user's scope, and 10,000 spread over 100 use
 then reads 100 rows: the fixed cost of the spans weighs most). Latencies on a shared machine are
 noisy; re-measure on a quiet one before quoting them.
 
+Beside the latencies it counts the garbage collections during each mode's searches (``gc/100``:
+per 100 searches; ``gc us``: their pauses per search). A bare search frees what it allocates and
+starts none; the spans an exporter holds until it exports (here until the end of a round) do,
+which is part of why a traced search costs more than the instrumentation timed alone.
+
     python benchmarks/telemetry.py [--memories 10000] [--rounds 8] [--per-round 60] [--json OUT]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import statistics
@@ -116,26 +122,57 @@ class Modes:
         return len(self.exporter.get_finished_spans())
 
 
+class Collections:
+    """Garbage collections and their pauses while it is switched on (``gc.callbacks``): the spans an
+    exporter holds make the collector run, where a bare search frees all it allocates."""
+
+    def __init__(self) -> None:
+        self.on, self.count, self.seconds, self._began = False, 0, 0.0, 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if not self.on:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.count += 1
+            self.seconds += time.perf_counter() - self._began
+
+
 def time_modes(
     memory: Memory, modes: Modes, users: int, rounds: int, per_round: int, queries: Sequence[str]
-) -> dict[str, list[float]]:
+) -> tuple[dict[str, list[float]], dict[str, dict[str, float]]]:
     search: dict[str, Callable[..., Any]] = {m: memory.search for m in MODES}
     bare = Memory.search.__wrapped__  # type: ignore[attr-defined]
     search["bare"] = lambda *a, **k: bare(memory, *a, **k)
     timings: dict[str, list[float]] = {m: [] for m in MODES}
+    collected = {m: Collections() for m in MODES}
     rng = random.Random(11)
     for _ in range(rounds):
         order = list(MODES)
         rng.shuffle(order)  # no mode always runs first (warm caches) or last
         for mode in order:
             modes.enter(mode)
+            collected[mode].on = True
             for i in range(per_round):
                 query, user = queries[i % len(queries)], f"user-{rng.randrange(users)}"
                 began = time.perf_counter()
                 search[mode](query, user_id=user, limit=10)
                 timings[mode].append((time.perf_counter() - began) * 1000)
+            collected[mode].on = False
             modes.exporter.clear()  # outside the timed part: the exporter only grows
-    return timings
+    for c in collected.values():
+        gc.callbacks.remove(c._callback)
+    searches = rounds * per_round
+    gc_per_search = {
+        m: {
+            "gc_collections_per_100_searches": round(100 * c.count / searches, 1),
+            "gc_us_per_search": round(c.seconds / searches * 1e6, 1),
+        }
+        for m, c in collected.items()
+    }
+    return timings, gc_per_search
 
 
 def instrumentation_us(modes: Modes, memory: Memory, repeat: int = 3000) -> dict[str, float]:
@@ -214,13 +251,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     modes.enter(mode)
                     memory.search("warm up", user_id="user-0")
                 spans = modes.spans_per_search(memory)
-                timings = time_modes(memory, modes, users, args.rounds, args.per_round, queries)
+                timings, collections = time_modes(memory, modes, users, args.rounds, args.per_round, queries)
                 alone = instrumentation_us(modes, memory)
             layout = f"{args.memories // users} per scope ({users} user{'s' if users > 1 else ''})"
             results[layout] = {"spans_per_search": spans, **summary(timings)}
+            for mode in MODES:
+                results[layout][mode].update(collections[mode])
             print(f"\n{args.memories:,} memories, {layout}; {spans} spans per search")
             print(
                 f"{'mode':6} {'median ms':>10} {'mean ms':>9} {'vs bare':>8} {'instr. us':>10} {'= % of bare':>12}"
+                f" {'gc/100':>7} {'gc us':>6}"
             )
             base = results[layout]["bare"]["median_ms"] * 1000
             for mode in MODES:
@@ -230,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(
                     f"{mode:6} {row['median_ms']:>10.3f} {row['mean_ms']:>9.3f} {row['overhead_vs_bare_pct']:>7.2f}%"
                     f" {row['instrumentation_us']:>10.2f} {row['instrumentation_pct_of_bare_search']:>11.3f}%"
+                    f" {row['gc_collections_per_100_searches']:>7.1f} {row['gc_us_per_search']:>6.1f}"
                 )
     telemetry.configure()
     print("\nTimings on a shared machine are noisy: re-measure on a quiet one before quoting them.")

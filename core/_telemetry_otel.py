@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from opentelemetry import context, metrics, trace
+from opentelemetry import context, metrics, propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
@@ -38,6 +38,8 @@ CALL_SPANS = {
 
 #: events of a result that change what is stored, per operation
 _WRITTEN = {"update": "UPDATE", "delete": "DELETE", "delete_all": "DELETE"}
+#: scope-id hashes kept before the cache starts over
+_DIGESTS_KEPT = 4096
 
 
 def _histogram(meter: metrics.Meter, name: str, unit: str, description: str, buckets: Sequence[float]) -> Any:
@@ -94,6 +96,7 @@ class Instruments:
         self.tokens = _histogram(
             meter, "gen_ai.client.token.usage", "{token}", "tokens of model calls", TOKEN_BUCKETS
         )
+        self._digests: dict[str, str] = {}
 
     # -- a public call ---------------------------------------------------------------------
 
@@ -103,9 +106,26 @@ class Instruments:
         attributes = {"memspan.scope": ",".join(k.removesuffix("_id") for k in named)} if named else {}
         if self.salt is not None:
             for key in named:
-                digest = hmac.new(self.salt, str(kwargs[key]).encode(), hashlib.sha256).hexdigest()
-                attributes[f"memspan.scope.{key}_hash"] = digest[:32]
+                attributes[f"memspan.scope.{key}_hash"] = self._digest(str(kwargs[key]))
         return attributes
+
+    def _digest(self, value: str) -> str:
+        """The keyed hash of one scope id, computed once per id: a bounded cache (a long-running
+        service sees many users; forgetting them all now and then costs one hash each)."""
+        digest = self._digests.get(value)
+        if digest is None:
+            if len(self._digests) >= _DIGESTS_KEPT:
+                self._digests.clear()
+            assert self.salt is not None
+            digest = hmac.new(self.salt, value.encode(), hashlib.sha256).hexdigest()[:32]
+            self._digests[value] = digest
+        return digest
+
+    def trace_headers(self) -> dict[str, str] | None:
+        """The current context, injected by the global propagator (``None`` if it adds nothing)."""
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        return carrier or None
 
     def operation(self, name: str, kwargs: Mapping[str, Any]) -> _Operation:
         """The span and metrics of one public call; entering gives the function that records its result."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from . import errors
+from . import errors, telemetry
 from .effects import Flow, call
 from .errors import MemspanError, StoreError
 from .messages import MessagesInput
@@ -105,7 +105,11 @@ class HTTP:
         assert isinstance(self.client, httpx.Client), "a blocking call on the async client"
         try:
             return self.client.request(
-                request.method, request.path, params=request.params or None, json=request.json
+                request.method,
+                request.path,
+                params=request.params or None,
+                json=request.json,
+                headers=telemetry.trace_headers(),
             )
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from exc
@@ -114,7 +118,11 @@ class HTTP:
         assert isinstance(self.client, httpx.AsyncClient), "an awaited call on the blocking client"
         try:
             return await self.client.request(
-                request.method, request.path, params=request.params or None, json=request.json
+                request.method,
+                request.path,
+                params=request.params or None,
+                json=request.json,
+                headers=telemetry.trace_headers(),
             )
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from exc

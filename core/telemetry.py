@@ -116,6 +116,14 @@ def call_span(request: Any) -> AbstractContextManager[Callable[[Any], None]] | N
     return None if inst is None else inst.call(request)
 
 
+def trace_headers() -> dict[str, str] | None:
+    """The current trace context as HTTP headers (W3C ``traceparent``, ``tracestate``; whatever
+    ``$OTEL_PROPAGATORS`` selects) for a request to ``memspan serve``, which continues the trace;
+    ``None`` when telemetry is off or no span is active."""
+    inst = _instruments if _resolved else _resolve()
+    return None if inst is None else inst.trace_headers()
+
+
 def traced(operation: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Give a public method of :class:`~memspan.Memory` / :class:`~memspan.AsyncMemory` its span and
     metrics. The same :meth:`Instruments.operation` serves both; only the calling shell differs."""

@@ -101,7 +101,6 @@ def langchain(store: str, round_: int) -> None:
 
 def crewai(store: str, round_: int) -> None:
     os.environ.update(
-        OTEL_SDK_DISABLED="true",
         CREWAI_DISABLE_TELEMETRY="true",
         CREWAI_DISABLE_TRACKING="true",
         CREWAI_TRACING_ENABLED="false",

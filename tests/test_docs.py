@@ -8,8 +8,9 @@
   server, a template): its test is reported as skipped with that reason, after its ``memspan``
   imports were checked to resolve;
   ``<!-- run with a scripted OpenAI server -->`` for a block that calls an OpenAI model through the
-  ``openai`` SDK: ``OPENAI_BASE_URL`` points at a local ``memspan.llm.scripted`` server that answers
-  every request with one short reply, so the framework really runs, offline;
+  ``openai`` SDK (chat completions or the Responses API): ``OPENAI_BASE_URL`` points at a local
+  ``memspan.llm.scripted`` server that answers every request with one short reply, so the framework
+  really runs, offline (the OpenAI Agents SDK's upload of its own traces is switched off);
   ``<!-- continues the block above -->`` for a block that uses the names of the page's previous
   python block: it runs appended to that block, in its test.
 - ``bash``/``sh``/``shell``/``console`` blocks are commands for a terminal (servers, installs): each
@@ -169,7 +170,11 @@ def test_python_block_runs(block: Block, tmp_path: Path) -> None:
             from memspan.llm.scripted import ScriptedChatServer
 
             server = stack.enter_context(ScriptedChatServer(default=lambda request: SCRIPTED_REPLY))
-            env.update(OPENAI_BASE_URL=server.openai_url, OPENAI_API_KEY="sk-scripted")
+            env.update(
+                OPENAI_BASE_URL=server.openai_url,
+                OPENAI_API_KEY="sk-scripted",
+                OPENAI_AGENTS_DISABLE_TRACING="true",  # it would upload to api.openai.com
+            )
         result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, f"{block.id} failed:\n{result.stderr[-4000:]}"
         if block.scripted_openai:

@@ -48,6 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
         retention=Retention(max_age_days=args.log_max_age_days, max_mib=args.log_max_mib),
         metrics=args.metrics,
         traces=args.traces,
+        readiness_timeout=args.readiness_timeout,
     )
     memory = Memory(args.db)
     url = f"http://{args.host}:{args.port}"
@@ -219,6 +220,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--traces", default="off", choices=["otlp", "off"], help="send spans over OTLP (default: off)"
+    )
+    p.add_argument(
+        "--readiness-timeout",
+        type=float,
+        default=0.8,
+        metavar="SECONDS",
+        help="/readyz answers 503 when the store or service database has not answered by then (default: 0.8)",
     )
     p.set_defaults(handler=_serve)
 

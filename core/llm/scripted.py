@@ -1,11 +1,16 @@
-"""A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions and the Anthropic
-messages protocols and answers from a script: for testing anything that talks to a model.
+"""A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions, the OpenAI Responses
+and the Anthropic messages protocols and answers from a script: for testing anything that talks to
+a model.
 
 The SDKs, their HTTP clients, timeouts and status handling all run for real; only the model is
 scripted. Each request takes the next entry of the script: a reply text, a function of the
 request, :class:`Status` (an HTTP error) or :class:`Stall` (answer late, to trigger timeouts).
 When the script is empty, ``default`` answers, else the server refuses with HTTP 418 so that a
 test that makes more calls than it scripted fails loudly.
+
+Replies are text only (no tool calls), and nothing streams: a request with ``"stream": true`` is
+refused with HTTP 400 and says so. The OpenAI Agents SDK's ``Runner.run`` and pydantic-ai's
+``Agent.run`` (both on the Responses API by default for OpenAI models) ask for whole responses.
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class ChatRequest:
-    """A request as the server saw it, the same shape for both protocols (system turn first)."""
+    """A request as the server saw it, the same shape for every protocol (system turn first).
 
-    protocol: str  # "openai" | "anthropic"
+    For the Responses API, ``instructions`` is the system turn, each input message a turn, and a
+    tool's output (``function_call_output``) a ``tool`` turn."""
+
+    protocol: str  # "openai" | "openai-responses" | "anthropic"
     model: str
     messages: list[dict[str, str]]
     body: dict[str, Any]
@@ -58,12 +66,29 @@ Reply = str | Callable[[ChatRequest], str] | Status | Stall
 def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
-    if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    if isinstance(content, list):  # chat parts ("text"), Responses parts ("input_text", "output_text")
+        return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
     return ""
 
 
+def _responses_turns(body: dict[str, Any]) -> list[dict[str, str]]:
+    turns = (
+        [{"role": "system", "content": _text_of(body["instructions"])}] if body.get("instructions") else []
+    )
+    given = body.get("input", [])
+    for item in [{"role": "user", "content": given}] if isinstance(given, str) else given:
+        if not isinstance(item, dict):
+            continue
+        if "role" in item:  # a message, with or without "type": "message"
+            turns.append({"role": str(item["role"]), "content": _text_of(item.get("content"))})
+        elif item.get("type") == "function_call_output":
+            turns.append({"role": "tool", "content": _text_of(item.get("output"))})
+    return turns
+
+
 def _normalise(protocol: str, body: dict[str, Any]) -> ChatRequest:
+    if protocol == "openai-responses":
+        return ChatRequest(protocol, str(body.get("model", "")), _responses_turns(body), body)
     messages = [{"role": m.get("role", ""), "content": _text_of(m.get("content"))} for m in body["messages"]]
     if protocol == "anthropic" and body.get("system"):
         messages.insert(0, {"role": "system", "content": _text_of(body["system"])})
@@ -96,6 +121,62 @@ def ref_of(request: ChatRequest, fragment: str) -> int:
     raise LookupError(f"no offered memory contains {fragment!r}: {offered(request)}")
 
 
+def _response(request: ChatRequest, text: str, number: int, prompt: int, completion: int) -> dict[str, Any]:
+    """A completed Responses API response holding one assistant message with ``text``."""
+    body = request.body
+    return {
+        "id": f"resp_{number}",
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": "completed",
+        "error": None,
+        "incomplete_details": None,
+        "instructions": body.get("instructions"),
+        "max_output_tokens": body.get("max_output_tokens"),
+        "model": request.model,
+        "output": [
+            {
+                "type": "message",
+                "id": f"msg_{number}",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": text, "annotations": []}],
+            }
+        ],
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "previous_response_id": body.get("previous_response_id"),
+        "temperature": body.get("temperature", 1.0),
+        "tool_choice": body.get("tool_choice", "auto"),
+        "tools": body.get("tools", []),
+        "top_p": body.get("top_p", 1.0),
+        "truncation": body.get("truncation", "disabled"),
+        "metadata": body.get("metadata") or {},
+        "text": {"format": {"type": "text"}},
+        # the rest of what the API sends: clients read these as attributes, present or not
+        "background": False,
+        "completed_at": int(time.time()),
+        "conversation": None,
+        "max_tool_calls": None,
+        "prompt": None,
+        "prompt_cache_key": None,
+        "prompt_cache_retention": None,
+        "prompt_cache_diagnostics": None,
+        "reasoning": {"effort": None, "summary": None},
+        "safety_identifier": None,
+        "service_tier": "default",
+        "store": True,
+        "top_logprobs": 0,
+        "user": None,
+        "usage": {
+            "input_tokens": prompt,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": completion,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": prompt + completion,
+        },
+    }
+
+
 class ScriptedChatServer:
     """Start with ``with ScriptedChatServer() as server:``; point a client at ``server.openai_url``
     (OpenAI SDK ``base_url``) or ``server.url`` (Anthropic SDK ``base_url``)."""
@@ -124,6 +205,7 @@ class ScriptedChatServer:
 
     @property
     def openai_url(self) -> str:
+        """The OpenAI SDK's ``base_url``: chat completions and the Responses API both live under it."""
         return self.url + "/v1"
 
     def add(self, *replies: Reply) -> None:
@@ -166,10 +248,16 @@ class ScriptedChatServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 if self.path.endswith("/chat/completions"):
                     protocol = "openai"
+                elif self.path.endswith("/responses"):
+                    protocol = "openai-responses"
                 elif self.path.endswith("/messages"):
                     protocol = "anthropic"
                 else:
                     self._send(404, {"error": {"message": f"no route {self.path}"}})
+                    return
+                if body.get("stream"):
+                    message = "the scripted server does not stream: ask for the whole response"
+                    self._send(400, server._error(protocol, Status(400, message)))
                     return
                 request = _normalise(protocol, body)
                 reply = server._next(request)
@@ -187,7 +275,7 @@ class ScriptedChatServer:
         return Handler
 
     def _error(self, protocol: str, status: Status) -> dict[str, Any]:
-        kind = "rate_limit_error" if status.code == 429 else "api_error"
+        kind = {400: "invalid_request_error", 429: "rate_limit_error"}.get(status.code, "api_error")
         if protocol == "anthropic":
             return {"type": "error", "error": {"type": kind, "message": status.message}}
         return {"error": {"message": status.message, "type": kind, "code": None}}
@@ -195,6 +283,8 @@ class ScriptedChatServer:
     def _success(self, request: ChatRequest, text: str) -> dict[str, Any]:
         prompt_tokens = self.count_tokens(request.prompt)
         completion_tokens = self.count_tokens(text)
+        if request.protocol == "openai-responses":
+            return _response(request, text, len(self.requests), prompt_tokens, completion_tokens)
         if request.protocol == "anthropic":
             return {
                 "id": f"msg_{len(self.requests)}",

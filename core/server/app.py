@@ -47,6 +47,9 @@ class ServiceSettings:
     metrics: str = "off"
     #: ``otlp`` or ``off``: where memspan's spans (docs/observability.md) go
     traces: str = "off"
+    #: seconds ``/readyz`` waits for the store and the service database before it answers 503
+    #: (under Kubernetes' default probe timeout of 1 s, so the probe reads memspan's reason)
+    readiness_timeout: float = 0.8
 
 
 @dataclass
@@ -174,7 +177,7 @@ def create_app(memory: Memory, db: ServiceDB, settings: ServiceSettings | None =
     static = resources.files("memspan.server").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
-    health.install(app, memory.store, db, observed.registry)
+    health.install(app, memory.store, db, observed.registry, readiness_timeout=settings.readiness_timeout)
 
     # outermost of the app's own layers: sees the raw request before any parsing
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

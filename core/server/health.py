@@ -3,11 +3,16 @@ have none). Their answers name a class of fault, never an exception's text, a me
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
+from ..errors import ValidationError
 from ..ports import MemoryStore
 from ..scope import Scope
 from .service_db import ServiceDB
@@ -46,17 +51,79 @@ def check_service_db(db: ServiceDB) -> str:
         return f"unreachable ({type(exc).__name__})"
 
 
-def install(app: FastAPI, store: MemoryStore, db: ServiceDB, registry: Any = None) -> None:
-    """``/healthz`` and ``/readyz``; ``/metrics`` when ``registry`` (Prometheus) is given."""
+class Readiness:
+    """The checks of ``/readyz``, each in a thread of its own, answered within ``timeout`` seconds.
+
+    A check that has not answered by then reports ``no answer within ...`` (a database that hangs
+    is as unready as one that refuses). It keeps running in its thread, and until it returns, later
+    probes wait on that same check rather than starting another: a hung database costs one thread,
+    not one per probe. The threads are daemons, so a hung check never holds up the process's exit.
+    """
+
+    def __init__(self, checks: dict[str, Callable[[], str]], timeout: float):
+        if not timeout > 0:
+            raise ValidationError(
+                f"the readiness timeout must be a positive number of seconds, got {timeout!r}"
+            )
+        self.checks = checks
+        self.timeout = timeout
+        self._running: dict[str, Future[str]] = {}
+        self._lock = threading.Lock()
+
+    def _future(self, name: str) -> Future[str]:
+        with self._lock:
+            running = self._running.get(name)
+            if running is not None and not running.done():
+                return running  # still waiting on an earlier probe's check
+            future: Future[str] = Future()
+            future.set_running_or_notify_cancel()
+            self._running[name] = future
+        check = self.checks[name]
+
+        def run() -> None:
+            try:
+                future.set_result(check())
+            except BaseException as exc:  # the checks catch their own errors; this is a last resort
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name=f"memspan-readyz-{name}", daemon=True).start()
+        return future
+
+    async def run(self) -> dict[str, str]:
+        """Every check's answer: ``ok``, its reason, or that it did not answer in time."""
+        futures = {name: self._future(name) for name in self.checks}
+        waiting = {asyncio.wrap_future(f): name for name, f in futures.items()}
+        await asyncio.wait(waiting, timeout=self.timeout)
+        results = {}
+        for name, future in futures.items():
+            if not future.done():
+                log.warning("readiness: the %s check gave no answer within %gs", name, self.timeout)
+                results[name] = f"no answer within {self.timeout:g}s"
+            elif future.exception() is not None:
+                results[name] = f"failed ({type(future.exception()).__name__})"
+            else:
+                results[name] = future.result()
+        return results
+
+
+def install(
+    app: FastAPI, store: MemoryStore, db: ServiceDB, registry: Any = None, *, readiness_timeout: float = 0.8
+) -> None:
+    """``/healthz`` and ``/readyz`` (whose checks answer within ``readiness_timeout`` seconds);
+    ``/metrics`` when ``registry`` (Prometheus) is given."""
     from ..server.http_errors import SafeJSONResponse
+
+    readiness = Readiness(
+        {"store": lambda: check_store(store), "service_db": lambda: check_service_db(db)}, readiness_timeout
+    )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/readyz", include_in_schema=False)
-    def readyz() -> Response:
-        checks = {"store": check_store(store), "service_db": check_service_db(db)}
+    async def readyz() -> Response:
+        checks = await readiness.run()
         ready = all(result == "ok" for result in checks.values())
         body = {"status": "ready" if ready else "unready", "checks": checks}
         return SafeJSONResponse(body, status_code=200 if ready else 503)

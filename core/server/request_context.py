@@ -16,6 +16,7 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from .. import telemetry
 from .limits import ASGIApp, Receive, Scope_, Send
 
 #: the id of the request being served in this context, or None outside one
@@ -75,7 +76,7 @@ class RequestContext:
                 message = {**message, "headers": [*headers, (HEADER, request_id.encode())]}
             await send(message)
 
-        span = self._server_span(scope) if self.tracer is not None else None
+        span = self._server_span(scope) if self.tracer is not None else self._caller_context(scope)
         try:
             await self.app(scope, receive, send_with_id)
         finally:
@@ -95,12 +96,29 @@ class RequestContext:
         token = context.attach(trace.set_span_in_context(span, parent))
         return span, token
 
+    def _caller_context(self, scope: Scope_) -> Any:
+        """Without a server span of its own (traces not exported by ``memspan serve``, e.g. an app
+        hosted by an application that configures OpenTelemetry itself), memspan's spans still
+        continue the caller's trace when it sent one."""
+        if not any(name == b"traceparent" for name, _ in scope.get("headers", [])):
+            return None
+        if telemetry.instruments() is None:
+            return None
+        from opentelemetry import context, propagate
+
+        carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        return None, context.attach(propagate.extract(carrier))
+
     def _finished(self, scope: Scope_, status: int, seconds: float, span: Any) -> None:
         method, route = scope["method"], route_of(scope)
         attributes = {"http.request.method": method, "http.route": route, "http.response.status_code": status}
         if self.duration is not None:
             self.duration.record(seconds, attributes)
-        if span is not None:
+        if span is not None and span[0] is None:
+            from opentelemetry import context
+
+            context.detach(span[1])
+        elif span is not None:
             from opentelemetry import context, trace
 
             server_span, token = span

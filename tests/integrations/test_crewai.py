@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 os.environ.update(
-    OTEL_SDK_DISABLED="true",
     CREWAI_DISABLE_TELEMETRY="true",
     CREWAI_DISABLE_TRACKING="true",
     CREWAI_TRACING_ENABLED="false",

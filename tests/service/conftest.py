@@ -81,10 +81,3 @@ class ThreadedServer:
 def live(svc: Svc) -> Iterator[str]:
     with ThreadedServer(svc.app) as server:
         yield server.url
-
-
-@pytest.fixture(autouse=True)
-def _otel_sdk_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Host tests set ``OTEL_SDK_DISABLED`` for the whole run (crewai's telemetry); the service's
-    /metrics and OTLP tests need OpenTelemetry's SDK working, in this process and in `memspan serve`."""
-    monkeypatch.delenv("OTEL_SDK_DISABLED", raising=False)

@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +20,9 @@ from typing import Any
 import httpx
 import pytest
 
-from memspan import telemetry
+from memspan import ValidationError, telemetry
 from memspan.ports import Embedder
-from memspan.server.app import ServiceSettings
+from memspan.server.app import ServiceSettings, create_app
 from memspan.server.logs import JsonFormatter, RequestIdFilter
 
 from .conftest import Svc, ThreadedServer, make_service
@@ -95,6 +96,49 @@ def test_readyz_says_which_part_is_not_ready_without_details(svc: Svc, live: str
     checks = down.json()["checks"]
     assert checks["store"].startswith("unreachable (") and checks["service_db"].startswith("unreachable (")
     assert str(tmp_path) not in down.text and "memspan.db" not in down.text
+
+
+def test_readyz_answers_in_time_when_a_database_hangs(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = next(make_service(tmp_path, embedder, ServiceSettings(rate_per_minute=0, readiness_timeout=0.3)))
+    release, calls = threading.Event(), []
+    counted = svc.memory.store.count
+
+    def hanging_count(scope: Any) -> int:  # a database that accepts the query and never answers
+        calls.append(scope)
+        release.wait(30)
+        return counted(scope)
+
+    monkeypatch.setattr(svc.memory.store, "count", hanging_count)
+    with ThreadedServer(svc.app) as server:
+        try:
+            began = time.monotonic()
+            hung = httpx.get(f"{server.url}/readyz", timeout=10)
+            assert time.monotonic() - began < 5  # the probe's own answer, not the client's timeout
+            assert hung.status_code == 503
+            assert hung.json() == {
+                "status": "unready",
+                "checks": {"store": "no answer within 0.3s", "service_db": "ok"},
+            }
+            again = httpx.get(f"{server.url}/readyz", timeout=10)
+            assert again.status_code == 503 and again.json()["checks"]["store"] == "no answer within 0.3s"
+            assert len(calls) == 1  # the second probe waited on the check still running, not a new one
+        finally:
+            release.set()
+        deadline = time.monotonic() + 10
+        while (ready := httpx.get(f"{server.url}/readyz", timeout=10)).status_code != 200:
+            assert time.monotonic() < deadline, ready.text
+            time.sleep(0.05)
+        assert ready.json() == {"status": "ready", "checks": {"store": "ok", "service_db": "ok"}}
+    svc.memory.close()
+    svc.db.close()
+
+
+def test_the_readiness_timeout_must_be_positive(svc: Svc) -> None:
+    for bad in (0, -1.0, float("nan")):
+        with pytest.raises(ValidationError, match="readiness timeout"):
+            create_app(svc.memory, svc.db, ServiceSettings(readiness_timeout=bad))
 
 
 def test_every_response_has_a_request_id_and_errors_carry_it(svc: Svc, live: str) -> None:

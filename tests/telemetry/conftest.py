@@ -69,10 +69,3 @@ def otel() -> Iterator[Telemetry]:
 def salted_otel() -> Iterator[Telemetry]:
     yield install(salt="test-salt")
     telemetry.configure()  # back to the global providers
-
-
-@pytest.fixture(autouse=True)
-def _otel_sdk_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Some host tests set ``OTEL_SDK_DISABLED`` for the whole run (to keep crewai's own telemetry
-    quiet); the SDK then hands out no-op spans, so these tests take it out again."""
-    monkeypatch.delenv("OTEL_SDK_DISABLED", raising=False)
