@@ -45,6 +45,10 @@ _FORMS: list[tuple[re.Pattern[str], tuple[int, int, int]]] = [
 ]
 
 
+#: every form has a year: a query without one is passed over at the cost of one search
+_ANY_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
 def _month(text: str) -> int:
     return int(text) if text.isdigit() else MONTHS[text.lower().rstrip(".")]
 
@@ -54,6 +58,8 @@ def named_date(query: str) -> str | None:
 
     The most specific reading wins; a day or month out of range leaves the less specific one.
     """
+    if not _ANY_YEAR.search(query):
+        return None
     for pattern, (y, m, d) in _FORMS:
         found = pattern.search(query)
         if not found:
