@@ -20,8 +20,8 @@ Three refinements follow fusion, each measured on LOCOMO's dev split before it w
   each of the best few hits, in the same run, join the results at a fraction of their parent's score.
 * **time questions** — a "when ..." question is answered by a memory that mentions a time
   ("last Saturday", "in 2022"), so such memories get a small boost.
-* **dated questions** — a question that names a month or a year ("in August 2023") favours
-  memories created then.
+* **dated questions** — a question that names a day, a month or a year ("on 7 July, 2023", "in
+  August 2023", "2023年7月7日"; see :mod:`memspan._dates`) favours memories created then.
 
 Every score stays a similarity in [0, 1]; ``explain=True`` shows the parts.
 """
@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from ._dates import named_date
 from .effects import Flow, call
 from .filters import Filter
 from .keyword import query_terms, words_matched
@@ -90,8 +91,8 @@ class Retrieval:
     previous_weight: float = 0.7
     #: boost (×(1 + x)) of memories that mention a time, for questions that ask when
     temporal: float = 0.2
-    #: boost of memories created in the month or year a question names
-    dated: float = 0.3
+    #: boost of memories created on the day, in the month or in the year a question names
+    dated: float = 0.6
     #: most memories of one run read when looking for neighbours
     run_window: int = 500
     #: a query name found in more than this share of the scope's memories is not embedded (1: off)
@@ -288,7 +289,6 @@ _MENTIONS_TIME = re.compile(
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|" + "|".join(_MONTHS) + r"|(19|20)\d\d)\b",
     re.I,
 )
-_NAMES_DATE = re.compile(r"\b(?:(" + "|".join(_MONTHS) + r")\s*,?\s*)?((?:19|20)\d\d)\b", re.I)
 
 
 def _boost(ranked: list[MemoryItem], hit: list[bool], factor: float, part: str) -> list[MemoryItem]:
@@ -302,15 +302,13 @@ def _boost(ranked: list[MemoryItem], hit: list[bool], factor: float, part: str) 
 
 
 def boost_time(query: str, ranked: list[MemoryItem], config: Retrieval) -> list[MemoryItem]:
-    """Favour memories that mention a time for "when" questions, and those from a named month/year."""
+    """Favour memories that mention a time for "when" questions, and those from a named date."""
     if config.temporal > 0 and language(query) == "en" and _ASKS_WHEN.search(query):
         ranked = _boost(
             ranked, [bool(_MENTIONS_TIME.search(m.text)) for m in ranked], config.temporal, "time"
         )
-    named = _NAMES_DATE.search(query) if config.dated > 0 else None
-    if named:
-        month, year = named.group(1), named.group(2)
-        prefix = f"{year}-{_MONTHS.index(month.lower()) + 1:02d}" if month else year
+    prefix = named_date(query) if config.dated > 0 else None
+    if prefix:
         ranked = _boost(ranked, [m.created_at.startswith(prefix) for m in ranked], config.dated, "dated")
     return ranked
 
