@@ -41,6 +41,17 @@ class CachedDocumentEmbedder(Embedder):
                 self.vectors = _read(data, "texts", "vectors")
                 self.queries = _read(data, "query_texts", "query_vectors")
 
+    @property
+    def first_person_queries(self) -> bool:
+        """The inner embedder's: whether a search puts queries in the first person for it."""
+        return bool(getattr(self.inner, "first_person_queries", False))
+
+    @property
+    def languages(self) -> frozenset[str] | None:
+        from memspan.retrieval import embedder_languages
+
+        return embedder_languages(self.inner)
+
     def embed(self, texts: Sequence[str], *, kind: EmbedKind = "document") -> Vector:
         if kind == "query" and not self.cache_queries:
             return self.inner.embed(texts, kind="query")

@@ -153,6 +153,7 @@ def configurations() -> dict[str, Settings]:
         "names off": replace(default, retrieval=replace(retrieval, common_names=1.0)),
         "neighbours off": replace(default, retrieval=replace(retrieval, neighbours=0)),
         "time boosts off": replace(default, retrieval=replace(retrieval, temporal=0.0, dated=0.0)),
+        "first person off": replace(default, retrieval=replace(retrieval, first_person=False)),
     }
 
 

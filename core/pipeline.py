@@ -279,7 +279,9 @@ class Engine:
         yield from self.bind()
         pool = max(limit * self.settings.candidate_factor, self.settings.min_candidates)
         weights = self.settings.fusion
-        to_embed = yield from query_to_embed(self.store, scope, query, self.settings.retrieval)
+        to_embed = yield from query_to_embed(
+            self.store, scope, query, self.settings.retrieval, self.embedder
+        )
         embedding = call(self.embedder, "embed", [to_embed], kind="query")
         dense, keyword = [], []
         if weights.keyword:  # keyword search needs no vector: it runs while the query is embedded

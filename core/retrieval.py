@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 
 from ._dates import named_date
 from .effects import Flow, call
+from .embedders.perspective import first_person
 from .filters import Filter
 from .keyword import query_terms, words_matched
 from .ports import MemoryStore, ScoredItems
@@ -97,6 +98,9 @@ class Retrieval:
     run_window: int = 500
     #: a query name found in more than this share of the scope's memories is not embedded (1: off)
     common_names: float = 0.15
+    #: a query about the user ("What does she do?") is embedded in the first person ("What do I
+    #: do?"), where the embedder asks for it (its ``first_person_queries``) and knows the language
+    first_person: bool = True
     plain: bool = False
 
     def __post_init__(self) -> None:
@@ -117,10 +121,19 @@ class Retrieval:
 _FEWEST_COMMON = 3
 
 
-def query_to_embed(store: MemoryStore, scope: Scope, query: str, config: Retrieval) -> Flow[str]:
-    """The query without the names that most of the scope's memories contain (see above)."""
+def query_to_embed(
+    store: MemoryStore, scope: Scope, query: str, config: Retrieval, embedder: object = None
+) -> Flow[str]:
+    """What to embed for ``query``: without the names that most of the scope's memories contain
+    (see above), or, for a query that names nobody, in the first person where the embedder asks for
+    it (:func:`memspan.embedders.perspective.first_person`). A query that names someone keeps its
+    pronouns, even when the name itself is left out: they are that person's."""
     asked = names(query)
-    if config.plain or config.common_names >= 1 or not asked:
+    if not asked:  # the rewrite belongs to how this embedder is asked: on in plain fusion too
+        if config.first_person and getattr(embedder, "first_person_queries", False):
+            return first_person(query, languages=embedder_languages(embedder))
+        return query
+    if config.plain or config.common_names >= 1:
         return query
     counts = yield call(store, "term_counts", scope, [n.lower() for n in asked])
     if counts is None:

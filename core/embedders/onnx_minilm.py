@@ -15,7 +15,6 @@ import numpy as np
 
 from ..errors import EmbedderError
 from ..ports import Embedder, EmbedKind, Vector
-from .perspective import first_person
 
 MAX_TOKENS = 256  # what the model was trained with
 DIMENSION = 384
@@ -37,10 +36,11 @@ def _default_model_path() -> Path:
 class OnnxMiniLMEmbedder(Embedder):
     """Sentence embeddings from all-MiniLM-L6-v2, mean-pooled and L2-normalised (384 dimensions).
 
-    Queries (``kind="query"``) about the user are put in the first person before they are embedded
-    (:func:`~memspan.embedders.perspective.first_person`: "What does she do?" → "What do I do?"),
-    as the facts users tell are, in English, the one language the model knows;
-    ``first_person_queries=False`` embeds them as written. Stored texts are always embedded as written.
+    ``first_person_queries`` (the default) asks a search to put queries about the user in the first
+    person before they are embedded (:func:`memspan.retrieval.query_to_embed` with
+    :func:`~memspan.embedders.perspective.first_person`: "What does she do?" → "What do I do?"), as
+    the facts users tell are, in English, the one language the model knows; ``False`` embeds them as
+    written. ``embed`` itself embeds every text as given.
     """
 
     model_id = "all-MiniLM-L6-v2-int8"
@@ -120,8 +120,6 @@ class OnnxMiniLMEmbedder(Embedder):
     def embed(self, texts: Sequence[str], *, kind: EmbedKind = "document") -> Vector:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
-        if kind == "query" and self.first_person_queries:
-            texts = [first_person(text, languages=self.languages) for text in texts]
         try:
             # one text (a query) skips the batch path's thread pool
             if len(texts) == 1:
