@@ -41,7 +41,7 @@ from memspan._inputs import text_hash
 from memspan.config import default_embedder
 from memspan.keyword import best, coverage, query_terms
 from memspan.scope import Scope
-from memspan.stores._sqlite_keyword import fts_string
+from memspan.stores._sqlite_keyword import every_match
 from memspan.stores.sqlite import SQLiteStore, scope_match
 from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType
 
@@ -198,15 +198,7 @@ def keyword_overlap(store: SQLiteStore, questions: Sequence[str], users: int, n:
         in_scope = scope_match(scope)
         with store._lock, store._snapshot():
             size = store._scope_size(scope)
-            containing, matched = [], {}
-            for i, term in enumerate(terms):
-                rows = store._query(
-                    "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?",
-                    [f"{in_scope} AND text : {fts_string(term)}"],
-                )
-                containing.append(len(rows))
-                for (pk,) in rows:
-                    matched.setdefault(pk, []).append(i)
+            containing, matched = every_match(store._query, in_scope, terms)
         exact = {pk for pk, _ in best(coverage(size, containing, matched), 10, {pk: pk for pk in matched})}
         got = {item.id for item, _ in store.search_keyword(scope, query, None, 10)}
         ids = {item.id for item in store._items_by_pk(sorted(exact)).values()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from memspan.filters import parse_filter
 from memspan.keyword import best, coverage, query_terms
 from memspan.scope import Scope
 from memspan.stores import _sqlite_reads
-from memspan.stores._sqlite_keyword import fts_string
+from memspan.stores._sqlite_keyword import every_match
 from memspan.stores.sqlite import SQLiteStore, filter_record, scope_match
 from memspan.types import Event, HistoryEvent, MemoryItem, MemoryType
 
@@ -57,21 +58,15 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> SQLiteStore:
     s.close()
 
 
+def _keeper(allowed: set[int] | None, excluded: set[int] | None) -> Callable[[int], bool]:
+    return lambda pk: (allowed is None or pk in allowed) and not (excluded and pk in excluded)
+
+
 def _reference(store: SQLiteStore, scope: Scope, query: str, limit: int, allowed: set[int] | None):
     terms = query_terms(query)
     in_scope = scope_match(scope)
     size = store._query("SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?", [in_scope])[0][0]
-    containing, matched = [], {}
-    for i, term in enumerate(terms):
-        rows = store._query(
-            "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?",
-            [f"{in_scope} AND text : {fts_string(term)}"],
-        )
-        containing.append(len(rows))
-        for (pk,) in rows:
-            matched.setdefault(pk, []).append(i)
-    if allowed is not None:
-        matched = {pk: t for pk, t in matched.items() if pk in allowed}
+    containing, matched = every_match(store._query, in_scope, terms, None if allowed is None else allowed.__contains__)
     ranked = best(coverage(size, containing, matched), limit, {pk: pk for pk in matched})
     ids = dict(store._query("SELECT pk, id FROM memories"))
     return [(ids[pk], score) for pk, score in ranked]
@@ -204,16 +199,7 @@ def test_random_queries_filters_and_exclusions_rank_as_the_exhaustive_computatio
         with store._lock, store._snapshot():
             size = store._scope_size(scope)
             got = ranked_matches(store._query, in_scope, terms, allowed, limit, size, excluded=excluded)
-            containing, matched = [], {}
-            for i, term in enumerate(terms):
-                rows = store._query(
-                    "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?",
-                    [f"{in_scope} AND text : {fts_string(term)}"],
-                )
-                containing.append(len(rows))
-                for (pk,) in rows:
-                    if (allowed is None or pk in allowed) and not (excluded and pk in excluded):
-                        matched.setdefault(pk, []).append(i)
+            containing, matched = every_match(store._query, in_scope, terms, _keeper(allowed, excluded))
         expected = best(coverage(size, containing, matched), limit, {pk: pk for pk in matched})
         assert [(pk, float(s)) for pk, s in got] == [(pk, float(s)) for pk, s in expected]
         assert all(set(s.terms) == set(e.terms) for (_, s), (_, e) in zip(got, expected, strict=True))

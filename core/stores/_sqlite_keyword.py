@@ -113,3 +113,24 @@ def ranked_matches(
         pks, scores, which = pks[near], scores[near], which[near]
     best = np.lexsort((pks, -scores))[:limit]
     return [(int(pks[i]), by_mask[int(which[i])]) for i in best if scores[i] > 0]
+
+
+def every_match(
+    query: Query, in_scope: str, terms: Sequence[str], keep: Callable[[int], bool] | None = None
+) -> tuple[list[int], dict[int, list[int]]]:
+    """The plain computation :func:`ranked_matches` must agree with: each term's number of in-scope
+    matches, and per matching row kept by ``keep`` the indexes of the terms it matches, read back one
+    row at a time (what the store did before it ranked in numpy). Tests and ``benchmarks/scale.py``
+    score it with :func:`memspan.keyword.coverage` and compare."""
+    containing: list[int] = []
+    matched: dict[int, list[int]] = {}
+    for i, term in enumerate(terms):
+        rows = query(
+            "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?",
+            [f"{in_scope} AND text : {fts_string(term)}"],
+        )
+        containing.append(len(rows))
+        for (pk,) in rows:
+            if keep is None or keep(pk):
+                matched.setdefault(pk, []).append(i)
+    return containing, matched
