@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..keyword import KeywordScore, coverage
+from ._sqlite_rows import _fts_string
 
 Query = Callable[[str, Sequence[Any]], list[Any]]
 Keys = npt.NDArray[np.int64]
@@ -38,8 +39,9 @@ Keys = npt.NDArray[np.int64]
 _MATCHES = "(SELECT group_concat(rowid) FROM memories_fts WHERE memories_fts MATCH ?)"
 
 
-def fts_string(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
+def term_in_scope(in_scope: str, term: str) -> str:
+    """The FTS5 query for one term's matches inside a scope (``in_scope``: :func:`scope_match`'s)."""
+    return f"{in_scope} AND text : {_fts_string(term)}"
 
 
 def _keys(listed: str | None) -> Keys:
@@ -50,7 +52,7 @@ def _keys(listed: str | None) -> Keys:
 
 def term_matches(query: Query, in_scope: str, terms: Sequence[str]) -> list[Keys]:
     """Each term's in-scope matches (rowids), read in one statement from one state of the file."""
-    matches = [f"{in_scope} AND text : {fts_string(term)}" for term in terms]
+    matches = [term_in_scope(in_scope, term) for term in terms]
     row = query("SELECT " + ", ".join([_MATCHES] * len(terms)), matches)[0]
     return [_keys(listed) for listed in row]
 
@@ -127,7 +129,7 @@ def every_match(
     for i, term in enumerate(terms):
         rows = query(
             "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?",
-            [f"{in_scope} AND text : {fts_string(term)}"],
+            [term_in_scope(in_scope, term)],
         )
         containing.append(len(rows))
         for (pk,) in rows:

@@ -25,10 +25,9 @@ from ..scope import Scope
 from ..types import MemoryItem
 from ._expiry_sqlite import NOT_EXPIRED, expired_pks
 from ._sqlite_base import SQLiteBase
-from ._sqlite_keyword import ranked_matches
+from ._sqlite_keyword import ranked_matches, term_in_scope
 from ._sqlite_rows import (
     ITEM_COLUMNS,
-    _fts_string,
     _row_item,
     _scope_sql,
     filter_record,
@@ -88,7 +87,7 @@ class SQLiteReads(SQLiteBase):
             if not terms:
                 return total, {}
             count = "(SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?)"
-            matches = [f"{in_scope} AND text : {_fts_string(term)}" for term in terms]
+            matches = [term_in_scope(in_scope, term) for term in terms]
             row = self._query("SELECT " + ", ".join([count] * len(matches)), matches)[0]
         return total, dict(zip(terms, row, strict=True))
 
@@ -104,13 +103,14 @@ class SQLiteReads(SQLiteBase):
         finally:
             self._conn.execute("COMMIT")
 
-    def _scope_size(self, scope: Scope) -> int:
+    def _scope_size(self, scope: Scope, state: tuple[int, int] | None = None) -> int:
         """The scope's live memories, counted once per change of the file (memoised by ``seq``).
 
         Counting walks the scope's whole token list in the keyword index (100,000 entries for a
         user with 100,000 memories) and a search asks up to three times; call inside a snapshot.
+        ``state`` is :meth:`_state`'s, when the caller has read it already.
         """
-        key = (*self._state(), scope)
+        key = (*(state or self._state()), scope)
         if self._size_memo is not None and self._size_memo[0] == key:
             return self._size_memo[1]
         count = "SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?"
@@ -246,8 +246,9 @@ class SQLiteReads(SQLiteBase):
                 self._sync()
                 allowed = self._allowed(scope, flt)
         with self._lock, self._snapshot():  # the counts and the matches from one state of the file
-            size = self._scope_size(scope)
-            expired = self._expired(scope, self._state())  # not swept yet: left out before ranking
+            state = self._state()
+            size = self._scope_size(scope, state)
+            expired = self._expired(scope, state)  # not swept yet: left out before ranking
             ranked = ranked_matches(
                 self._query, scope_match(scope), terms, allowed, limit, size, excluded=expired
             )
