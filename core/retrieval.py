@@ -153,8 +153,9 @@ def scope_weights(store: MemoryStore, scope: Scope, weights: FusionWeights) -> F
     return weights if counts is None else weights.for_scope(counts[0])
 
 
-def _rank_key(item: MemoryItem) -> tuple[float, str]:
-    return -(item.score or 0.0), item.id
+def _rank_key(item: MemoryItem) -> tuple[float, str, str]:
+    """Best score first; equal scores in the order the memories were made (ids sort that way)."""
+    return -(item.score or 0.0), item.created_at, item.id
 
 
 def _ranked(items: dict[str, MemoryItem]) -> list[MemoryItem]:
