@@ -1,0 +1,253 @@
+"""Spanish: él/ella/usted/tú → yo, su → mi, le → me, and a dropped subject's verb in the 1st person.
+
+Spanish drops the subject: "¿En qué trabaja?" asks about the user with no pronoun to rewrite, so the
+verb itself is put in the 1st person ("¿En qué trabajo?", "¿A qué se dedica?" → "¿A qué me
+dedico?", "¿Cuándo nació?" → "¿Cuándo nací?"), only where the user is the only subject the clause
+can have: not when a noun phrase that could be the subject stands without a preposition ("¿Qué
+edad alcanzará la abuela?", "¿Cuál es su religión?"), not when a dative clitic makes the user the
+one something happens to ("¿Qué le gusta?": the subject is the thing liked; "le" → "me" is
+enough), not after a subject question word ("¿Quién cocina?") and not with a verb of being or
+coming after "qué + noun" ("¿Qué pariente vive en Puebla?"). Verbs are recognised from a list of
+common infinitives with their regular endings (present, preterite, future; "ha" + participle), the
+commonest irregular forms, and the stem changes that keep the vowel (quiere → quiero).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._common import Rule, apply, is_word, keep_case, like, tokens, word
+
+_PRONOUNS: list[Rule] = [
+    (word(r"sus|tus"), keep_case("mis")),
+    (word(r"su|tu"), keep_case("mi")),
+    (word(r"suyo|tuyo"), keep_case("mío")),
+    (word(r"suya|tuya"), keep_case("mía")),
+    # "le" is only ever a pronoun: "¿qué le gusta?" -> "¿qué me gusta?"
+    (word(r"le|te"), keep_case("me")),
+]
+_SUBJECTS = frozenset(["él", "ella", "usted", "tú"])
+
+_AR = (
+    "trabajar estudiar hablar tomar llevar usar comprar pagar viajar visitar cocinar cenar desayunar "
+    "almorzar jugar practicar tocar mirar escuchar bailar cantar nadar caminar manejar conducir "
+    "necesitar buscar ganar gastar ahorrar guardar cuidar celebrar festejar cumplir llamar dedicar "
+    "desplazar levantar acostar despertar quedar mudar casar preparar evitar rechazar odiar amar "
+    "adorar apoyar admirar preferir soñar pensar contar mostrar recordar costar probar encontrar "
+    "sentar acompañar descansar entrenar alquilar montar regalar enseñar ayudar colaborar cambiar "
+    "organizar planear planificar esperar aguantar soportar tolerar tratar curar operar lavar "
+    "comenzar empezar terminar acabar dejar pasar llegar entrar viajar votar rezar ayunar invertir "
+    "gustar encantar interesar molestar provocar preocupar asustar importar extrañar fumar manejar mandar mejorar olvidar pintar dibujar escribir coleccionar "
+    "criar pasear pescar cazar esquiar patinar escalar correr subir bajar conversar estar dar andar"
+)
+_ER = (
+    "comer beber leer aprender vender correr creer deber temer coser barrer meter prometer "
+    "comprender responder romper esconder tener poder querer hacer saber poner ver ser volver "
+    "mover doler soler entender perder encender defender atender conocer parecer ofrecer agradecer "
+    "crecer nacer merecer obedecer padecer establecer mantener obtener sostener detener contener "
+    "componer proponer suponer traer caer valer recoger escoger proteger"
+)
+_IR = (
+    "vivir escribir recibir abrir subir decidir compartir discutir sufrir asistir existir permitir "
+    "cumplir describir dividir insistir ocurrir residir preferir sentir mentir divertir convertir "
+    "invertir dormir morir pedir repetir servir seguir conseguir elegir corregir vestir medir reír "
+    "sonreír freír construir incluir huir destruir conducir producir traducir decir venir salir "
+    "oír ir"
+)
+_INFINITIVES = frozenset((_AR + " " + _ER + " " + _IR).split())
+#: present 3rd person → 1st, for the forms the rules below do not make
+_IRREGULAR = {
+    "es": "soy", "está": "estoy", "va": "voy", "da": "doy", "ha": "he", "hace": "hago",
+    "tiene": "tengo", "viene": "vengo", "pone": "pongo", "sale": "salgo", "dice": "digo",
+    "trae": "traigo", "cae": "caigo", "oye": "oigo", "sabe": "sé", "ve": "veo", "vale": "valgo",
+    "conduce": "conduzco", "traduce": "traduzco", "produce": "produzco",
+    # preterite
+    "fue": "fui", "tuvo": "tuve", "hizo": "hice", "estuvo": "estuve", "pudo": "pude", "puso": "puse",
+    "quiso": "quise", "dijo": "dije", "vino": "vine", "supo": "supe", "dio": "di", "vio": "vi",
+    "trajo": "traje", "condujo": "conduje", "leyó": "leí", "oyó": "oí", "cayó": "caí", "anduvo": "anduve",
+}  # fmt: skip
+_VERBS_OF_BEING = frozenset(
+    [
+        "es",
+        "está",
+        "fue",
+        "estuvo",
+        "vive",
+        "viene",
+        "va",
+        "queda",
+        "pasa",
+        "ocurre",
+        "sucede",
+        "llega",
+        "sale",
+        "falta",
+        "hay",
+        "sigue",
+        "reside",
+    ]
+)
+_STEM_CHANGES = (("ie", "e"), ("ue", "o"), ("i", "e"), ("ue", "u"))
+#: singular determiners: a plural noun phrase cannot be the subject of a singular verb
+_DETERMINERS = frozenset(["el", "la", "un", "una", "su", "mi", "tu", "este", "esta", "ese", "esa"])
+_PREPOSITIONS = frozenset(
+    [
+        "a",
+        "al",
+        "de",
+        "del",
+        "en",
+        "con",
+        "por",
+        "para",
+        "sin",
+        "sobre",
+        "entre",
+        "hacia",
+        "hasta",
+        "desde",
+        "según",
+        "contra",
+        "tras",
+        "durante",
+    ]
+)
+_DATIVE = frozenset(["le", "les", "me", "te", "nos"])
+_QUESTION_SUBJECTS = frozenset(["quién", "quiénes"])
+_OBJECT_QUESTIONS = frozenset(["qué", "cuál", "cuáles", "cuánto", "cuánta", "cuántos", "cuántas"])
+_FUTURE_STEMS = frozenset(["tendr", "podr", "sabr", "har", "dir", "querr", "pondr", "saldr", "vendr", "habr"])
+
+
+def _infinitive(stem: str, endings: tuple[str, ...]) -> bool:
+    """Whether ``stem`` + one of ``endings`` (or the same with its stem vowel changed back) is a verb."""
+    for ending in endings:
+        if stem + ending in _INFINITIVES:
+            return True
+        for changed, plain in _STEM_CHANGES:
+            i = stem.rfind(changed)
+            if i >= 0 and stem[:i] + plain + stem[i + len(changed) :] + ending in _INFINITIVES:
+                return True
+    return False
+
+
+def first_person_verb(word_: str) -> str | None:
+    """The 1st person singular of a 3rd person singular verb form, or None when it is not one."""
+    low = word_.lower()
+    if low in _IRREGULAR:
+        return _IRREGULAR[low]
+    if len(low) < 3:  # "se", "le", "de": not verbs
+        return None
+    if low.endswith("á") and (low[:-1] in _INFINITIVES or low[:-1] in _FUTURE_STEMS):
+        return low[:-1] + "é"  # future: "alcanzará" → "alcanzaré"
+    if low.endswith("ía") and (low[:-2] in _INFINITIVES or _infinitive(low[:-2], ("er", "ir"))):
+        return low  # conditional and imperfect: "tenía", "gustaría" are the 1st person too
+    if low.endswith("aba") and _infinitive(low[:-3], ("ar",)):
+        return low  # "dedicaba"
+    if low.endswith("ió") and _infinitive(low[:-2], ("er", "ir")):
+        return low[:-2] + "í"  # "nació" → "nací"
+    if low.endswith("ó") and _infinitive(low[:-1], ("ar",)):
+        stem = low[:-1]  # "visitó" → "visité", "buscó" → "busqué", "llegó" → "llegué", "empezó" → "empecé"
+        for end, spelled in (("c", "qu"), ("g", "gu"), ("z", "c")):
+            if stem.endswith(end):
+                return stem[: -len(end)] + spelled + "é"
+        return stem + "é"
+    if low.endswith("a") and _infinitive(low[:-1], ("ar",)):
+        return low[:-1] + "o"  # "trabaja" → "trabajo", "sueña" → "sueño"
+    if low.endswith("e") and _infinitive(low[:-1], ("er", "ir")):
+        stem = low[:-1]
+        if stem.endswith("gu"):
+            return stem[:-1] + "o"  # "sigue" → "sigo"
+        if stem.endswith("c") and stem[-2:-1] in "aeiou":
+            return stem[:-1] + "zco"  # "conoce" → "conozco"
+        if stem.endswith("g"):
+            return stem[:-1] + "jo"  # "escoge" → "escojo"
+        return stem + "o"
+    if low.endswith("ye") and _infinitive(low[:-2], ("ir",)):
+        return low[:-1] + "o"  # "construye" → "construyo"
+    return None
+
+
+def is_verb(word_: str) -> bool:
+    """Whether ``word_`` is a 3rd person singular verb form this module knows ("Tiene", "trabaja")."""
+    return first_person_verb(word_) is not None
+
+
+def _subject_elsewhere(words: list[str], verb: int) -> bool:
+    """Whether the clause of the verb at ``verb`` has a noun phrase that could be its subject."""
+    for j, w in enumerate(words):
+        if j == verb:
+            continue
+        low = w.lower()
+        if low in _DETERMINERS and (j == 0 or words[j - 1].lower() not in _PREPOSITIONS):
+            return True
+        if j > 0 and w[:1].isupper():
+            return True
+    return False
+
+
+def rewrite(text: str) -> str:
+    """Spanish ``text`` in the first person ("¿En qué trabaja?" → "¿En qué trabajo?")."""
+    toks = tokens(text)
+    idx = [i for i, t in enumerate(toks) if is_word(t)]
+    words = [toks[i] for i in idx]
+    breaks = [k for k in range(1, len(words)) if set("".join(toks[idx[k - 1] + 1 : idx[k]])) & set(",;:")]
+    clause = words[: breaks[0]] if breaks else words
+    for k, w in enumerate(words):
+        if w.lower() in _SUBJECTS:
+            toks[idx[k]] = like(w, "yo")
+    verb = _verb(clause)
+    if verb is not None and any(w.lower() in ("le", "te") for w in clause[max(0, verb - 2) : verb]):
+        _own_infinitives(toks, idx, words, verb)  # "¿Le gusta subirse...?" → "¿Me gusta subirme...?"
+    elif verb is not None and _user_is_subject(clause, verb):
+        first = first_person_verb(words[verb])
+        assert first is not None
+        toks[idx[verb]] = like(words[verb], first)
+        if verb > 0 and words[verb - 1].lower() == "se":
+            toks[idx[verb - 1]] = like(words[verb - 1], "me")  # "se dedica" → "me dedico"
+        _own_infinitives(toks, idx, words, verb)
+    return apply(_PRONOUNS, "".join(toks))
+
+
+def _own_infinitives(toks: list[str], idx: list[int], words: list[str], verb: int) -> None:
+    """Reflexive infinitives after the user's verb take the user's pronoun ("levantarse" → "levantarme")."""
+    for k in range(verb + 1, len(words)):
+        if re.fullmatch(r"\w+(?:ar|er|ir|ír)se", words[k]):
+            toks[idx[k]] = words[k][:-2] + "me"
+
+
+def _verb(words: list[str]) -> int | None:
+    """Index of the first word that is a 3rd person singular verb (not a noun that looks like one:
+    "la cena", "¿Qué vino prefiere?")."""
+    for k, w in enumerate(words):
+        if not is_verb(w) or (
+            k > 0 and words[k - 1].lower() in _DETERMINERS | {"los", "las", "unos", "unas"}
+        ):
+            continue
+        if (
+            k > 0
+            and words[k - 1].lower() in _OBJECT_QUESTIONS
+            and k + 1 < len(words)
+            and is_verb(words[k + 1])
+        ):
+            continue
+        return k
+    return None
+
+
+def _user_is_subject(words: list[str], verb: int) -> bool:
+    before = [w.lower() for w in words[:verb]]
+    if any(w in _DATIVE for w in before[-2:]):
+        return False  # "¿Qué le gusta?": the user is the dative
+    if any(w in _QUESTION_SUBJECTS for w in before) and not any(w in _PREPOSITIONS for w in before):
+        return False  # "¿Quién cocina?"
+    asks = [p for p, w in enumerate(before) if w in _OBJECT_QUESTIONS]
+    if (
+        asks
+        and asks[0] < len(before) - 1
+        and words[verb].lower() in _VERBS_OF_BEING
+        and (asks[0] == 0 or before[asks[0] - 1] not in _PREPOSITIONS)
+    ):
+        return False  # "¿Qué pariente vive en Puebla?": "qué pariente" is the subject
+    if before and before[-1] in _OBJECT_QUESTIONS and words[verb].lower() in ("es", "está", "fue"):
+        return False  # "¿Qué es...?", "¿Cuál es...?"
+    return not _subject_elsewhere(words, verb)
