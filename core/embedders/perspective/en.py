@@ -15,6 +15,9 @@ _NOT_A_NOUN = (
 
 RULES: list[Rule] = [
     (word(r"the user's"), keep_case("my")),
+    (word(r"(?:does|do) the user"), keep_case("do I")),
+    (word(r"is the user"), keep_case("am I")),
+    (word(r"has the user"), keep_case("have I")),
     (word(r"the user"), "I"),
     (word(r"(?:does|do) (?:he|she|you)"), keep_case("do I")),
     (word(r"(?:is|are) (?:he|she|you)"), keep_case("am I")),

@@ -151,12 +151,13 @@ class _Words:
         return self.gap(k + 1) in _APOSTROPHES
 
 
-def _impersonal(s: _Words, k: int, inverted: bool) -> bool:
+def _impersonal(s: _Words, k: int, verb: int | None) -> bool:
+    """Whether "il" at word ``k`` (inverted after word ``verb``, when given) is impersonal."""
     if s.word(k).lower() != "il":
         return False
-    if inverted:  # "faut-il", "y a-t-il", "reste-t-il"
-        verb = s.word(k - 1).lower()
-        return verb in _IMPERSONAL or (verb == "a" and s.word(k - 2).lower() == "y")
+    if verb is not None:  # "faut-il", "y a-t-il", "reste-t-il"
+        low = s.word(verb).lower()
+        return low in _IMPERSONAL or (low == "a" and s.word(verb - 1).lower() == "y")
     nxt = s.word(k + 1).lower()
     return nxt in _IMPERSONAL or nxt == "y" or (nxt == "fait" and s.word(k + 2).lower() in _WEATHER)
 
@@ -246,7 +247,7 @@ def rewrite(text: str) -> str:
             continue
         verb = _inversion(s, k)
         if verb is not None:
-            if not _impersonal(s, k, True) and not _repeats_a_noun(s, _clitics_before(s, verb)):
+            if not _impersonal(s, k, verb) and not _repeats_a_noun(s, _clitics_before(s, verb)):
                 _est_ce_que(s, verb, k, person)
                 s = _Words("".join(s.t))  # renumbered: start again (the pronoun is gone)
                 subject, k = True, 0
@@ -259,7 +260,7 @@ def rewrite(text: str) -> str:
                 s.t[s.w[k - 1]] += "e"
                 s.t[s.w[k - 1] + 1 : s.w[k]] = [" "]
                 s = _Words("".join(s.t))
-        elif not _impersonal(s, k, False) and (person != 5 or s.word(k + 1).lower().endswith(("ez", "es"))):
+        elif not _impersonal(s, k, None) and (person != 5 or s.word(k + 1).lower().endswith(("ez", "es"))):
             _subject(s, k, person)
             subject = True
         k += 1
