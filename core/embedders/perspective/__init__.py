@@ -11,11 +11,23 @@ personal-memory set (``benchmarks/personal.py``, dense half alone), recall@1 in 
 docs/embedders.md).
 
 Only queries are rewritten, never stored memories: a memory's "she" is usually somebody else (the
-sister, the wife), so rewriting it would change what it says. The rules are deliberately small —
-personal pronouns and possessives, plus the auxiliary verb before an English pronoun — per language
-(:func:`memspan.text.language` decides which): a pronoun that is part of another word (Chinese
-``其他`` "other", ``吉他`` "guitar", Japanese ``彼氏`` "boyfriend") is left alone. Names, and "they",
-are not touched, and a query that names someone keeps its pronouns (they are that person's).
+sister, the wife), so rewriting it would change what it says. The rewrite is grammatical where its
+rules fire, one module per language (:func:`guess_language` decides which, from
+:func:`memspan.text.language`): the verb agrees with "I" (English "does she" → "do I"; German
+"Ist sie verheiratet?" → "Bin ich verheiratet?"; an inverted French question is asked with "est-ce
+que": "Quel sport fait-il ?" → "Quel sport est-ce que je fais ?"), and pronouns take the case they
+had (German dative "schmeckt ihr" → "schmeckt mir", French "lui donner" → "me donner", "chez elle"
+→ "chez moi"). A possessive that belongs to a noun of the question keeps it ("Womit verdient die
+Mama ihr Geld?", "Sa maman vit-elle loin ?": that "elle" is the mother), and so does an impersonal
+"il" ("quand il neige"). Spanish drops its subjects; a verb without one is left as asked unless
+:func:`memspan.embedders.perspective.es.rewrite` is asked for it (measured: see there). A pronoun
+that is part of another word (Chinese ``其他`` "other", ``吉他`` "guitar", Japanese ``彼氏``
+"boyfriend", Korean ``누나는``) is left alone. Names, and "they", are not touched, and a query that
+names someone keeps its pronouns (they are that person's).
+
+Measured with multilingual-e5 on the personal-memory set against the earlier rules, which only
+swapped pronouns ("Ist ich verheiratet?", "fait-je"), recall@1 · recall@5: French 66.0 · 88.7 →
+69.8 · 92.5, German 69.8 · 94.3 both (MRR 0.818 → 0.814), every other language the same.
 """
 
 from __future__ import annotations
@@ -48,7 +60,8 @@ SPEAKS_FOR_ITSELF: dict[str, re.Pattern[str]] = {
     "fr": re.compile(r"\b(?:je|j'|me|m'|moi|mon|ma|mes)(?=\W|$)|\bj'|\bm'", re.IGNORECASE),
     "ja": re.compile(r"私|僕|俺|わたし"),
     "zh": re.compile(r"我"),
-    "ko": re.compile(r"저는|제가|나는|내가|저의|나의|제\s|내\s"),
+    # whole words only: 나는 is also the end of 누나는 ("the older sister")
+    "ko": re.compile(r"(?<![가-힣])(?:저는|제가|나는|내가|저의|나의|저를|나를|저도|나도|제|내)(?![가-힣])"),
 }
 
 
@@ -139,11 +152,11 @@ def first_person(text: str, lang: str | None = None, *, languages: Collection[st
     """``text`` with the pronouns that stand for the user rewritten to the first person.
 
     ``lang`` is one of :data:`RULES`' keys; when ``None`` it is guessed with
-    :func:`memspan.text.language`. Returned unchanged: a language without rules, or outside
+    :func:`guess_language`. Returned unchanged: a language without rules, or outside
     ``languages`` when given (the embedder's own: a model that does not know a language gains nothing
     reliable from the rewrite, measured with MiniLM outside English); a query that
     already speaks in the first person (the asker's own "I": its "she" is somebody else); a query
-    that names someone (:func:`memspan.text.names`: English, Spanish and French capitals), whose
+    that names someone (:func:`person_names`: English, Spanish and French capitals), whose
     pronouns stand for that person, about whom memories may well be in the third person
     ("Caroline took her kids camping").
 
@@ -151,6 +164,10 @@ def first_person(text: str, lang: str | None = None, *, languages: Collection[st
     'What do I do for a living?'
     >>> first_person("Where did her brother move to?")
     'Where did my brother move to?'
+    >>> first_person("Was ist sie von Beruf?")
+    'Was bin ich von Beruf?'
+    >>> first_person("Que fait-il le dimanche ?")
+    "Qu'est-ce que je fais le dimanche ?"
     """
     lang = lang or guess_language(text)
     if languages is not None and lang not in languages:
