@@ -126,6 +126,13 @@ def test_spanish_dropped_subject(query: str, expected: str) -> None:
         ("¿Qué prefiere ella?", "¿Qué prefiero yo?"),
         ("¿Dónde trabaja usted?", "¿Dónde trabajo yo?"),
         ("¿Qué estudia él, y dónde?", "¿Qué estudio yo, y dónde?"),
+        ("¿Eres tú vegetariano?", "¿Soy yo vegetariano?"),
+        ("¿Qué opina ella del cine?", "¿Qué opino yo del cine?"),  # a verb outside the list
+        # after a preposition; "le" doubled by "a" + a noun phrase is that phrase's
+        ("¿Quién cocina para ella?", "¿Quién cocina para mí?"),
+        ("¿Quién vive con él?", "¿Quién vive conmigo?"),
+        ("¿Qué le gusta a ella?", "¿Qué me gusta a mí?"),
+        ("¿Le escribe a su hermana?", "¿Le escribe a mi hermana?"),
         ("¿Dónde estudia?", "¿Dónde estudia?"),
         ("¿Qué le duele?", "¿Qué me duele?"),
         ("¿Cuál es su color favorito?", "¿Cuál es mi color favorito?"),

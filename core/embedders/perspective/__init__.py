@@ -137,7 +137,7 @@ def person_names(text: str, lang: str | None = None) -> list[str]:
         low = name.lower()
         if low in _OPENERS[lang] or (lang == "fr" and low.endswith(_INVERTED)):
             continue
-        if lang == "es" and first is not None and first.group(1) == name and es.is_verb(name):
+        if lang == "es" and first is not None and first.group(1) == name and es.is_singular_verb(name):
             continue
         kept.append(name)
     return kept

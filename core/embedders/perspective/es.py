@@ -16,16 +16,8 @@ from __future__ import annotations
 
 import re
 
-from ._common import Rule, apply, is_word, keep_case, like, tokens, word
+from ._common import is_word, like, tokens
 
-_PRONOUNS: list[Rule] = [
-    (word(r"sus|tus"), keep_case("mis")),
-    (word(r"su|tu"), keep_case("mi")),
-    (word(r"suyo|tuyo"), keep_case("mío")),
-    (word(r"suya|tuya"), keep_case("mía")),
-    # "le" is only ever a pronoun: "¿qué le gusta?" -> "¿qué me gusta?"
-    (word(r"le|te"), keep_case("me")),
-]
 _SUBJECTS = frozenset(["él", "ella", "usted", "tú"])
 
 _AR = (
@@ -172,6 +164,13 @@ def is_verb(word_: str) -> bool:
     return first_person_verb(word_) is not None
 
 
+def is_singular_verb(word_: str) -> bool:
+    """Whether ``word_`` is a 3rd or 2nd person singular verb form this module knows ("Tiene",
+    "Tienes", "Eres"): a question that opens with one does not open with a name."""
+    low = word_.lower()
+    return is_verb(low) or low == "eres" or (low.endswith("s") and is_verb(low[:-1]))
+
+
 def _subject_elsewhere(words: list[str], verb: int) -> bool:
     """Whether the clause of the verb at ``verb`` has a noun phrase that could be its subject."""
     for j, w in enumerate(words):
@@ -199,22 +198,82 @@ def rewrite(text: str, *, dropped_subject: bool = False) -> str:
     words = [toks[i] for i in idx]
     breaks = [k for k in range(1, len(words)) if set("".join(toks[idx[k - 1] + 1 : idx[k]])) & set(",;:")]
     clause = words[: breaks[0]] if breaks else words
+    subjects = [
+        k for k, w in enumerate(clause) if w.lower() in _SUBJECTS and not _after_preposition(clause, k)
+    ]
+    if subjects or dropped_subject:
+        _agree(toks, idx, clause, subjects)
+    _pronouns(toks, idx, words)
+    return "".join(toks)
+
+
+def _after_preposition(words: list[str], k: int) -> bool:
+    return k > 0 and words[k - 1].lower() in _PREPOSITIONS | {"con"}
+
+
+def _agree(toks: list[str], idx: list[int], clause: list[str], subjects: list[int]) -> None:
+    """The clause's verb in the 1st person, where the user is its subject (see :func:`rewrite`)."""
+    second = any(clause[k].lower() == "tú" for k in subjects)
+    verb = _verb(clause, second)
+    if verb is None and subjects and subjects[0] > 0:  # a verb the list does not know: "¿Qué opina ella?"
+        verb = subjects[0] - 1 if _regular(clause[subjects[0] - 1]) else None
+    if verb is None:
+        return
+    if any(w.lower() in ("le", "te") for w in clause[max(0, verb - 2) : verb]):
+        _own_infinitives(toks, idx, clause, verb)  # "¿Le gusta subirse...?" → "¿Me gusta subirme...?"
+        return
+    if not _user_is_subject(clause, verb, subjects):
+        return
+    form = clause[verb][:-1] if second and clause[verb].lower() != "eres" else clause[verb]
+    first = "soy" if clause[verb].lower() == "eres" else first_person_verb(form) or _regular(form)
+    assert first is not None
+    toks[idx[verb]] = like(clause[verb], first)
+    if verb > 0 and clause[verb - 1].lower() in ("se", "te"):
+        toks[idx[verb - 1]] = like(clause[verb - 1], "me")  # "se dedica" → "me dedico"
+    _own_infinitives(toks, idx, clause, verb)
+
+
+def _regular(verb: str) -> str | None:
+    """The 1st person of a present or preterite form by its ending alone (for a verb outside the list)."""
+    low = verb.lower()
+    if len(low) < 4 or not low.isalpha():
+        return None
+    if low.endswith(("a", "e")):
+        return low[:-1] + "o"
+    return low[:-1] + "é" if low.endswith("ó") else None
+
+
+_OWN = {"su": "mi", "tu": "mi", "sus": "mis", "tus": "mis", "suyo": "mío", "tuyo": "mío", "suya": "mía",
+        "tuya": "mía", "suyos": "míos", "tuyos": "míos", "suyas": "mías", "tuyas": "mías", "te": "me",
+        "contigo": "conmigo"}  # fmt: skip
+
+
+def _pronouns(toks: list[str], idx: list[int], words: list[str]) -> None:
+    """Possessives and object pronouns: su → mi, le → me ("¿Qué le gusta?" → "¿Qué me gusta?"),
+    "para ella" → "para mí", "con él" → "conmigo", a subject pronoun left → "yo". A "le" that a
+    phrase with "a" doubles is that phrase's ("¿Qué le regaló a su madre?") and is kept."""
     for k, w in enumerate(words):
-        if w.lower() in _SUBJECTS:
+        low = w.lower()
+        if low in _SUBJECTS | {"ti"} and k > 0 and words[k - 1].lower() == "con":
+            toks[idx[k - 1]] = like(words[k - 1], "conmigo")
+            toks[idx[k - 1] + 1 : idx[k] + 1] = [""] * (idx[k] - idx[k - 1])
+        elif low in _SUBJECTS | {"ti"} and _after_preposition(words, k):
+            toks[idx[k]] = "mí"
+        elif low in _SUBJECTS:
             toks[idx[k]] = like(w, "yo")
-    if not dropped_subject and not any(w.lower() in _SUBJECTS for w in clause):
-        return apply(_PRONOUNS, "".join(toks))
-    verb = _verb(clause)
-    if verb is not None and any(w.lower() in ("le", "te") for w in clause[max(0, verb - 2) : verb]):
-        _own_infinitives(toks, idx, words, verb)  # "¿Le gusta subirse...?" → "¿Me gusta subirme...?"
-    elif verb is not None and _user_is_subject(clause, verb):
-        first = first_person_verb(words[verb])
-        assert first is not None
-        toks[idx[verb]] = like(words[verb], first)
-        if verb > 0 and words[verb - 1].lower() == "se":
-            toks[idx[verb - 1]] = like(words[verb - 1], "me")  # "se dedica" → "me dedico"
-        _own_infinitives(toks, idx, words, verb)
-    return apply(_PRONOUNS, "".join(toks))
+        elif low in _OWN:
+            toks[idx[k]] = like(w, _OWN[low])
+        elif low == "le" and not _doubled(words[k + 1 :]):
+            toks[idx[k]] = like(w, "me")
+
+
+def _doubled(after: list[str]) -> bool:
+    """Whether a clitic is doubled by "a" + a noun phrase later in its clause ("a su madre")."""
+    return any(
+        w.lower() == "al"
+        or (w.lower() == "a" and (nxt.lower() in _DETERMINERS | {"los", "las", "sus"} or nxt[:1].isupper()))
+        for w, nxt in zip(after, [*after[1:], ""], strict=True)
+    )
 
 
 def _own_infinitives(toks: list[str], idx: list[int], words: list[str], verb: int) -> None:
@@ -224,10 +283,14 @@ def _own_infinitives(toks: list[str], idx: list[int], words: list[str], verb: in
             toks[idx[k]] = words[k][:-2] + "me"
 
 
-def _verb(words: list[str]) -> int | None:
-    """Index of the first word that is a 3rd person singular verb (not a noun that looks like one:
-    "la cena", "¿Qué vino prefiere?")."""
+def _verb(words: list[str], second: bool = False) -> int | None:
+    """Index of the first word that is a 3rd person singular verb (2nd with ``second``: "haces"), not
+    a noun that looks like one ("la cena", "¿Qué vino prefiere?")."""
     for k, w in enumerate(words):
+        if second:
+            if w.lower() == "eres" or (w.lower().endswith("s") and is_verb(w[:-1])):
+                return k
+            continue
         if not is_verb(w) or (
             k > 0 and words[k - 1].lower() in _DETERMINERS | {"los", "las", "unos", "unas"}
         ):
@@ -243,7 +306,9 @@ def _verb(words: list[str]) -> int | None:
     return None
 
 
-def _user_is_subject(words: list[str], verb: int) -> bool:
+def _user_is_subject(words: list[str], verb: int, subjects: list[int]) -> bool:
+    if subjects:
+        return True  # "él", "ella", "usted" is the subject
     before = [w.lower() for w in words[:verb]]
     if any(w in _DATIVE for w in before[-2:]):
         return False  # "¿Qué le gusta?": the user is the dative

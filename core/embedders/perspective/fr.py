@@ -45,7 +45,6 @@ _PREPOSITIONS = frozenset(
         "après",
         "avant",
         "comme",
-        "que",
     ]
 )
 _DETERMINERS = frozenset(
@@ -237,6 +236,8 @@ def _clitics_before(s: _Words, verb: int) -> int:
 def rewrite(text: str) -> str:
     """French ``text`` in the first person ("Quel sport fait-elle ?" → "Quel sport est-ce que je fais ?")."""
     s = _Words(text)
+    if sum(s.word(k).lower() == "vous" for k in range(len(s.w))) > 1:
+        return text  # "Où vous êtes-vous rencontrés ?": a reflexive plural, not one user
     subject = False  # whether the user became the subject somewhere (then "lui" is somebody else)
     k = 0
     while k < len(s.w):
