@@ -46,3 +46,8 @@ def tokens(text: str) -> list[str]:
 
 def is_word(token: str) -> bool:
     return bool(token) and (token[0].isalnum() or token[0] == "_")
+
+
+def wordset(words: str) -> frozenset[str]:
+    """The space-separated ``words`` as a set (word lists stay readable, a few to a line)."""
+    return frozenset(words.split())

@@ -14,14 +14,14 @@ JA: list[Rule] = [
 # 其他 "other", 吉他 "guitar", 他人 "others": not pronouns
 ZH: list[Rule] = [(re.compile(r"(?<![其吉])[他她](?!人)|你|您"), "我")]
 
-_KO_PARTICLES = {"는": "저는", "의": "제", "를": "저를", "가": "제가", "이": "제가", "에게": "저에게",
+_KO_PARTICLES = {"는": "저는", "은": "저는", "을": "저를", "의": "제", "를": "저를", "가": "제가", "이": "제가", "에게": "저에게",
                  "한테": "저한테", "도": "저도", "랑": "저랑", "하고": "저하고"}  # fmt: skip
 # Korean drops pronouns. 그 alone is also "that" ("그 책"), so it counts only with a particle joined
 # to it and ending the word ("그는", "그의"); the particle decides the 1st person's form ("그가" →
 # "제가", "그녀의" → "제")
 KO: list[Rule] = [
     (
-        re.compile(r"(?:그녀|당신|(?<![가-힣])그)(에게|한테|하고|는|의|를|가|이|도|랑)(?![가-힣])"),
+        re.compile(r"(?:그녀|당신|(?<![가-힣])그)(에게|한테|하고|는|은|의|를|을|가|이|도|랑)(?![가-힣])"),
         lambda m: _KO_PARTICLES[m.group(1)],
     ),
     (re.compile(r"그녀|당신"), "저"),

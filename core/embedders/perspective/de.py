@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ._common import is_word, tokens
+from ._common import is_word, tokens, wordset
 
 #: 3rd person singular → 1st (irregular or unchanged forms; the rest follow the rules in ``_from_third``)
 _THIRD = {
@@ -47,103 +47,24 @@ _PLURAL = {
     "tun": "tue", "waren": "war", "möchten": "möchte",
 }  # fmt: skip
 #: verbs whose reflexive is a dative when the clause has an object ("Was wünscht er sich?")
-_DATIVE_REFLEXIVE = frozenset(
-    [
-        "wünscht",
-        "merkt",
-        "leistet",
-        "kauft",
-        "überlegt",
-        "holt",
-        "nimmt",
-        "macht",
-        "putzt",
-        "gönnt",
-        "erlaubt",
-        "bricht",
-        "bestellt",
-    ]
+_DATIVE_REFLEXIVE = wordset(
+    "wünscht merkt leistet kauft überlegt holt nimmt macht putzt gönnt erlaubt bricht bestellt"
 )
-_PREPOSITIONS = frozenset(
-    [
-        "für",
-        "gegen",
-        "ohne",
-        "um",
-        "durch",
-        "an",
-        "auf",
-        "in",
-        "über",
-        "unter",
-        "vor",
-        "hinter",
-        "neben",
-        "zwischen",
-        "bei",
-        "mit",
-        "von",
-        "zu",
-        "aus",
-        "nach",
-        "seit",
-        "gegenüber",
-        "außer",
-    ]
+_PREPOSITIONS = wordset(
+    "für gegen ohne um durch an auf in über unter vor hinter neben zwischen bei mit von zu "
+    "aus nach seit gegenüber außer"
 )
 #: conjunctions after which a clause ends with its finite verb
-_CONJUNCTIONS = frozenset(
-    [
-        "dass",
-        "ob",
-        "wenn",
-        "weil",
-        "als",
-        "da",
-        "bevor",
-        "nachdem",
-        "seit",
-        "seitdem",
-        "obwohl",
-        "damit",
-        "während",
-        "bis",
-        "sobald",
-        "solange",
-        "falls",
-    ]
+_CONJUNCTIONS = wordset(
+    "dass ob wenn weil als da bevor nachdem seit seitdem obwohl damit während bis sobald solange falls"
 )
 #: question and relative words that do the same when they open a clause ("..., was er isst")
-_OPENS_SUBCLAUSE = _CONJUNCTIONS | frozenset(
-    [
-        "wie",
-        "was",
-        "wo",
-        "wann",
-        "warum",
-        "wer",
-        "wen",
-        "wem",
-        "womit",
-        "wofür",
-        "worauf",
-        "wovor",
-        "woran",
-        "worüber",
-        "wozu",
-        "wohin",
-        "woher",
-        "welche",
-        "welcher",
-        "welches",
-        "welchen",
-        "der",
-        "die",
-        "das",
-    ]
+_OPENS_SUBCLAUSE = _CONJUNCTIONS | wordset(
+    "wie was wo wann warum wer wen wem womit wofür worauf wovor woran worüber wozu wohin "
+    "woher welche welcher welches welchen der die das"
 )
-_DETERMINERS_FEMININE = frozenset(["die", "eine", "meine", "seine", "ihre", "deine", "unsere"])
-_DETERMINERS_MASCULINE = frozenset(["der", "das", "ein", "mein", "sein", "ihr", "dein", "unser"])
+_DETERMINERS_FEMININE = wordset("die eine meine seine ihre deine unsere")
+_DETERMINERS_MASCULINE = wordset("der das ein mein sein ihr dein unser")
 _POSSESSIVE = re.compile(r"(sein|ihr|dein)(e|en|em|er|es)?", re.IGNORECASE)
 _ADJECTIVE = re.compile(r"[a-zäöüß]+(?:e|en|em|er|es)")
 _CLAUSE_END = frozenset(',.;:?!¿¡()"')

@@ -16,37 +16,34 @@ from __future__ import annotations
 
 import re
 
-from ._common import is_word, like, tokens
+from ._common import is_word, like, tokens, wordset
 
-_SUBJECTS = frozenset(["él", "ella", "usted", "tú"])
+_SUBJECTS = wordset("él ella usted tú")
 
-_AR = (
-    "trabajar estudiar hablar tomar llevar usar comprar pagar viajar visitar cocinar cenar desayunar "
-    "almorzar jugar practicar tocar mirar escuchar bailar cantar nadar caminar manejar conducir "
-    "necesitar buscar ganar gastar ahorrar guardar cuidar celebrar festejar cumplir llamar dedicar "
-    "desplazar levantar acostar despertar quedar mudar casar preparar evitar rechazar odiar amar "
-    "adorar apoyar admirar preferir soñar pensar contar mostrar recordar costar probar encontrar "
-    "sentar acompañar descansar entrenar alquilar montar regalar enseñar ayudar colaborar cambiar "
-    "organizar planear planificar esperar aguantar soportar tolerar tratar curar operar lavar "
-    "comenzar empezar terminar acabar dejar pasar llegar entrar viajar votar rezar ayunar invertir "
-    "gustar encantar interesar molestar provocar preocupar asustar importar extrañar fumar manejar mandar mejorar olvidar pintar dibujar escribir coleccionar "
-    "criar pasear pescar cazar esquiar patinar escalar correr subir bajar conversar estar dar andar"
+#: common verbs, whose 3rd person forms are recognised by their endings (with stem changes)
+_INFINITIVES = wordset(
+    "acabar acompañar acostar admirar adorar aguantar ahorrar almorzar alquilar amar andar "
+    "apoyar asustar ayudar ayunar bailar bajar buscar cambiar caminar cantar casar cazar "
+    "celebrar cenar cocinar colaborar coleccionar comenzar comprar contar conversar costar "
+    "criar cuidar curar dar dedicar dejar desayunar descansar despertar desplazar dibujar "
+    "empezar encantar encontrar enseñar entrar entrenar escalar escuchar esperar esquiar estar "
+    "estudiar evitar extrañar festejar fumar ganar gastar guardar gustar hablar importar "
+    "interesar jugar lavar levantar llamar llegar llevar mandar manejar mejorar mirar molestar "
+    "montar mostrar mudar nadar necesitar odiar olvidar operar organizar pagar pasar pasear "
+    "patinar pensar pescar pintar planear planificar practicar preocupar preparar probar "
+    "provocar quedar rechazar recordar regalar rezar sentar soportar soñar terminar tocar "
+    "tolerar tomar trabajar tratar usar viajar visitar votar "
+    "agradecer aprender atender barrer beber caer comer componer comprender conocer contener "
+    "correr coser crecer creer deber defender detener doler encender entender escoger esconder "
+    "establecer hacer leer mantener merecer meter mover nacer obedecer obtener ofrecer padecer "
+    "parecer perder poder poner prometer proponer proteger querer recoger responder romper "
+    "saber ser soler sostener suponer temer tener traer valer vender ver volver "
+    "abrir asistir compartir conducir conseguir construir convertir corregir cumplir decidir "
+    "decir describir destruir discutir divertir dividir dormir elegir escribir existir freír "
+    "huir incluir insistir invertir ir medir mentir morir ocurrir oír pedir permitir preferir "
+    "producir recibir repetir residir reír salir seguir sentir servir sonreír subir sufrir "
+    "traducir venir vestir vivir"
 )
-_ER = (
-    "comer beber leer aprender vender correr creer deber temer coser barrer meter prometer "
-    "comprender responder romper esconder tener poder querer hacer saber poner ver ser volver "
-    "mover doler soler entender perder encender defender atender conocer parecer ofrecer agradecer "
-    "crecer nacer merecer obedecer padecer establecer mantener obtener sostener detener contener "
-    "componer proponer suponer traer caer valer recoger escoger proteger"
-)
-_IR = (
-    "vivir escribir recibir abrir subir decidir compartir discutir sufrir asistir existir permitir "
-    "cumplir describir dividir insistir ocurrir residir preferir sentir mentir divertir convertir "
-    "invertir dormir morir pedir repetir servir seguir conseguir elegir corregir vestir medir reír "
-    "sonreír freír construir incluir huir destruir conducir producir traducir decir venir salir "
-    "oír ir"
-)
-_INFINITIVES = frozenset((_AR + " " + _ER + " " + _IR).split())
 #: present 3rd person → 1st, for the forms the rules below do not make
 _IRREGULAR = {
     "es": "soy", "está": "estoy", "va": "voy", "da": "doy", "ha": "he", "hace": "hago",
@@ -58,56 +55,19 @@ _IRREGULAR = {
     "quiso": "quise", "dijo": "dije", "vino": "vine", "supo": "supe", "dio": "di", "vio": "vi",
     "trajo": "traje", "condujo": "conduje", "leyó": "leí", "oyó": "oí", "cayó": "caí", "anduvo": "anduve",
 }  # fmt: skip
-_VERBS_OF_BEING = frozenset(
-    [
-        "es",
-        "está",
-        "fue",
-        "estuvo",
-        "vive",
-        "viene",
-        "va",
-        "queda",
-        "pasa",
-        "ocurre",
-        "sucede",
-        "llega",
-        "sale",
-        "falta",
-        "hay",
-        "sigue",
-        "reside",
-    ]
+_VERBS_OF_BEING = wordset(
+    "es está fue estuvo vive viene va queda pasa ocurre sucede llega sale falta hay sigue reside"
 )
 _STEM_CHANGES = (("ie", "e"), ("ue", "o"), ("i", "e"), ("ue", "u"))
 #: singular determiners: a plural noun phrase cannot be the subject of a singular verb
-_DETERMINERS = frozenset(["el", "la", "un", "una", "su", "mi", "tu", "este", "esta", "ese", "esa"])
-_PREPOSITIONS = frozenset(
-    [
-        "a",
-        "al",
-        "de",
-        "del",
-        "en",
-        "con",
-        "por",
-        "para",
-        "sin",
-        "sobre",
-        "entre",
-        "hacia",
-        "hasta",
-        "desde",
-        "según",
-        "contra",
-        "tras",
-        "durante",
-    ]
+_DETERMINERS = wordset("el la un una su mi tu este esta ese esa")
+_PREPOSITIONS = wordset(
+    "a al de del en con por para sin sobre entre hacia hasta desde según contra tras durante"
 )
-_DATIVE = frozenset(["le", "les", "me", "te", "nos"])
-_QUESTION_SUBJECTS = frozenset(["quién", "quiénes"])
-_OBJECT_QUESTIONS = frozenset(["qué", "cuál", "cuáles", "cuánto", "cuánta", "cuántos", "cuántas"])
-_FUTURE_STEMS = frozenset(["tendr", "podr", "sabr", "har", "dir", "querr", "pondr", "saldr", "vendr", "habr"])
+_DATIVE = wordset("le les me te nos")
+_QUESTION_SUBJECTS = wordset("quién quiénes")
+_OBJECT_QUESTIONS = wordset("qué cuál cuáles cuánto cuánta cuántos cuántas")
+_FUTURE_STEMS = wordset("tendr podr sabr har dir querr pondr saldr vendr habr")
 
 
 def _infinitive(stem: str, endings: tuple[str, ...]) -> bool:
@@ -269,10 +229,11 @@ def _pronouns(toks: list[str], idx: list[int], words: list[str]) -> None:
 
 def _doubled(after: list[str]) -> bool:
     """Whether a clitic is doubled by "a" + a noun phrase later in its clause ("a su madre")."""
+    following = [*after[1:], ""]
     return any(
         w.lower() == "al"
         or (w.lower() == "a" and (nxt.lower() in _DETERMINERS | {"los", "las", "sus"} or nxt[:1].isupper()))
-        for w, nxt in zip(after, [*after[1:], ""], strict=True)
+        for w, nxt in zip(after, following[: len(after)], strict=True)
     )
 
 

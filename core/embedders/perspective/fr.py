@@ -14,69 +14,18 @@ son/sa/ses → mon/ma/mes.
 
 from __future__ import annotations
 
-from ._common import is_word, tokens
+from ._common import is_word, tokens, wordset
 
 _PRONOUNS = {"il": 3, "elle": 3, "tu": 2, "vous": 5}
-_IMPERSONAL = frozenset(
-    ["neige", "pleut", "gèle", "grêle", "faut", "vaut", "semble", "paraît", "reste", "agit"]
+_IMPERSONAL = wordset("neige pleut gèle grêle faut vaut semble paraît reste agit")
+_WEATHER = wordset("beau chaud froid doux frais nuit jour soleil gris mauvais")
+_CLITICS = wordset("ne n se s me m te t lui leur le la les l y en")
+_PREPOSITIONS = wordset(
+    "à avec pour chez sans de d sur contre entre vers envers par sous devant derrière après avant comme"
 )
-_WEATHER = frozenset(["beau", "chaud", "froid", "doux", "frais", "nuit", "jour", "soleil", "gris", "mauvais"])
-_CLITICS = frozenset(
-    ["ne", "n", "se", "s", "me", "m", "te", "t", "lui", "leur", "le", "la", "les", "l", "y", "en"]
-)
-_PREPOSITIONS = frozenset(
-    [
-        "à",
-        "avec",
-        "pour",
-        "chez",
-        "sans",
-        "de",
-        "d",
-        "sur",
-        "contre",
-        "entre",
-        "vers",
-        "envers",
-        "par",
-        "sous",
-        "devant",
-        "derrière",
-        "après",
-        "avant",
-        "comme",
-    ]
-)
-_DETERMINERS = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "l",
-        "un",
-        "une",
-        "des",
-        "du",
-        "son",
-        "sa",
-        "ses",
-        "mon",
-        "ma",
-        "mes",
-        "ton",
-        "ta",
-        "tes",
-        "leur",
-        "leurs",
-        "ce",
-        "cet",
-        "cette",
-        "ces",
-        "notre",
-        "nos",
-        "votre",
-        "vos",
-    ]
+_DETERMINERS = wordset(
+    "le la les l un une des du son sa ses mon ma mes ton ta tes leur leurs ce cet cette ces "
+    "notre nos votre vos"
 )
 _POSSESSIVES = {
     "son": "mon",
