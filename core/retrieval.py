@@ -33,12 +33,12 @@ from dataclasses import dataclass, replace
 
 from ._dates import named_date
 from .effects import Flow, call
-from .embedders.perspective import first_person
+from .embedders.perspective import first_person, person_names
 from .filters import Filter
 from .keyword import query_terms, words_matched
 from .ports import MemoryStore, ScoredItems
 from .scope import Scope
-from .text import has_meaning, language, names, without_words
+from .text import has_meaning, language, without_words
 from .types import MemoryItem
 
 
@@ -128,7 +128,7 @@ def query_to_embed(
     (see above), or, for a query that names nobody, in the first person where the embedder asks for
     it (:func:`memspan.embedders.perspective.first_person`). A query that names someone keeps its
     pronouns, even when the name itself is left out: they are that person's."""
-    asked = names(query)
+    asked = person_names(query)  # not "Peut-il", "Combien", "¿Tiene...?"
     if not asked:  # the rewrite belongs to how this embedder is asked: on in plain fusion too
         if config.first_person and getattr(embedder, "first_person_queries", False):
             return first_person(query, languages=embedder_languages(embedder))

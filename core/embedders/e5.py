@@ -40,7 +40,7 @@ class MultilingualE5Embedder(Embedder):
 
     ``first_person_queries`` (the default) asks a search to put queries about the user in the first
     person before they are embedded (:func:`memspan.retrieval.query_to_embed` with
-    :func:`~memspan.embedders.perspective.first_person`: "Was macht er beruflich?" → "Was macht ich
+    :func:`~memspan.embedders.perspective.first_person`: "Was macht er beruflich?" → "Was mache ich
     beruflich?"), as the facts users tell are; ``False`` embeds them as written.
     """
 
