@@ -49,6 +49,7 @@ from scale import remove_db
 
 from memspan import Memory
 from memspan.embedders.perspective import first_person
+from memspan.ports import Embedder
 from memspan.retrieval import embedder_languages
 from memspan.text import names
 from memspan.types import MemoryItem
@@ -77,7 +78,7 @@ def _rank(items: Sequence[MemoryItem], wanted: str, part: str) -> int:
     return 0
 
 
-def _nearest(embedder: CachedDocumentEmbedder, answer: MemoryItem, others: Sequence[MemoryItem]) -> set[str]:
+def _nearest(embedder: Embedder, answer: MemoryItem, others: Sequence[MemoryItem]) -> set[str]:
     """The ids of the ``NEAREST`` facts closest to ``answer`` by their stored vectors."""
     vec = embedder.embed([answer.text])[0]
     others = [m for m in others if m.id != answer.id]
@@ -105,7 +106,7 @@ def _parts(item: MemoryItem) -> dict[str, float]:
     return {k: round(v, 3) for k, v in (item.score_details or {}).items() if isinstance(v, float)}
 
 
-def analyse(memory: Memory, embedder: CachedDocumentEmbedder, users: Sequence[User]) -> list[dict[str, Any]]:
+def analyse(memory: Memory, embedder: Embedder, users: Sequence[User]) -> list[dict[str, Any]]:
     """One row per question: the ranks, and for a miss its cause and what came first."""
     rows: list[dict[str, Any]] = []
     languages = embedder_languages(embedder)

@@ -153,8 +153,14 @@ def scope_weights(store: MemoryStore, scope: Scope, weights: FusionWeights) -> F
     return weights if counts is None else weights.for_scope(counts[0])
 
 
-def _rank_key(item: MemoryItem) -> tuple[float, str]:
-    return -(item.score or 0.0), item.id
+def _rank_key(item: MemoryItem) -> tuple[float, float, float, str]:
+    """Best first; equal scores are ordered by the raw cosine, then the keyword score, then the id.
+
+    Scaled and clipped parts tie often (multilingual-e5: every cosine under its scale's floor is
+    0), and a tie broken by the id alone puts the memories in the order of their random ids.
+    """
+    parts = item.score_details or {}
+    return -(item.score or 0.0), -parts.get("dense", 0.0), -parts.get("keyword", 0.0), item.id
 
 
 def _ranked(items: dict[str, MemoryItem]) -> list[MemoryItem]:
