@@ -71,6 +71,9 @@ def test_the_words_a_match_shares_are_counted_once_per_cjk_stretch() -> None:
     stretch = [terms.index("の旅"), terms.index("旅行"), terms.index("行先")]
     assert words_matched(KeywordScore(0.4, stretch), terms) == 1  # one run of overlapping pieces
     assert words_matched(KeywordScore(0.4, [0, terms.index("旅行")]), terms) == 2
+    # "年の" is the end of 今年 and its particle: it matches "去年の秋に…旅行" but is no word of its own
+    assert words_matched(KeywordScore(0.4, [terms.index("年の"), terms.index("旅行")]), terms) == 1
+    assert words_matched(KeywordScore(0.4, [terms.index("年の")]), terms) == 0
     assert words_matched(0.4, terms) is None
     scores = coverage(30, [1, 2], {"a": [0, 1], "b": [1]})
     assert scores["a"].terms == frozenset({0, 1}) and float(scores["b"]) > 0
