@@ -71,7 +71,7 @@ NEAREST = 3
 def _rank(items: Sequence[MemoryItem], wanted: str, part: str) -> int:
     """The 1-based rank of ``wanted`` when ``items`` are ordered by one score part (0: not there)."""
     having = [m for m in items if (m.score_details or {}).get(part, 0.0) > 0]
-    having.sort(key=lambda m: (-(m.score_details or {}).get(part, 0.0), m.id))
+    having.sort(key=lambda m: -(m.score_details or {}).get(part, 0.0))  # ties: as ranked
     for rank, item in enumerate(having, 1):
         if wanted in item.source_ids:
             return rank
@@ -130,7 +130,9 @@ def analyse(memory: Memory, embedder: Embedder, users: Sequence[User]) -> list[d
                 near = _nearest(embedder, answer, results) if answer is not None else set()
                 row["cause"] = cause(row, results[0], near)
                 row["answer_parts"] = _parts(answer) if answer is not None else {}
-                row["above"] = [{"text": m.text, "parts": _parts(m)} for m in results[: min(5, (rank or 6) - 1)]]
+                row["above"] = [
+                    {"text": m.text, "parts": _parts(m)} for m in results[: min(5, (rank or 6) - 1)]
+                ]
             rows.append(row)
     return rows
 
@@ -202,7 +204,8 @@ def print_table(report: dict[str, Any]) -> None:
     short = ("fusion lost", "kw had it", "near-distr.", "kw lure", "other")
     head = (
         f"{'embedder':22s} {'lang':4s} {'R@1':>5s} {'R@5':>5s} {'dense@1':>7s} {'best½@1':>7s} "
-        f"{'best½@5':>7s} {'miss@1':>6s} " + " ".join(f"{s:>11s}" for s in short)
+        f"{'best½@5':>7s} {'miss@1':>6s} "
+        + " ".join(f"{s:>11s}" for s in short)
         + f" {'miss@5':>6s} {'unreach@5':>9s} {'noOverl@1':>9s}"
     )
     print(head)
@@ -226,9 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--embedders", default=None, help="comma-separated; default: every one installed")
     parser.add_argument("--dump", type=Path, default=None, help="write every miss here (JSON)")
     args = parser.parse_args(argv)
-    report = run(
-        args.workdir, args.langs.split(","), args.embedders.split(",") if args.embedders else None
-    )
+    report = run(args.workdir, args.langs.split(","), args.embedders.split(",") if args.embedders else None)
     print_table(report)
     if args.dump:
         args.dump.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

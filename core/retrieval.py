@@ -153,14 +153,17 @@ def scope_weights(store: MemoryStore, scope: Scope, weights: FusionWeights) -> F
     return weights if counts is None else weights.for_scope(counts[0])
 
 
-def _rank_key(item: MemoryItem) -> tuple[float, float, float, str]:
-    """Best first; equal scores are ordered by the raw cosine, then the keyword score, then the id.
+def _rank_key(item: MemoryItem) -> tuple[float, float, float]:
+    """Best first; equal scores are ordered by the raw cosine, then the keyword score.
 
     Scaled and clipped parts tie often (multilingual-e5: every cosine under its scale's floor is
-    0), and a tie broken by the id alone puts the memories in the order of their random ids.
+    0), and so do keyword scores (two memories that share the same words). What still ties keeps
+    the order it arrived in (the sorts are stable): the dense candidates' order, then the keyword
+    candidates', which the stores break by insertion. Ordering ties by memory id put them in the
+    order of random ids, and the keyword half alone moved by two points between runs.
     """
     parts = item.score_details or {}
-    return -(item.score or 0.0), -parts.get("dense", 0.0), -parts.get("keyword", 0.0), item.id
+    return -(item.score or 0.0), -parts.get("dense", 0.0), -parts.get("keyword", 0.0)
 
 
 def _ranked(items: dict[str, MemoryItem]) -> list[MemoryItem]:

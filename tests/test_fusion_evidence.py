@@ -136,8 +136,8 @@ def test_scores_that_tie_after_scaling_keep_the_order_of_their_cosines() -> None
     ranked = fuse([(ANSWER, 0.90), *low], [], FusionWeights(), (0.75, 0.935), embedder=_Multilingual())
     assert [m.id for m in ranked] == ["answer", "c", "b", "a"]
     assert {m.score for m in ranked[1:]} == {0.0}
-    # equal cosines too: the keyword score, then the id
+    # equal cosines too: the keyword score, then the order the candidates came in
     same = [(_item("y"), 0.5), (_item("x"), 0.5), (_item("z"), 0.5)]
     keyword = [(_item("z"), KeywordScore(0.1, [0]))]
     ranked = fuse(same, keyword, FusionWeights(keyword=0.0001), embedder=_MiniLM())
-    assert [m.id for m in ranked] == ["z", "x", "y"]
+    assert [m.id for m in ranked] == ["z", "y", "x"]

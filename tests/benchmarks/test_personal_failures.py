@@ -24,8 +24,15 @@ def _item(name: str, parts: dict[str, float]) -> MemoryItem:
 
 
 def _row(rank: int, dense: int, keyword: int, **extra: Any) -> dict[str, Any]:
-    return {"rank": rank, "dense_rank": dense, "keyword_rank": keyword, "question": "q", "embedded": "q",
-            "shares_keyword": False, **extra}
+    return {
+        "rank": rank,
+        "dense_rank": dense,
+        "keyword_rank": keyword,
+        "question": "q",
+        "embedded": "q",
+        "shares_keyword": False,
+        **extra,
+    }
 
 
 def test_a_miss_is_blamed_on_the_half_that_had_the_answer_then_on_what_came_first() -> None:
