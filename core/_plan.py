@@ -9,7 +9,6 @@ The engine embeds the texts and hands everything to the store in one call.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 from ._inputs import text_hash, validate_text
 from .effects import Flow, call
 from .errors import StoreError
+from .ids import new_memory_id
 from .ports import Candidate, Change, Decision, ExtractionPlan, MemoryStore, Vector
 from .scope import Scope
 from .types import Event, HistoryEvent, MemoryChange, MemoryItem, MemoryType
@@ -116,7 +116,7 @@ def new_item(
 ) -> MemoryItem:
     decision, text, digest = addition
     return MemoryItem(
-        id=str(uuid.uuid4()),
+        id=new_memory_id(),
         text=text,
         user_id=scope.user_id,
         agent_id=scope.agent_id,

@@ -197,7 +197,10 @@ def _writer(path: str, worker: int, count: int) -> None:
             m.add(f"worker {worker} fact {i}", user_id=f"w{worker}", infer=False)
 
 
-def test_two_processes_adding_at_once_lose_nothing(tmp_path: Path) -> None:
+def test_two_processes_adding_at_once_lose_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a spawned child takes the parent's sys.path and finds _writer by importing tests.test_bad_input:
+    # `python -m pytest` has the repository root on sys.path, a bare `pytest` does not
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
     path = str(tmp_path / "shared.db")
     Memory(path, embedder=HashingEmbedder(64)).close()
     context = multiprocessing.get_context("spawn")

@@ -131,13 +131,13 @@ def test_corroboration_is_a_number_of_words() -> None:
 
 def test_scores_that_tie_after_scaling_keep_the_order_of_their_cosines() -> None:
     # multilingual-e5's scale puts every cosine under its floor at 0: the three fuse to one score,
-    # and their ids (random in a store) must not decide their order; the raw cosine does
+    # and their age or ids must not decide their order; the raw cosine does
     low = [(_item("a"), 0.61), (_item("c"), 0.74), (_item("b"), 0.70)]
     ranked = fuse([(ANSWER, 0.90), *low], [], FusionWeights(), (0.75, 0.935), embedder=_Multilingual())
     assert [m.id for m in ranked] == ["answer", "c", "b", "a"]
     assert {m.score for m in ranked[1:]} == {0.0}
-    # equal cosines too: the keyword score, then the order the candidates came in
+    # equal cosines too: the keyword score, then the older memory, then the id
     same = [(_item("y"), 0.5), (_item("x"), 0.5), (_item("z"), 0.5)]
     keyword = [(_item("z"), KeywordScore(0.1, [0]))]
     ranked = fuse(same, keyword, FusionWeights(keyword=0.0001), embedder=_MiniLM())
-    assert [m.id for m in ranked] == ["z", "y", "x"]
+    assert [m.id for m in ranked] == ["z", "x", "y"]
