@@ -332,3 +332,6 @@ LATIN = {"en": EN, "de": DE, "es": ES, "fr": FR}
 ZH = frozenset("的了是在我你他她它吗呢么什哪里儿吧有和也都很个这那谁怎样几们呀啊")
 #: Korean syllables of particles and endings (은/는/이/가/을/를...) and question words' tails
 KO = frozenset("은는이가을를에의도서요다니까고로와과한하나내제저")
+#: Japanese particles (の, は, が, を...): a two-character piece of one of them and a kanji or katakana
+#: straddles a word and its particle (``年の`` of ``今年の夏``), and is no word of its own
+JA_PARTICLES = frozenset("のはがをにへとでもや")

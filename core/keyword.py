@@ -28,7 +28,7 @@ import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from .text import content_words, is_cjk
+from .text import content_words, is_cjk, straddles_particle
 
 K = TypeVar("K", bound=Hashable)
 
@@ -91,17 +91,24 @@ def words_matched(score: float, terms: Sequence[str]) -> int | None:
 
     ``terms`` are the query's terms (:func:`query_terms`). Overlapping CJK pieces that are matched
     side by side (``勉強`` and ``強し`` of ``勉強しています``) are one stretch of the query, and count
-    as one word: a memory that contains one of them usually contains its neighbour too.
+    as one word: a memory that contains one of them usually contains its neighbour too. A piece
+    that straddles a Japanese word and its particle (``年の``) is no word of its own.
     """
     if not isinstance(score, KeywordScore):
         return None
     found = score.terms
     words = 0
     for i in sorted(found):
-        if i >= len(terms):
+        if i >= len(terms) or straddles_particle(terms[i]):
             continue
         previous = terms[i - 1] if i else ""
-        joined = i - 1 in found and is_cjk(terms[i]) and is_cjk(previous) and previous[-1] == terms[i][0]
+        joined = (
+            i - 1 in found
+            and is_cjk(terms[i])
+            and is_cjk(previous)
+            and previous[-1] == terms[i][0]
+            and not straddles_particle(previous)
+        )
         words += not joined
     return words
 

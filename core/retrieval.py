@@ -153,9 +153,17 @@ def scope_weights(store: MemoryStore, scope: Scope, weights: FusionWeights) -> F
     return weights if counts is None else weights.for_scope(counts[0])
 
 
-def _rank_key(item: MemoryItem) -> tuple[float, str, str]:
-    """Best score first; equal scores in the order the memories were made (ids sort that way)."""
-    return -(item.score or 0.0), item.created_at, item.id
+def _rank_key(item: MemoryItem) -> tuple[float, float, float, str, str]:
+    """Best first; equal scores by the raw cosine, then the keyword score, then the older memory.
+
+    Scaled and clipped parts tie often (multilingual-e5: every cosine under its scale's floor is
+    0), and so do keyword scores (two memories that share the same words); the raw parts still
+    tell them apart. What ties after that goes in the order the memories were made (``created_at``,
+    then the id: version-7 UUIDs sort that way), so a ranking is the same on every run.
+    """
+    parts = item.score_details or {}
+    dense, keyword = parts.get("dense", 0.0), parts.get("keyword", 0.0)
+    return -(item.score or 0.0), -dense, -keyword, item.created_at, item.id
 
 
 def _ranked(items: dict[str, MemoryItem]) -> list[MemoryItem]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from ._stopwords import EN, KO, LATIN, ZH
+from ._stopwords import EN, JA_PARTICLES, KO, LATIN, ZH
 
 WORD = re.compile(r"\w+", re.UNICODE)
 #: English function words (kept under the old name: the names refinement and older callers use it)
@@ -68,6 +68,17 @@ def _stop_words(lang: str) -> frozenset[str]:
 def _pieces(run: str) -> list[str]:
     """Overlapping two-character pieces of a CJK run (the run itself when it is one character)."""
     return [run[i : i + 2] for i in range(len(run) - 1)] or [run]
+
+
+def straddles_particle(piece: str) -> bool:
+    """Whether a CJK piece is a Japanese particle and a character of the word beside it (``年の``).
+
+    Such a piece matches wherever that word is followed (or preceded) by that particle: evidence
+    for the keyword score, but not a word in its own right (see :func:`memspan.keyword.words_matched`).
+    """
+    if len(piece) != 2 or not any(ch in JA_PARTICLES for ch in piece):
+        return False
+    return not _ONLY_HIRAGANA.match(piece) and bool(_KANA.search(piece) or _HAN_CHAR.search(piece))
 
 
 def index_text(text: str) -> str:

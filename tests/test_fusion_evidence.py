@@ -71,6 +71,9 @@ def test_the_words_a_match_shares_are_counted_once_per_cjk_stretch() -> None:
     stretch = [terms.index("の旅"), terms.index("旅行"), terms.index("行先")]
     assert words_matched(KeywordScore(0.4, stretch), terms) == 1  # one run of overlapping pieces
     assert words_matched(KeywordScore(0.4, [0, terms.index("旅行")]), terms) == 2
+    # "年の" is the end of 今年 and its particle: it matches "去年の秋に…旅行" but is no word of its own
+    assert words_matched(KeywordScore(0.4, [terms.index("年の"), terms.index("旅行")]), terms) == 1
+    assert words_matched(KeywordScore(0.4, [terms.index("年の")]), terms) == 0
     assert words_matched(0.4, terms) is None
     scores = coverage(30, [1, 2], {"a": [0, 1], "b": [1]})
     assert scores["a"].terms == frozenset({0, 1}) and float(scores["b"]) > 0
@@ -124,3 +127,17 @@ def test_a_word_shared_by_chance_no_longer_outranks_the_answer(
 def test_corroboration_is_a_number_of_words() -> None:
     with pytest.raises(ValueError, match="corroboration"):
         FusionWeights(corroboration=0)
+
+
+def test_scores_that_tie_after_scaling_keep_the_order_of_their_cosines() -> None:
+    # multilingual-e5's scale puts every cosine under its floor at 0: the three fuse to one score,
+    # and their age or ids must not decide their order; the raw cosine does
+    low = [(_item("a"), 0.61), (_item("c"), 0.74), (_item("b"), 0.70)]
+    ranked = fuse([(ANSWER, 0.90), *low], [], FusionWeights(), (0.75, 0.935), embedder=_Multilingual())
+    assert [m.id for m in ranked] == ["answer", "c", "b", "a"]
+    assert {m.score for m in ranked[1:]} == {0.0}
+    # equal cosines too: the keyword score, then the older memory, then the id
+    same = [(_item("y"), 0.5), (_item("x"), 0.5), (_item("z"), 0.5)]
+    keyword = [(_item("z"), KeywordScore(0.1, [0]))]
+    ranked = fuse(same, keyword, FusionWeights(keyword=0.0001), embedder=_MiniLM())
+    assert [m.id for m in ranked] == ["z", "x", "y"]

@@ -47,3 +47,13 @@ def test_cjk_runs_become_two_character_pieces() -> None:
     assert content_words("我的姐姐住在哪里") == ["的姐", "姐姐", "姐住", "住在"]
     assert "ます" not in content_words("コーヒーを飲みます")
     assert content_words("언니는 어디에 살아요?")[0] == "언니"
+
+
+def test_a_piece_of_a_japanese_word_and_its_particle_straddles_it() -> None:
+    from memspan.text import straddles_particle
+
+    assert straddles_particle("年の") and straddles_particle("の夏") and straddles_particle("物は")
+    assert not straddles_particle("旅行")  # a word
+    assert not straddles_particle("好き")  # a word with its okurigana, not a particle
+    assert not straddles_particle("のは")  # only particles: never searched anyway
+    assert not straddles_particle("我的") and not straddles_particle("직업")  # Chinese, Korean
