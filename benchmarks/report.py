@@ -294,15 +294,23 @@ def write(results: dict[str, Any], docs: Path) -> None:
     lines += ["![recall@k](img/locomo_recall.png)", ""]
     if scale:
         lines += scale_section(scale, mem0_ok, img)
+    else:
+        lines += [
+            "## Scale",
+            "",
+            "This edition did not rerun the scale points: the latest figures, per layout and per stage, are in "
+            "[scale.md](scale.md) (`python benchmarks/scale.py`).",
+            "",
+        ]
     if results.get("personal"):
         lines += report_personal.section(results["personal"])
     lines += ["## memspan ÷ mem0", ""]
     if results.get("parts"):
         lines += [
-            "> **Caveat for this edition:** the parts ran at different times on a shared CPU (memspan's LOCOMO "
-            "evaluation as four processes side by side, mem0's afterwards, alone), so the latency and add-rate "
-            "ratios below are NOT like-for-like; only the recall figures are. Run `python benchmarks/run_all.py` "
-            "on a quiet machine for a one-run comparison.",
+            "> **Caveat for this edition:** the parts ran at different times on a shared CPU"
+            + (f" ({results['caveat']})" if results.get("caveat") else "")
+            + ", so the latency and add-rate ratios below are NOT like-for-like; only the recall figures are. "
+            "Run `python benchmarks/run_all.py` on a quiet machine for a one-run comparison.",
             "",
         ]
     if mem0_ok:

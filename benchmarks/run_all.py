@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         help="only write the report, from locomo.json / scale.json / mem0.json that locomo.py, scale.py and "
         "mem0_runner.py (and personal.py) wrote into this folder (to run the three parts side by side)",
     )
+    parser.add_argument("--caveat", default="", help="with --from-parts: how and when the parts ran")
     args = parser.parse_args(argv)
     if args.from_parts:
         parts: dict[str, Any] = {
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             "load": "see the note on shared CPUs (parts run side by side); 5-minute load average at the end "
             f"{os.getloadavg()[1]:.1f}",
             "parts": True,
+            "caveat": args.caveat,
         }
         for name in ("locomo", "scale", "mem0", "personal"):
             path = args.from_parts / f"{name}.json"
