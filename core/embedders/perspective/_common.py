@@ -48,6 +48,28 @@ def is_word(token: str) -> bool:
     return bool(token) and (token[0].isalnum() or token[0] == "_")
 
 
+class Tokens:
+    """A question as :func:`tokens`; ``words`` lists the indices of the tokens that are words."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens = tokens(text)
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Find the words again after tokens were joined or split."""
+        self.words = [i for i, token in enumerate(self.tokens) if is_word(token)]
+
+    def word(self, k: int) -> str:
+        """Word ``k``, or "" past either end."""
+        return self.tokens[self.words[k]] if 0 <= k < len(self.words) else ""
+
+    def gap(self, k: int) -> str:
+        """What stands between word ``k - 1`` and word ``k``."""
+        if k <= 0 or k >= len(self.words):
+            return ""
+        return "".join(self.tokens[self.words[k - 1] + 1 : self.words[k]])
+
+
 def wordset(words: str) -> frozenset[str]:
     """The space-separated ``words`` as a set (word lists stay readable, a few to a line)."""
     return frozenset(words.split())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ._common import is_word, tokens, wordset
+from ._common import Tokens, wordset
 
 #: 3rd person singular → 1st (irregular or unchanged forms; the rest follow the rules in ``_from_third``)
 _THIRD = {
@@ -110,15 +110,8 @@ def _looks_finite(word: str) -> bool:
     return low in _THIRD or low in _SECOND or low in _PLURAL or low.endswith(("t", "e", "en", "rn", "ln"))
 
 
-class _Sentence:
+class _Sentence(Tokens):
     """A German question as tokens, with the indices of its words."""
-
-    def __init__(self, text: str) -> None:
-        self.tokens = tokens(text)
-        self.words = [i for i, t in enumerate(self.tokens) if is_word(t)]
-
-    def word(self, k: int) -> str:
-        return self.tokens[self.words[k]] if 0 <= k < len(self.words) else ""
 
     def set(self, k: int, value: str) -> None:
         old = self.tokens[self.words[k]]

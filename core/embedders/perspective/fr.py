@@ -14,7 +14,7 @@ son/sa/ses → mon/ma/mes.
 
 from __future__ import annotations
 
-from ._common import is_word, tokens, wordset
+from ._common import Tokens, wordset
 
 _PRONOUNS = {"il": 3, "elle": 3, "tu": 2, "vous": 5}
 _IMPERSONAL = wordset("neige pleut gèle grêle faut vaut semble paraît reste agit")
@@ -76,21 +76,8 @@ def _first_person_verb(verb: str, person: int) -> str:
     return low[:-1] if low.endswith("ez") else low  # "habitez" → "habite"
 
 
-class _Words:
-    """The question as tokens; ``w`` lists the indices of its words."""
-
-    def __init__(self, text: str) -> None:
-        self.t = tokens(text)
-        self.w = [i for i, tok in enumerate(self.t) if is_word(tok)]
-
-    def word(self, k: int) -> str:
-        return self.t[self.w[k]] if 0 <= k < len(self.w) else ""
-
-    def gap(self, k: int) -> str:
-        """What stands between word ``k - 1`` and word ``k``."""
-        if k <= 0 or k >= len(self.w):
-            return ""
-        return "".join(self.t[self.w[k - 1] + 1 : self.w[k]])
+class _Words(Tokens):
+    """A French question as tokens, with the indices of its words."""
 
     def hyphened(self, k: int) -> bool:
         return self.gap(k) == "-"
@@ -148,8 +135,8 @@ def _est_ce_que(s: _Words, verb: int, k: int, person: int) -> None:
     first = _clitics_before(s, verb)
     clitics = [_reflexive(_FULL.get(s.word(j).lower(), s.word(j).lower())) for j in range(first, verb)]
     group = _join(["je", *clitics, _first_person_verb(s.word(verb), person)])
-    lead_end = s.w[first - 1] + 1 if first > 0 else 0
-    lead = "".join(s.t[:lead_end]).rstrip()
+    lead_end = s.words[first - 1] + 1 if first > 0 else 0
+    lead = "".join(s.tokens[:lead_end]).rstrip()
     bare = lead.lstrip("¿¡ ").lower()
     if not bare:
         phrase = lead + ("Est-ce que " if not lead.strip() else "est-ce que ") + group
@@ -162,7 +149,7 @@ def _est_ce_que(s: _Words, verb: int, k: int, person: int) -> None:
         )
     else:
         phrase = lead + " est-ce que " + group
-    s.t[: s.w[k] + 1] = [phrase]
+    s.tokens[: s.words[k] + 1] = [phrase]
 
 
 _FULL = {"s": "se", "n": "ne", "l": "le", "m": "me", "t": "te"}
@@ -185,11 +172,11 @@ def _clitics_before(s: _Words, verb: int) -> int:
 def rewrite(text: str) -> str:
     """French ``text`` in the first person ("Quel sport fait-elle ?" → "Quel sport est-ce que je fais ?")."""
     s = _Words(text)
-    if sum(s.word(k).lower() == "vous" for k in range(len(s.w))) > 1:
+    if sum(s.word(k).lower() == "vous" for k in range(len(s.words))) > 1:
         return text  # "Où vous êtes-vous rencontrés ?": a reflexive plural, not one user
     subject = False  # whether the user became the subject somewhere (then "lui" is somebody else)
     k = 0
-    while k < len(s.w):
+    while k < len(s.words):
         low = s.word(k).lower()
         person = _PRONOUNS.get(low)
         if person is None:
@@ -199,61 +186,61 @@ def rewrite(text: str) -> str:
         if verb is not None:
             if not _impersonal(s, k, verb) and not _repeats_a_noun(s, _clitics_before(s, verb)):
                 _est_ce_que(s, verb, k, person)
-                s = _Words("".join(s.t))  # renumbered: start again (the pronoun is gone)
+                s = _Words("".join(s.tokens))  # renumbered: start again (the pronoun is gone)
                 subject, k = True, 0
                 continue
         elif s.hyphened(k + 1) and s.word(k + 1).lower() == "même" and low != "il":
-            s.t[s.w[k]] = _like(s.word(k), "moi")  # "elle-même"
+            s.tokens[s.words[k]] = _like(s.word(k), "moi")  # "elle-même"
         elif s.word(k - 1).lower() in _PREPOSITIONS and low != "il":
-            s.t[s.w[k]] = "moi"  # "chez elle", "avec vous", "d'elle"
+            s.tokens[s.words[k]] = "moi"  # "chez elle", "avec vous", "d'elle"
             if s.elided(k - 1):
-                s.t[s.w[k - 1]] += "e"
-                s.t[s.w[k - 1] + 1 : s.w[k]] = [" "]
-                s = _Words("".join(s.t))
+                s.tokens[s.words[k - 1]] += "e"
+                s.tokens[s.words[k - 1] + 1 : s.words[k]] = [" "]
+                s = _Words("".join(s.tokens))
         elif not _impersonal(s, k, None) and (person != 5 or s.word(k + 1).lower().endswith(("ez", "es"))):
             _subject(s, k, person)
             subject = True
         k += 1
-    for k in range(len(s.w)):
+    for k in range(len(s.words)):
         low = s.word(k).lower()
         if low in _POSSESSIVES:
-            s.t[s.w[k]] = _like(s.word(k), _POSSESSIVES[low])
+            s.tokens[s.words[k]] = _like(s.word(k), _POSSESSIVES[low])
         elif low == "lui" and s.word(k - 1).lower() in _PREPOSITIONS:
-            s.t[s.w[k]] = "moi"
+            s.tokens[s.words[k]] = "moi"
         elif low == "lui" and s.gap(k + 1) != "-" and not subject:
             nxt = s.word(k + 1)
             if nxt.lower().startswith(_VOWEL):
-                s.t[s.w[k]] = _like(s.word(k), "m")
-                s.t[s.w[k] + 1 : s.w[k + 1]] = ["'"]
-                s.w = [i for i, tok in enumerate(s.t) if is_word(tok)]
+                s.tokens[s.words[k]] = _like(s.word(k), "m")
+                s.tokens[s.words[k] + 1 : s.words[k + 1]] = ["'"]
+                s.reindex()
             else:
-                s.t[s.w[k]] = _like(s.word(k), "me")
+                s.tokens[s.words[k]] = _like(s.word(k), "me")
         elif low == "toi":
-            s.t[s.w[k]] = _like(s.word(k), "moi")
-    return "".join(s.t)
+            s.tokens[s.words[k]] = _like(s.word(k), "moi")
+    return "".join(s.tokens)
 
 
 def _subject(s: _Words, k: int, person: int) -> None:
     """The subject pronoun at word ``k`` before its verb: "je" and the verb that agrees."""
     v = k + 1
-    while s.word(v).lower() in _CLITICS and v + 1 < len(s.w):
+    while s.word(v).lower() in _CLITICS and v + 1 < len(s.words):
         if s.word(v).lower() in ("se", "s", "te", "t"):
-            s.t[s.w[v]] = _reflexive(s.word(v))
+            s.tokens[s.words[v]] = _reflexive(s.word(v))
         v += 1
-    if v < len(s.w) and v > k:
-        s.t[s.w[v]] = _keep(s.word(v), _first_person_verb(s.word(v), person))
+    if v < len(s.words) and v > k:
+        s.tokens[s.words[v]] = _keep(s.word(v), _first_person_verb(s.word(v), person))
     if s.elided(k - 1) and s.word(k - 1).lower().endswith("qu"):
-        s.t[s.w[k - 1]] += "e"  # "qu'il" → "que je"
-        s.t[s.w[k - 1] + 1 : s.w[k]] = [" "]
-        s.w = [i for i, tok in enumerate(s.t) if is_word(tok)]
+        s.tokens[s.words[k - 1]] += "e"  # "qu'il" → "que je"
+        s.tokens[s.words[k - 1] + 1 : s.words[k]] = [" "]
+        s.reindex()
     pronoun = "je"
     nxt = s.word(k + 1)
     if nxt.lower().startswith(_VOWEL) and s.gap(k + 1).strip() == "":
-        s.t[s.w[k]] = _like(s.word(k), "j")
-        s.t[s.w[k] + 1 : s.w[k + 1]] = ["'"]
-        s.w = [i for i, tok in enumerate(s.t) if is_word(tok)]
+        s.tokens[s.words[k]] = _like(s.word(k), "j")
+        s.tokens[s.words[k] + 1 : s.words[k + 1]] = ["'"]
+        s.reindex()
         return
-    s.t[s.w[k]] = _like(s.word(k), pronoun)
+    s.tokens[s.words[k]] = _like(s.word(k), pronoun)
 
 
 def _like(original: str, replacement: str) -> str:
