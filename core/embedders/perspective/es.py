@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ._common import is_word, like, tokens, wordset
+from ._common import Tokens, like, wordset
 
 _SUBJECTS = wordset("él ella usted tú")
 
@@ -153,25 +153,24 @@ def rewrite(text: str, *, dropped_subject: bool = False) -> str:
     -2.9): a 1st-person verb ("tengo", "me dedico") draws the query towards every fact the user told
     in the first person, whatever its topic, as much as away from the facts about others.
     """
-    toks = tokens(text)
-    idx = [i for i, t in enumerate(toks) if is_word(t)]
-    words = [toks[i] for i in idx]
-    breaks = [k for k in range(1, len(words)) if set("".join(toks[idx[k - 1] + 1 : idx[k]])) & set(",;:")]
+    s = Tokens(text)
+    words = [s.tokens[i] for i in s.words]
+    breaks = [k for k in range(1, len(words)) if set(s.gap(k)) & set(",;:")]
     clause = words[: breaks[0]] if breaks else words
     subjects = [
         k for k, w in enumerate(clause) if w.lower() in _SUBJECTS and not _after_preposition(clause, k)
     ]
     if subjects or dropped_subject:
-        _agree(toks, idx, clause, subjects)
-    _pronouns(toks, idx, words)
-    return "".join(toks)
+        _agree(s, clause, subjects)
+    _pronouns(s, words)
+    return "".join(s.tokens)
 
 
 def _after_preposition(words: list[str], k: int) -> bool:
     return k > 0 and words[k - 1].lower() in _PREPOSITIONS | {"con"}
 
 
-def _agree(toks: list[str], idx: list[int], clause: list[str], subjects: list[int]) -> None:
+def _agree(s: Tokens, clause: list[str], subjects: list[int]) -> None:
     """The clause's verb in the 1st person, where the user is its subject (see :func:`rewrite`)."""
     second = any(clause[k].lower() == "tú" for k in subjects)
     verb = _verb(clause, second)
@@ -180,17 +179,17 @@ def _agree(toks: list[str], idx: list[int], clause: list[str], subjects: list[in
     if verb is None:
         return
     if any(w.lower() in ("le", "te") for w in clause[max(0, verb - 2) : verb]):
-        _own_infinitives(toks, idx, clause, verb)  # "¿Le gusta subirse...?" → "¿Me gusta subirme...?"
+        _own_infinitives(s, clause, verb)  # "¿Le gusta subirse...?" → "¿Me gusta subirme...?"
         return
     if not _user_is_subject(clause, verb, subjects):
         return
     form = clause[verb][:-1] if second and clause[verb].lower() != "eres" else clause[verb]
     first = "soy" if clause[verb].lower() == "eres" else first_person_verb(form) or _regular(form)
     assert first is not None
-    toks[idx[verb]] = like(clause[verb], first)
+    s.tokens[s.words[verb]] = like(clause[verb], first)
     if verb > 0 and clause[verb - 1].lower() in ("se", "te"):
-        toks[idx[verb - 1]] = like(clause[verb - 1], "me")  # "se dedica" → "me dedico"
-    _own_infinitives(toks, idx, clause, verb)
+        s.tokens[s.words[verb - 1]] = like(clause[verb - 1], "me")  # "se dedica" → "me dedico"
+    _own_infinitives(s, clause, verb)
 
 
 def _regular(verb: str) -> str | None:
@@ -208,23 +207,23 @@ _OWN = {"su": "mi", "tu": "mi", "sus": "mis", "tus": "mis", "suyo": "mío", "tuy
         "contigo": "conmigo"}  # fmt: skip
 
 
-def _pronouns(toks: list[str], idx: list[int], words: list[str]) -> None:
+def _pronouns(s: Tokens, words: list[str]) -> None:
     """Possessives and object pronouns: su → mi, le → me ("¿Qué le gusta?" → "¿Qué me gusta?"),
     "para ella" → "para mí", "con él" → "conmigo", a subject pronoun left → "yo". A "le" that a
     phrase with "a" doubles is that phrase's ("¿Qué le regaló a su madre?") and is kept."""
     for k, w in enumerate(words):
         low = w.lower()
         if low in _SUBJECTS | {"ti"} and k > 0 and words[k - 1].lower() == "con":
-            toks[idx[k - 1]] = like(words[k - 1], "conmigo")
-            toks[idx[k - 1] + 1 : idx[k] + 1] = [""] * (idx[k] - idx[k - 1])
+            s.tokens[s.words[k - 1]] = like(words[k - 1], "conmigo")
+            s.tokens[s.words[k - 1] + 1 : s.words[k] + 1] = [""] * (s.words[k] - s.words[k - 1])
         elif low in _SUBJECTS | {"ti"} and _after_preposition(words, k):
-            toks[idx[k]] = "mí"
+            s.tokens[s.words[k]] = "mí"
         elif low in _SUBJECTS:
-            toks[idx[k]] = like(w, "yo")
+            s.tokens[s.words[k]] = like(w, "yo")
         elif low in _OWN:
-            toks[idx[k]] = like(w, _OWN[low])
+            s.tokens[s.words[k]] = like(w, _OWN[low])
         elif low == "le" and not _doubled(words[k + 1 :]):
-            toks[idx[k]] = like(w, "me")
+            s.tokens[s.words[k]] = like(w, "me")
 
 
 def _doubled(after: list[str]) -> bool:
@@ -237,11 +236,11 @@ def _doubled(after: list[str]) -> bool:
     )
 
 
-def _own_infinitives(toks: list[str], idx: list[int], words: list[str], verb: int) -> None:
+def _own_infinitives(s: Tokens, words: list[str], verb: int) -> None:
     """Reflexive infinitives after the user's verb take the user's pronoun ("levantarse" → "levantarme")."""
     for k in range(verb + 1, len(words)):
         if re.fullmatch(r"\w+(?:ar|er|ir|ír)se", words[k]):
-            toks[idx[k]] = words[k][:-2] + "me"
+            s.tokens[s.words[k]] = words[k][:-2] + "me"
 
 
 def _verb(words: list[str], second: bool = False) -> int | None:
