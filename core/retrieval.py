@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 from ._dates import named_date
 from .effects import Flow, call
-from .embedders.perspective import first_person, person_names
+from .embedders.perspective import first_person, guess_language, person_names
 from .filters import Filter
 from .keyword import query_terms, words_matched
 from .ports import MemoryStore, ScoredItems
@@ -128,10 +128,11 @@ def query_to_embed(
     (see above), or, for a query that names nobody, in the first person where the embedder asks for
     it (:func:`memspan.embedders.perspective.first_person`). A query that names someone keeps its
     pronouns, even when the name itself is left out: they are that person's."""
-    asked = person_names(query)  # not "Peut-il", "Combien", "¿Tiene...?"
+    lang = guess_language(query)  # once, for the names and the rewrite
+    asked = person_names(query, lang)  # not "Peut-il", "Combien", "¿Tiene...?"
     if not asked:  # the rewrite belongs to how this embedder is asked: on in plain fusion too
         if config.first_person and getattr(embedder, "first_person_queries", False):
-            return first_person(query, languages=embedder_languages(embedder))
+            return first_person(query, lang, languages=embedder_languages(embedder))
         return query
     if config.plain or config.common_names >= 1:
         return query
